@@ -1,0 +1,62 @@
+"""Shared by every benchmark: write one section of benchmarks/RESULTS.md.
+
+Each benchmark owns the block between `<!-- begin:NAME -->` and `<!-- end:NAME -->`
+and rewrites only that block, so benchmarks run in any order and never clobber
+each other. Every section states the machine, the date and the command.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shlex
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+HEADER = "# taglens benchmark results\n\nEach section is written by the script named in it; rerun that command to refresh it.\n"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def provenance() -> str:
+    command = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"*Machine:* {machine()}  \n*Date:* {date}  \n*Command:* `{command}`\n"
+
+
+def write_section(name: str, title: str, body: str) -> None:
+    """Replace (or append) the section `name` of RESULTS.md."""
+    block = f"<!-- begin:{name} -->\n## {title}\n\n{provenance()}\n{body.rstrip()}\n<!-- end:{name} -->"
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
+    pattern = re.compile(rf"<!-- begin:{re.escape(name)} -->.*?<!-- end:{re.escape(name)} -->", re.S)
+    text = pattern.sub(lambda _m: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def markdown_table(headers: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def shared_data() -> Path | None:
+    """../shared/data beside the repo (or $TAGLENS_SHARED/data), or None with a clear message."""
+    root = Path(os.environ.get("TAGLENS_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+    data = root / "data"
+    if not data.is_dir():
+        print(f"skipped: no shared data at {data} (set TAGLENS_SHARED to the folder holding data/)")
+        return None
+    return data

@@ -1,0 +1,65 @@
+"""Rebuild the default model shipped in `src/taglens/data/models/default`.
+
+Training data (from ../shared/data, read-only, never copied into the repo):
+  * TweetEval emoji, train split (Instagram cross-posts: captions + hashtags);
+  * HARRISON hashtag lists, the hash splits 'train' and 'val' (taglens.evaluate.protocol.split_of);
+    its 'test' split is never seen, so evaluations on it are honest.
+
+Usage:  .venv/bin/python scripts/build_default_model.py [--shared ../shared] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from taglens.corpus.importers import read_harrison, read_tweeteval
+from taglens.evaluate.protocol import split_of
+from taglens.models.model_dir import save_model
+from taglens.models.train import DEFAULT_CONFIG, train_model
+from taglens.post import Post
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def load_training_posts(shared: Path) -> tuple[list[Post], list[Post]]:
+    """(scorer-training posts, combiner-validation posts) from TweetEval and HARRISON."""
+    data = shared / "data"
+    tweets = [p for _, p in read_tweeteval(data / "tweeteval-emoji" / "train_text.txt") if isinstance(p, Post)]
+    harrison = [p for _, p in read_harrison(data / "harrison") if isinstance(p, Post)]
+    train = [p for p in tweets if split_of(p.id) != "val"]
+    train += [p for p in harrison if split_of(p.id) == "train"]
+    val = [p for p in tweets if split_of(p.id) == "val"]
+    val += [p for p in harrison if split_of(p.id) == "val"]
+    return train, val
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shared", default=str(REPO.parent / "shared"))
+    parser.add_argument("--out", default=str(REPO / "src" / "taglens" / "data" / "models" / "default"))
+    args = parser.parse_args()
+    shared = Path(args.shared)
+    if not (shared / "data").is_dir():
+        print(f"no shared data at {shared}/data: cannot rebuild the default model", file=sys.stderr)
+        return 2
+    train, val = load_training_posts(shared)
+    provenance = {
+        "sources": [
+            "tweeteval-emoji train_text.txt (cardiffnlp/tweeteval 4fbd22cd), hash splits train+test",
+            "harrison data_list.txt + tag_list.txt (minstone/HARRISON-Dataset efa6e777), hash split train",
+        ],
+        "held_out": "HARRISON hash split 'test'; TweetEval val_text.txt",
+        "validation": "hash split 'val' of both, for the combiner",
+    }
+    bundle = train_model(train, DEFAULT_CONFIG, provenance=provenance, validation=val,
+                         log=lambda m: print(m, file=sys.stderr))
+    path = save_model(bundle, args.out)
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    print(f"default model written to {path} ({size / 1e6:.1f} MB, {len(bundle.vocab)} tags)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from taglens.cli import main
+
+sys.exit(main())

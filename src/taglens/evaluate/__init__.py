@@ -1,0 +1,1 @@
+"""Evaluate: the protocol (splits, hidden tags) and the one metrics module."""

@@ -1,0 +1,66 @@
+"""The one metrics module: ranking metrics for hashtag recommendation.
+
+P@K, R@K and A@K follow the HARRISON benchmark (Park et al. 2016):
+  Precision@K = |top-K ∩ GT| / K
+  Recall@K    = |top-K ∩ GT| / |GT|
+  Accuracy@K  = 1 if top-K ∩ GT ≠ ∅ else 0
+MRR is the reciprocal rank of the first correct tag (0 when none is ranked);
+nDCG@K uses binary relevance. Every figure is a mean over posts, in [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+METRIC_NAMES = ("P@1", "P@5", "R@5", "A@5", "MRR", "nDCG@10")
+
+
+def precision_at(pred: Sequence[str], gold: set[str], k: int) -> float:
+    return len(set(pred[:k]) & gold) / k
+
+
+def recall_at(pred: Sequence[str], gold: set[str], k: int) -> float:
+    return len(set(pred[:k]) & gold) / len(gold) if gold else 0.0
+
+
+def accuracy_at(pred: Sequence[str], gold: set[str], k: int) -> float:
+    return 1.0 if set(pred[:k]) & gold else 0.0
+
+
+def reciprocal_rank(pred: Sequence[str], gold: set[str]) -> float:
+    for rank, key in enumerate(pred, start=1):
+        if key in gold:
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg_at(pred: Sequence[str], gold: set[str], k: int) -> float:
+    dcg = sum(1.0 / math.log2(rank + 1) for rank, key in enumerate(pred[:k], start=1) if key in gold)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+def post_metrics(pred: Sequence[str], gold: set[str]) -> dict[str, float]:
+    """All standard metrics for one post: `pred` is ranked keys, `gold` the hidden keys."""
+    return {
+        "P@1": precision_at(pred, gold, 1),
+        "P@5": precision_at(pred, gold, 5),
+        "R@5": recall_at(pred, gold, 5),
+        "A@5": accuracy_at(pred, gold, 5),
+        "MRR": reciprocal_rank(pred, gold),
+        "nDCG@10": ndcg_at(pred, gold, 10),
+    }
+
+
+def mean_metrics(rows: Iterable[dict[str, float]]) -> dict[str, float]:
+    """Mean of each metric over posts; {'n': 0} when there are none."""
+    totals: dict[str, float] = {}
+    n = 0
+    for row in rows:
+        n += 1
+        for name, value in row.items():
+            totals[name] = totals.get(name, 0.0) + value
+    out = {name: total / n for name, total in totals.items()} if n else {}
+    out["n"] = n
+    return out

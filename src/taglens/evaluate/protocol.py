@@ -1,0 +1,96 @@
+"""The evaluation protocol: deterministic splits, hidden tags, one scoring loop.
+
+Tasks (what the recommender is given; the rest is gold):
+  caption    the caption with every hashtag removed; all tags are gold
+  given1     the caption and the first tag; the other tags are gold
+  givenhalf  the caption and the first half of the tags; the other half is gold
+
+Hidden tags are removed from the caption too, so a gold tag never leaks into
+the input. Posts with too few tags for a task are skipped, and counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from taglens.errors import InputError
+from taglens.evaluate.metrics import mean_metrics, post_metrics
+from taglens.hashtags import remove_hashtags
+from taglens.post import Post
+
+TASKS = ("caption", "given1", "givenhalf")
+
+
+def split_of(post_id: str, val: float = 0.1, test: float = 0.1) -> str:
+    """'train', 'val' or 'test' from a hash of the id: stable across runs and machines."""
+    h = int.from_bytes(hashlib.sha1(post_id.encode("utf-8")).digest()[:8], "big") / 2**64
+    if h < test:
+        return "test"
+    if h < test + val:
+        return "val"
+    return "train"
+
+
+def hide(post: Post, task: str) -> tuple[Post, set[str]] | None:
+    """The post as the recommender sees it for `task`, and the gold keys; None to skip."""
+    if task not in TASKS:
+        raise InputError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+    keys = post.all_tag_keys()
+    displays = {k: t for k, t in zip(post.tag_keys, post.hashtags, strict=False)}
+    if task == "caption":
+        kept: list[str] = []
+    elif task == "given1":
+        kept = keys[:1]
+    else:
+        kept = keys[: len(keys) // 2]
+    gold = set(keys) - set(kept)
+    if not gold or (task != "caption" and not kept):
+        return None
+    visible = Post(
+        id=post.id, text=remove_hashtags(post.text, gold), images=list(post.images),
+        video=post.video, hashtags=[displays.get(k, "#" + k) for k in kept],
+        source=post.source, topic=None,
+    )
+    return visible, gold
+
+
+@dataclass
+class TaskSet:
+    task: str
+    inputs: list[Post] = field(default_factory=list)
+    gold: list[set[str]] = field(default_factory=list)
+    topics: list[str | None] = field(default_factory=list)
+    skipped: int = 0
+
+
+def build_task(posts: Iterable[Post], task: str) -> TaskSet:
+    out = TaskSet(task)
+    for post in posts:
+        hidden = hide(post, task)
+        if hidden is None:
+            out.skipped += 1
+            continue
+        out.inputs.append(hidden[0])
+        out.gold.append(hidden[1])
+        out.topics.append(post.topic)
+    return out
+
+
+def score_rankings(rankings: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> dict[str, float]:
+    """Mean metrics of ranked key lists against gold sets (same order)."""
+    if len(rankings) != len(gold):
+        raise ValueError("rankings and gold differ in length")
+    return mean_metrics(post_metrics(list(r), g) for r, g in zip(rankings, gold, strict=True))
+
+
+def rankings_of(predictions: Iterable) -> Iterator[list[str]]:
+    for prediction in predictions:
+        yield [s.key for s in prediction.hashtags]
+
+
+def evaluate_recommender(recommender, tasks: TaskSet, k: int = 10) -> dict[str, float]:
+    """Run a recommender on a task set and score its top-k against the hidden tags."""
+    rankings = list(rankings_of(recommender.suggest_many(tasks.inputs, k=k)))
+    return score_rankings(rankings, tasks.gold)

@@ -1,0 +1,209 @@
+"""The scorer contract, the tag vocabulary and the scorer registry.
+
+A *scorer* is one named, trainable, saveable source of evidence. Given a post it
+proposes candidate hashtags with a score each (higher is better; scales differ
+between scorers, the combiner learns how to weigh them). Scorers never see the
+tags hidden from a post: the `Query` carries the post as the user gave it.
+
+A registry maps a scorer's `name` to its class, so that a model folder's
+manifest can rebuild a recommender without code changes (as timm and open_clip
+rebuild models from a name and a config).
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+from taglens.errors import ModelError
+from taglens.hashtags import hashtag_key
+from taglens.post import Post
+
+Scores = dict[str, float]
+
+
+@dataclass
+class Query:
+    """A post being served, plus a per-post cache that scorers share.
+
+    `given` holds the keys of the tags already on the post (listed or written in
+    the caption); the recommender never suggests them. Expensive per-post work
+    (a caption embedding, image features) goes through `cached`, so that several
+    scorers pay for it once.
+    """
+
+    post: Post
+    given: tuple[str, ...] = ()
+    cache: dict[str, Any] = field(default_factory=dict)
+    displays: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_post(cls, post: Post) -> "Query":
+        return cls(post=post, given=tuple(post.all_tag_keys()))
+
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        if name not in self.cache:
+            self.cache[name] = compute()
+        return self.cache[name]
+
+
+class Vocab:
+    """The candidate tag space of a model: keys, display forms and post counts."""
+
+    def __init__(self, keys: Sequence[str], displays: Sequence[str], counts: Sequence[int]) -> None:
+        if not (len(keys) == len(displays) == len(counts)):
+            raise ValueError("vocab arrays differ in length")
+        self.keys = list(keys)
+        self.displays = list(displays)
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.total_posts = 0
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.index
+
+    def display(self, key: str) -> str:
+        i = self.index.get(key)
+        return self.displays[i] if i is not None else "#" + key
+
+    def count(self, key: str) -> int:
+        i = self.index.get(key)
+        return int(self.counts[i]) if i is not None else 0
+
+    @classmethod
+    def build(cls, posts: Iterable[Post], min_count: int = 1, max_size: int | None = None) -> "Vocab":
+        """Tags seen in at least `min_count` posts, most frequent first.
+
+        The display form kept for a key is the one written most often.
+        """
+        counts: dict[str, int] = {}
+        forms: dict[str, dict[str, int]] = {}
+        total = 0
+        for post in posts:
+            total += 1
+            seen: set[str] = set()
+            for tag in post.hashtags:
+                key = hashtag_key(tag)
+                if not key or key in seen:
+                    continue
+                seen.add(key)
+                counts[key] = counts.get(key, 0) + 1
+                by_form = forms.setdefault(key, {})
+                by_form[tag] = by_form.get(tag, 0) + 1
+        ranked = sorted((k for k, n in counts.items() if n >= min_count), key=lambda k: (-counts[k], k))
+        if max_size is not None:
+            ranked = ranked[:max_size]
+        displays = [max(forms[k].items(), key=lambda kv: (kv[1], kv[0] == "#" + k))[0] for k in ranked]
+        vocab = cls(ranked, displays, [counts[k] for k in ranked])
+        vocab.total_posts = total
+        return vocab
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({
+            "keys": self.keys, "displays": self.displays,
+            "counts": self.counts.tolist(), "total_posts": self.total_posts,
+        }, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path: Path) -> "Vocab":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        vocab = cls(data["keys"], data["displays"], data["counts"])
+        vocab.total_posts = int(data.get("total_posts", 0))
+        return vocab
+
+
+class Scorer(ABC):
+    """One source of evidence for hashtags. Subclasses register with `@register_scorer`."""
+
+    name: ClassVar[str]
+
+    def __init__(self, **params: Any) -> None:
+        self.params: dict[str, Any] = params
+
+    @abstractmethod
+    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
+        """Learn from training posts; `vocab` is the model's shared candidate space."""
+
+    @abstractmethod
+    def score(self, query: Query, vocab: Vocab) -> Scores:
+        """Candidate keys for this post with scores; may include keys outside `vocab`."""
+
+    def score_many(self, queries: Sequence[Query], vocab: Vocab) -> list[Scores]:
+        """Batch form; scorers with batched models (ONNX encoders) override it."""
+        return [self.score(q, vocab) for q in queries]
+
+    @abstractmethod
+    def save(self, folder: Path) -> None:
+        """Write learned state into `folder` (npz, safetensors, JSON; never pickle)."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "Scorer":
+        """Rebuild from `folder` and the params recorded in the manifest."""
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "params": self.params}
+
+
+_SCORERS: dict[str, type[Scorer]] = {}
+S = TypeVar("S", bound=type[Scorer])
+
+
+def register_scorer(cls: S) -> S:
+    """Class decorator: make a scorer constructible by name from a manifest."""
+    if cls.name in _SCORERS and _SCORERS[cls.name] is not cls:
+        raise ValueError(f"scorer name {cls.name!r} registered twice")
+    _SCORERS[cls.name] = cls
+    return cls
+
+
+def _ensure_builtin_scorers() -> None:
+    import taglens.models.scorers  # noqa: F401  (registers the built-in scorers)
+
+
+def list_scorers() -> list[str]:
+    _ensure_builtin_scorers()
+    return sorted(_SCORERS)
+
+
+def scorer_class(name: str) -> type[Scorer]:
+    _ensure_builtin_scorers()
+    try:
+        return _SCORERS[name]
+    except KeyError:
+        raise ModelError(f"unknown scorer {name!r}; known: {', '.join(sorted(_SCORERS))}") from None
+
+
+def create_scorer(name: str, **params: Any) -> Scorer:
+    """A fresh, untrained scorer by registry name: `create_scorer('cooccurrence', alpha=1.0)`."""
+    return scorer_class(name)(**params)
+
+
+def top_scores(keys: Sequence[str], values: np.ndarray, limit: int, exclude: Iterable[str] = ()) -> Scores:
+    """The `limit` best (key, value) pairs of a dense score vector, skipping `exclude`."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return {}
+    take = min(limit + len(tuple(exclude)) + 1, values.size)
+    idx = np.argpartition(-values, take - 1)[:take]
+    idx = idx[np.argsort(-values[idx], kind="stable")]
+    banned = set(exclude)
+    out: Scores = {}
+    for i in idx:
+        key = keys[i]
+        if key in banned or not np.isfinite(values[i]):
+            continue
+        out[key] = float(values[i])
+        if len(out) >= limit:
+            break
+    return out

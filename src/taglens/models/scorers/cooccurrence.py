@@ -1,0 +1,79 @@
+"""Co-occurrence: tags that appear with the tags already on the post.
+
+Score of candidate t given tags g1..gm is the mean smoothed conditional
+probability  P(t | g) = (C[g, t] + alpha * P(t)) / (n_g + alpha),  where C counts
+posts holding both tags and P(t) is t's share of posts. The smoothing pulls rare
+given tags towards the popularity prior instead of trusting one or two posts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, top_scores
+from taglens.post import Post
+
+
+@register_scorer
+class CooccurrenceScorer(Scorer):
+    name = "cooccurrence"
+
+    def __init__(self, alpha: float = 1.0, limit: int = 100, **params: Any) -> None:
+        super().__init__(alpha=alpha, limit=limit, **params)
+        self.alpha = float(alpha)
+        self.limit = int(limit)
+        self.counts: sparse.csr_matrix | None = None
+
+    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
+        rows: list[int] = []
+        cols: list[int] = []
+        for post in posts:
+            ids = sorted({vocab.index[k] for k in post.tag_keys if k in vocab.index})
+            for a in ids:
+                for b in ids:
+                    if a != b:
+                        rows.append(a)
+                        cols.append(b)
+        n = len(vocab)
+        data = np.ones(len(rows), dtype=np.float32)
+        self.counts = sparse.csr_matrix((data, (rows, cols)), shape=(n, n), dtype=np.float32)
+        self.counts.sum_duplicates()
+
+    def score(self, query: Query, vocab: Vocab) -> Scores:
+        if self.counts is None:
+            raise RuntimeError("cooccurrence scorer used before fit or load")
+        given = [vocab.index[k] for k in query.given if k in vocab.index]
+        if not given:
+            return {}
+        prior = vocab.counts / max(vocab.total_posts, 1)
+        total = np.zeros(len(vocab), dtype=np.float64)
+        for g in given:
+            row = np.asarray(self.counts.getrow(g).todense()).ravel()
+            total += (row + self.alpha * prior) / (vocab.counts[g] + self.alpha)
+        return top_scores(vocab.keys, total / len(given), self.limit, exclude=query.given)
+
+    def save(self, folder: Path) -> None:
+        if self.counts is None:
+            raise RuntimeError("nothing to save: cooccurrence scorer is not fitted")
+        folder.mkdir(parents=True, exist_ok=True)
+        m = self.counts.tocsr()
+        np.savez_compressed(folder / "counts.npz", data=m.data.astype(np.float32),
+                            indices=m.indices.astype(np.int32), indptr=m.indptr.astype(np.int64),
+                            shape=np.asarray(m.shape, dtype=np.int64))
+        (folder / "config.json").write_text(json.dumps(self.params))
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "CooccurrenceScorer":
+        scorer = cls(**params)
+        with np.load(folder / "counts.npz", allow_pickle=False) as z:
+            shape = tuple(int(x) for x in z["shape"])
+            scorer.counts = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+        if scorer.counts.shape[0] != len(vocab):
+            raise ValueError("cooccurrence matrix does not match the model's vocabulary")
+        return scorer

@@ -1,0 +1,50 @@
+"""Popularity: the original project's 'Top-K' baseline.
+
+It proposes the most used tags of the training corpus whatever the post says.
+Alone it is the floor every other scorer must beat; inside the combiner it is a
+prior that breaks ties towards tags people actually use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
+from taglens.post import Post
+
+
+@register_scorer
+class PopularityScorer(Scorer):
+    name = "popularity"
+
+    def __init__(self, limit: int = 100, **params: Any) -> None:
+        super().__init__(limit=limit, **params)
+        self.limit = limit
+
+    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
+        """Nothing to learn beyond the vocabulary's counts."""
+
+    def score(self, query: Query, vocab: Vocab) -> Scores:
+        given = set(query.given)
+        total = max(vocab.total_posts, int(vocab.counts.max(initial=1)))
+        out: Scores = {}
+        for i, key in enumerate(vocab.keys):  # vocab is sorted by count
+            if key in given:
+                continue
+            out[key] = float(np.log1p(vocab.counts[i]) / np.log1p(total))
+            if len(out) >= self.limit:
+                break
+        return out
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(self.params))
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "PopularityScorer":
+        return cls(**params)

@@ -1,0 +1,90 @@
+"""Training: configuration as data, turned into a fitted model bundle.
+
+A training config is plain JSON:
+
+    {"vocab": {"min_count": 2, "max_size": 30000},
+     "scorers": [{"name": "popularity"}, {"name": "cooccurrence", "alpha": 1.0}],
+     "combiner": {"type": "weighted", "weights": {"popularity": 0.05, "cooccurrence": 1.0}}}
+
+Scorers are fitted on the training posts. A combiner that learns (it has a
+`fit` method) is fitted on a validation slice held out from those posts, so its
+weights are judged on posts the scorers never saw.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from taglens.errors import InputError
+from taglens.models.base import Vocab, create_scorer
+from taglens.models.combiner import combiner_from_config
+from taglens.models.model_dir import ModelBundle, posts_fingerprint
+from taglens.post import Post
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "vocab": {"min_count": 2, "max_size": 30000},
+    "scorers": [
+        {"name": "popularity"},
+        {"name": "cooccurrence", "alpha": 1.0},
+    ],
+    "combiner": {"type": "weighted", "weights": {"popularity": 0.02, "cooccurrence": 1.0}},
+}
+
+
+def load_config(path: str | Path | None) -> dict[str, Any]:
+    if path is None:
+        return copy.deepcopy(DEFAULT_CONFIG)
+    try:
+        config = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"no such config file: {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a JSON config ({exc})") from None
+    if not isinstance(config, dict) or "scorers" not in config:
+        raise InputError(f"{path}: a config needs a 'scorers' list")
+    return config
+
+
+def train_model(
+    posts: Sequence[Post],
+    config: dict[str, Any] | None = None,
+    *,
+    provenance: dict[str, Any] | None = None,
+    validation: Sequence[Post] = (),
+    log: Callable[[str], None] = lambda _msg: None,
+) -> ModelBundle:
+    """Fit every scorer in `config` on `posts`; fit a learning combiner on `validation`."""
+    config = copy.deepcopy(config or DEFAULT_CONFIG)
+    tagged = [p for p in posts if p.hashtags]
+    if not tagged:
+        raise InputError("no training posts with hashtags")
+    vocab = Vocab.build(tagged, **config.get("vocab", {}))
+    log(f"vocabulary: {len(vocab)} tags from {len(tagged)} tagged posts")
+    scorers = []
+    for spec in config["scorers"]:
+        params = {k: v for k, v in spec.items() if k != "name"}
+        scorer = create_scorer(spec["name"], **params)
+        log(f"fitting {scorer.name}")
+        scorer.fit(posts, vocab)
+        scorers.append(scorer)
+    combiner = combiner_from_config(config.get("combiner", {"type": "weighted", "weights": {}}))
+    bundle = ModelBundle(vocab=vocab, scorers=scorers, combiner=combiner)
+    fit = getattr(combiner, "fit", None)
+    if callable(fit):
+        if not validation:
+            raise InputError("this combiner learns its weights: give it validation posts")
+        log(f"fitting combiner {combiner.name} on {len(validation)} validation posts")
+        fit(bundle, validation)
+    bundle.training = {
+        **(provenance or {}),
+        "posts": len(posts),
+        "tagged_posts": len(tagged),
+        "validation_posts": len(validation),
+        "posts_sha256": posts_fingerprint(posts),
+        "config": config,
+    }
+    return bundle

@@ -1,0 +1,212 @@
+"""The one post type, its suggestion output and the one JSONL form.
+
+A post on disk (taglens JSONL, one object a line):
+
+    {"id": "p1", "text": "sunset at the pier", "hashtags": ["#travel"],
+     "images": ["pier.jpg"], "video": null, "topic": null}
+
+`source` and `meta` are optional. Image and video paths are relative to the JSONL
+file's folder unless absolute.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from taglens.errors import InputError
+from taglens.hashtags import extract_hashtags, hashtag_key, parse_hashtag
+
+POST_FIELDS = ("id", "text", "hashtags", "images", "video", "topic", "source", "meta")
+
+
+@dataclass(slots=True)
+class Post:
+    """One social-media post: caption, tags already on it, media, optional topic."""
+
+    id: str = ""
+    text: str = ""
+    hashtags: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    video: str | None = None
+    topic: str | None = None
+    source: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tag_keys(self) -> list[str]:
+        """Canonical keys of the tags on the post, in order, no duplicates."""
+        keys: list[str] = []
+        for tag in self.hashtags:
+            key = hashtag_key(tag)
+            if key and key not in keys:
+                keys.append(key)
+        return keys
+
+    def all_tag_keys(self) -> list[str]:
+        """Keys of the listed tags and of any tag written in the caption."""
+        keys = self.tag_keys
+        for tag in extract_hashtags(self.text):
+            if tag.key not in keys:
+                keys.append(tag.key)
+        return keys
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if not data["source"]:
+            data.pop("source")
+        if not data["meta"]:
+            data.pop("meta")
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: Any, base_dir: Path | None = None) -> "Post":
+        """Build a post from its JSON object; raise InputError naming what is wrong."""
+        if not isinstance(data, dict):
+            raise InputError("a post must be a JSON object")
+        unknown = set(data) - set(POST_FIELDS)
+        if unknown:
+            raise InputError(f"unknown field(s): {', '.join(sorted(unknown))}")
+        text = data.get("text") or ""
+        if not isinstance(text, str):
+            raise InputError("'text' must be a string")
+        tags = data.get("hashtags") or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise InputError("'hashtags' must be a list of strings")
+        try:
+            hashtags = [parse_hashtag(t).display for t in tags]
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        images = data.get("images") or []
+        if not isinstance(images, list) or not all(isinstance(p, str) for p in images):
+            raise InputError("'images' must be a list of paths")
+        video = data.get("video")
+        if video is not None and not isinstance(video, str):
+            raise InputError("'video' must be a path or null")
+        meta = data.get("meta") or {}
+        if not isinstance(meta, dict):
+            raise InputError("'meta' must be an object")
+        return cls(
+            id=str(data.get("id") or ""),
+            text=text,
+            hashtags=hashtags,
+            images=[_resolve(p, base_dir) for p in images],
+            video=_resolve(video, base_dir) if video else None,
+            topic=data.get("topic") or None,
+            source=data.get("source") or None,
+            meta=meta,
+        )
+
+
+def _resolve(path: str, base_dir: Path | None) -> str:
+    if base_dir is None or Path(path).is_absolute():
+        return path
+    return str(base_dir / path)
+
+
+@dataclass(slots=True)
+class Suggestion:
+    """One suggested hashtag: display form, canonical key, score and evidence."""
+
+    tag: str
+    key: str
+    score: float
+    evidence: list[str] = field(default_factory=list)
+    reach: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"tag": self.tag, "score": round(float(self.score), 4), "evidence": self.evidence}
+        if self.reach:
+            data["reach"] = self.reach
+        return data
+
+
+@dataclass(slots=True)
+class TopicPrediction:
+    label: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "score": round(float(self.score), 4)}
+
+
+@dataclass(slots=True)
+class Prediction:
+    """What the recommender returns for one post."""
+
+    id: str
+    hashtags: list[Suggestion]
+    topic: TopicPrediction | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "hashtags": [s.to_dict() for s in self.hashtags]}
+        if self.topic is not None:
+            data["topic"] = self.topic.to_dict()
+        if self.warnings:
+            data["warnings"] = self.warnings
+        return data
+
+
+def read_jsonl(source: str | Path | TextIO) -> Iterator[tuple[int, Post | InputError]]:
+    """Yield (line number, Post or the error for that line) from taglens JSONL.
+
+    Errors are yielded, not raised, so that one bad row never stops a batch; the
+    caller decides whether to report or abort. Blank lines are skipped.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"no such file: {path}")
+        base_dir = path.parent
+        handle: TextIO = open(path, "rb")  # noqa: SIM115 - closed below
+        close = True
+    else:
+        base_dir = Path.cwd()
+        handle = source
+        close = False
+    try:
+        for line_no, raw in enumerate(handle, start=1):
+            line = _decode(raw, line_no)
+            if isinstance(line, InputError):
+                yield line_no, line
+                continue
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield line_no, InputError(f"line {line_no}: bad JSON ({exc.msg})")
+                continue
+            try:
+                yield line_no, Post.from_dict(data, base_dir)
+            except InputError as exc:
+                yield line_no, InputError(f"line {line_no}: {exc}")
+    finally:
+        if close:
+            handle.close()
+
+
+def _decode(raw: bytes | str, line_no: int) -> str | InputError:
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+    except UnicodeDecodeError:
+        return InputError(f"line {line_no}: not UTF-8 text")
+
+
+def write_jsonl(items: Iterable[Post | Prediction], out: TextIO | io.TextIOBase) -> int:
+    """Write posts or predictions as JSON lines; return how many were written."""
+    count = 0
+    for item in items:
+        out.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+        count += 1
+    return count

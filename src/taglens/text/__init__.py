@@ -1,0 +1,1 @@
+"""Text: cleaning, tokenising, hashtag segmentation and sentence embeddings."""
