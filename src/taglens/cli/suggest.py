@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--allow-banned", action="store_true", help="do not filter spam / banned-style tags")
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
+    p.add_argument("--platform", metavar="NAME",
+                   help="trim to a platform's hashtag limit: " + ", ".join(_platform_names()))
     p.set_defaults(handler=run_suggest)
 
     d = subparsers.add_parser("demo", help="suggest hashtags for the bundled sample posts")
@@ -34,6 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     m = subparsers.add_parser("models", help="list the shipped models and their scorers")
     m.set_defaults(handler=run_models)
+
+
+def _platform_names() -> list[str]:
+    from taglens.recommend.platforms import PLATFORMS
+
+    return list(PLATFORMS)
 
 
 def _recommender(args: argparse.Namespace):
@@ -74,7 +82,8 @@ def run_suggest(args: argparse.Namespace) -> int:
     if not (args.caption.strip() or tags or args.image or args.video):
         raise InputError("give a --caption, a --tag, an --image or a --video (or --jsonl FILE)")
     post = Post(id="post", text=args.caption, hashtags=tags, images=list(args.image), video=args.video)
-    prediction = _recommender(args).suggest(post, k=args.k, allow_banned=args.allow_banned)
+    prediction = _recommender(args).suggest(post, k=args.k, allow_banned=args.allow_banned,
+                                              platform=args.platform)
     if args.json:
         print(json.dumps(prediction.to_dict(), ensure_ascii=False))
     else:
@@ -97,7 +106,8 @@ def _suggest_jsonl(args: argparse.Namespace) -> int:
                 continue
             yield item
 
-    for prediction in rec.suggest_many(good_posts(), k=args.k, allow_banned=args.allow_banned):
+    for prediction in rec.suggest_many(good_posts(), k=args.k, allow_banned=args.allow_banned,
+                                      platform=args.platform):
         sys.stdout.write(json.dumps(prediction.to_dict(), ensure_ascii=False) + "\n")
     sys.stdout.flush()
     return 1 if errors else 0

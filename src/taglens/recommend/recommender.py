@@ -20,6 +20,8 @@ from taglens.models.model_dir import ModelBundle, load_model, save_model
 from taglens.models.train import train_model
 from taglens.post import Post, Prediction, Suggestion, TopicPrediction
 from taglens.recommend.filters import default_banned
+from taglens.recommend.platforms import get_platform
+from taglens.recommend.reach import vocab_reach
 
 
 class Recommender:
@@ -79,10 +81,17 @@ class Recommender:
         return next(iter(self.suggest_many([post], k=k, **options)))
 
     def suggest_many(self, posts: Iterable[Post], k: int = 10, *, batch_size: int = 64,
-                     allow_banned: bool = False, max_tags: int | None = None) -> Iterator[Prediction]:
-        """Predictions for many posts, in input order; scorers see them in batches."""
+                     allow_banned: bool = False, max_tags: int | None = None,
+                     platform: str | None = None) -> Iterator[Prediction]:
+        """Predictions for many posts, in input order; scorers see them in batches.
+
+        `platform` ('instagram', 'threads', ...) caps the list at that platform's limit.
+        """
         if k < 1:
             raise InputError("k must be at least 1")
+        rules = get_platform(platform)
+        if rules is not None:
+            max_tags = rules.limit if max_tags is None else min(max_tags, rules.limit)
         batch: list[Post] = []
         for post in posts:
             batch.append(post)
@@ -111,7 +120,8 @@ class Recommender:
                 if ranked.key in given or (not allow_banned and ranked.key in self.banned):
                     continue
                 display = query.displays.get(ranked.key) or self.vocab.display(ranked.key)
-                suggestions.append(Suggestion(display, ranked.key, ranked.score, ranked.evidence))
+                suggestions.append(Suggestion(display, ranked.key, ranked.score, ranked.evidence,
+                                              reach=vocab_reach(self.vocab, ranked.key)))
                 if len(suggestions) >= limit:
                     break
             topic = query.cache.get("topic")
