@@ -24,6 +24,16 @@ from taglens.recommend.platforms import get_platform
 from taglens.recommend.reach import vocab_reach
 
 
+def evidence_labels(names: Sequence[str]) -> list[str]:
+    """Scorer names as the user reads them: every picture-based scorer (image_*) is 'image'."""
+    out: list[str] = []
+    for name in names:
+        label = "image" if name.startswith("image_") else name
+        if label not in out:
+            out.append(label)
+    return out
+
+
 class Recommender:
     """Ranked hashtag suggestions for posts, from a model folder."""
 
@@ -120,7 +130,7 @@ class Recommender:
                 if ranked.key in given or (not allow_banned and ranked.key in self.banned):
                     continue
                 display = query.displays.get(ranked.key) or self.vocab.display(ranked.key)
-                suggestions.append(Suggestion(display, ranked.key, ranked.score, ranked.evidence,
+                suggestions.append(Suggestion(display, ranked.key, ranked.score, evidence_labels(ranked.evidence),
                                               reach=vocab_reach(self.vocab, ranked.key)))
                 if len(suggestions) >= limit:
                     break
