@@ -1,0 +1,172 @@
+"""Hashtag segmentation: taglens vs wordsegment vs wordninja on the dev sets.
+
+Sets (read from ../shared/data, never copied): STAN-large dev, STAN-small,
+Dev-BOUN, Dev-Stanford and the HashSet distant sample. Nothing called "test"
+is read. For each segmenter and set it reports accuracy@1 (case-insensitive
+exact match against any gold segmentation), case-sensitive accuracy, and
+hashtags per second on one core with the cache cold (every tag seen once);
+plus load time and peak memory of each segmenter, each in a fresh process.
+
+Usage:  OMP_NUM_THREADS=1 .venv/bin/python benchmarks/segmentation.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import markdown_table, shared_data, write_section  # noqa: E402
+
+Example = tuple[str, list[str]]  # (hashtag, gold segmentations)
+SEGMENTERS = ("taglens", "wordsegment", "wordninja")
+
+
+# ----------------------------------------------------------------- datasets
+def read_stan(path: Path) -> list[Example]:
+    """STAN `*_corrected.tsv`: tweet, hashtag, gold_1 [, gold_2 ...]."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cols = line.split("\t")
+        if len(cols) >= 3:
+            golds = [g.strip() for g in cols[2:] if g.strip()]
+            if golds:
+                out.append((cols[1].strip(), golds))
+    return out
+
+
+def read_boun(path: Path) -> list[Example]:
+    """BOUN / Çelebi files: one gold per line; the tag is the line without spaces."""
+    golds: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        gold = " ".join(line.split())
+        if gold:
+            golds.setdefault(gold.replace(" ", ""), []).append(gold)
+    return list(golds.items())
+
+
+def read_hashset_distant(path: Path) -> list[Example]:
+    """HashSet distant sample CSV: Unsegmented_hashtag, Segmented_hashtag (camelCase split)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return [(r["Unsegmented_hashtag"], [" ".join(r["Segmented_hashtag"].split())])
+                for r in csv.DictReader(f) if r["Unsegmented_hashtag"]]
+
+
+def datasets(data: Path) -> dict[str, list[Example]]:
+    stan = data / "stan-hashtag-segmentation"
+    boun = data / "boun-hashtag-segmentation"
+    return {
+        "STAN-large dev": read_stan(stan / "our_dataset" / "dev_corrected.tsv"),
+        "STAN-small": read_stan(stan / "bansal_dataset" / "bansal_corrected.tsv"),
+        "Dev-BOUN": read_boun(boun / "Dev-BOUN.txt"),
+        "Dev-Stanford": read_boun(boun / "Dev-Stanford.txt"),
+        "HashSet distant sample": read_hashset_distant(
+            data / "hashset-boun-stan" / "datasets" / "hashset" / "HashSet-Distant-sampled.csv"),
+    }
+
+
+# --------------------------------------------------------------- segmenters
+def load_segmenter(name: str) -> Callable[[str], list[str]]:
+    """A function tag -> words for one of SEGMENTERS, fully loaded."""
+    if name == "taglens":
+        from taglens.text.segment import Segmenter
+
+        seg = Segmenter.load()
+        return seg._segment_uncached  # cold: measure the search, not the cache
+    if name == "wordsegment":
+        import wordsegment
+
+        wordsegment.load()
+        return lambda tag: _realign(tag, wordsegment.segment(tag))
+    if name == "wordninja":
+        import wordninja
+
+        return lambda tag: _realign(tag, wordninja.split(tag))
+    raise ValueError(name)
+
+
+def _realign(tag: str, words: list[str]) -> list[str]:
+    """Map lower-cased, punctuation-stripped words back onto the tag's own characters."""
+    out, pos, low = [], 0, tag.lower()
+    for word in words:
+        start = low.find(word.lower(), pos)
+        if start < 0:
+            return words
+        out.append(tag[start:start + len(word)])
+        pos = start + len(word)
+    return out
+
+
+def accuracy(predict: Callable[[str], list[str]], examples: list[Example]) -> tuple[float, float, float]:
+    """(accuracy@1 case-insensitive, case-sensitive accuracy, hashtags/second)."""
+    start = time.perf_counter()
+    predictions = [" ".join(predict(tag)) for tag, _ in examples]
+    elapsed = time.perf_counter() - start
+    hit = sum(p.lower() in {g.lower() for g in golds} for p, (_, golds) in zip(predictions, examples))
+    hit_cs = sum(p in golds for p, (_, golds) in zip(predictions, examples))
+    n = len(examples)
+    return 100.0 * hit / n, 100.0 * hit_cs / n, n / elapsed
+
+
+def load_cost(name: str) -> tuple[float, float]:
+    """(load seconds, peak RSS MB) of one segmenter, measured in a fresh process."""
+    code = (
+        "import time,resource,json,sys;sys.path.insert(0,%r);t=time.perf_counter();"
+        "import segmentation as s;f=s.load_segmenter(%r);f('warmup');"
+        "print(json.dumps([time.perf_counter()-t,resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024]))"
+    ) % (str(Path(__file__).resolve().parent), name)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seconds, mb = json.loads(out.stdout.strip().splitlines()[-1])
+    return seconds, mb
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="taglens only, no RESULTS.md")
+    args = parser.parse_args()
+    data = shared_data()
+    if data is None:
+        return 0
+    sets = datasets(data)
+    names = ("taglens",) if args.quick else SEGMENTERS
+    rows, results = [], {}
+    for name in names:
+        predict = load_segmenter(name)
+        for set_name, examples in sets.items():
+            acc, acc_cs, speed = accuracy(predict, examples)
+            results[(name, set_name)] = (acc, acc_cs, speed)
+            print(f"{name:12} {set_name:24} n={len(examples):6} acc@1={acc:6.2f} "
+                  f"case-sensitive={acc_cs:6.2f} {speed:9.0f} tags/s", flush=True)
+    if args.quick:
+        return 0
+    for set_name, examples in sets.items():
+        row: list[object] = [f"{set_name} ({len(examples):,})"]
+        for name in names:
+            acc, acc_cs, _ = results[(name, set_name)]
+            row.append(f"**{acc:.2f}** / {acc_cs:.2f}" if name == "taglens" else f"{acc:.2f} / {acc_cs:.2f}")
+        rows.append(row)
+    costs = {name: load_cost(name) for name in names}
+    total = sum(len(e) for e in sets.values())
+    speed_row: list[object] = ["hashtags/s, one core, cold cache (all sets)"]
+    for name in names:
+        seconds = sum(len(sets[s]) / results[(name, s)][2] for s in sets)
+        speed_row.append(f"{total / seconds:,.0f}")
+    rows += [speed_row,
+             ["load time (s)"] + [f"{costs[n][0]:.2f}" for n in names],
+             ["peak memory (MB, whole process)"] + [f"{costs[n][1]:.0f}" for n in names]]
+    body = ("accuracy@1, case-insensitive exact match against any gold / case-sensitive, in %. "
+            "Dev sets only; STAN-large train fits the taglens weights; nothing called test is read.\n\n"
+            + markdown_table(["set (hashtags)", *names], rows))
+    write_section("segmentation", "Hashtag segmentation", body)
+    print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

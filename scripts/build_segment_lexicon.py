@@ -1,0 +1,76 @@
+"""Build `src/taglens/data/segment/lexicon.npz`, the segmenter's word statistics.
+
+Why a derived file: the segmenter must load in well under a second with no
+network and without `wordsegment` installed, so we ship one compact npz holding
+
+* `words`: the lexicon (lower-case, letters/digits, at least one letter),
+  '\\n'-joined UTF-8 bytes;
+* `wf`: log10 frequency from `wordfreq` (large English list: Twitter, Reddit,
+  Wikipedia, subtitles, news, books), NaN when absent;
+* `g`: log10 relative frequency from the Google Web Trillion Word unigrams
+  (as redistributed by `wordsegment`), NaN when absent;
+* `bigrams` / `bigram_logp`: log10 P(w2 | w1) from the same corpus's bigrams.
+
+Run: `.venv/bin/python scripts/build_segment_lexicon.py`
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import wordfreq
+import wordsegment
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "taglens" / "data" / "segment" / "lexicon.npz"
+WORD_RE = re.compile(r"^(?=.*[a-z])[a-z0-9]{1,30}$")
+MIN_WF = 1e-8  # wordfreq floor; everything in the large list is above it
+
+
+def _google_unigrams() -> dict[str, int]:
+    path = Path(wordsegment.__file__).with_name("unigrams.txt")
+    out: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, count = line.split("\t")
+        if WORD_RE.match(word):
+            out[word] = int(count)
+    return out
+
+
+def _google_bigrams(unigrams: dict[str, int]) -> dict[str, float]:
+    path = Path(wordsegment.__file__).with_name("bigrams.txt")
+    out: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        pair, count = line.split("\t")
+        w1, _, w2 = pair.partition(" ")
+        if w1 in unigrams and WORD_RE.match(w2):
+            out[pair] = math.log10(int(count) / unigrams[w1])
+    return out
+
+
+def main() -> None:
+    wf = {w: f for w, f in wordfreq.get_frequency_dict("en", wordlist="large").items()
+          if WORD_RE.match(w) and f >= MIN_WF}
+    google = _google_unigrams()
+    total = float(sum(google.values()))
+    bigrams = _google_bigrams(google)
+    words = sorted(set(wf) | set(google), key=lambda w: -(wf.get(w, 0.0) + google.get(w, 0) / total))
+    wf_arr = np.array([math.log10(wf[w]) if w in wf else np.nan for w in words], dtype=np.float16)
+    g_arr = np.array([math.log10(google[w] / total) if w in google else np.nan for w in words], dtype=np.float16)
+    pairs = sorted(bigrams)
+    np.savez_compressed(
+        OUT,
+        words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+        wf=wf_arr,
+        g=g_arr,
+        bigrams=np.frombuffer("\n".join(pairs).encode("utf-8"), dtype=np.uint8),
+        bigram_logp=np.array([bigrams[p] for p in pairs], dtype=np.float16),
+    )
+    print(f"{OUT}: {len(words)} words ({len(wf)} wordfreq, {len(google)} google), "
+          f"{len(pairs)} bigrams, {OUT.stat().st_size / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
