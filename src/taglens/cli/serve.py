@@ -1,0 +1,33 @@
+"""`taglens serve`: the REST API and the page, on one port."""
+
+from __future__ import annotations
+
+import argparse
+
+from taglens.errors import InputError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("serve", help="serve the REST API and the web page")
+    p.add_argument("--model", metavar="DIR", help="model folder or shipped name (default: the shipped model)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--max-upload-mb", type=float, default=25, help="largest request body, MB (default 25)")
+    p.add_argument("--max-images", type=int, default=10, help="photos a request (default 10)")
+    p.add_argument("--max-pixels", type=int, default=40_000_000, help="pixels an image (default 40M)")
+    p.add_argument("--max-video-seconds", type=float, default=60, help="longest video (default 60)")
+    p.add_argument("--workers", type=int, default=4, help="threads for decoding and scoring (default 4)")
+    p.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from taglens.serve import ServeLimits, run_server
+
+    try:
+        limits = ServeLimits(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+                             max_images=args.max_images, max_pixels=args.max_pixels,
+                             max_video_seconds=args.max_video_seconds, workers=args.workers)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    run_server(args.model, host=args.host, port=args.port, limits=limits)
+    return 0

@@ -1,0 +1,86 @@
+"""Request and response shapes: they validate input and document the API at /docs."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SuggestFields(BaseModel):
+    """The text fields of a suggest request, the same in JSON and in multipart."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    caption: str = Field("", description="the post's caption; hashtags written in it count as given")
+    hashtags: list[str] | str = Field(
+        default_factory=list, description="tags already on the post: a list, or one string '#a #b'")
+    k: int = Field(10, ge=1, description="how many hashtags to return")
+    platform: str | None = Field(
+        None, description="trim to a platform's limit: instagram, tiktok, x, threads, linkedin, "
+                          "pinterest, mastodon")
+
+
+class HashtagOut(BaseModel):
+    tag: str = Field(description="the tag as most often written, e.g. #sunsetlover")
+    display: str = Field(description="CamelCase form for reading and screen readers, e.g. #SunsetLover")
+    score: float
+    evidence: list[str] = Field(description="the scorers behind the suggestion")
+    reach: str | None = Field(description="broad, medium or niche: how common the tag is")
+
+
+class TopicOut(BaseModel):
+    label: str
+    score: float
+
+
+class SuggestResponse(BaseModel):
+    hashtags: list[HashtagOut]
+    topic: TopicOut | None = None
+    platform: dict | None = Field(None, description="the platform's rules, when one was asked for")
+    warnings: list[str] = Field(default_factory=list)
+    took_ms: float
+
+
+class SegmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hashtags: list[str] = Field(description="tags to split into words, e.g. ['#sunsetlover']")
+
+
+class SegmentOut(BaseModel):
+    tag: str
+    words: list[str]
+    camel_case: str
+
+
+class SegmentResponse(BaseModel):
+    segments: list[SegmentOut]
+
+
+class ErrorOut(BaseModel):
+    status: int
+    error: str
+    message: str
+
+
+ERROR_RESPONSES = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in {
+        400: "bad JSON, or an image or video that does not decode",
+        413: "over a limit: upload size, number of images, pixels, video length",
+        415: "not JSON or multipart, or a file of the wrong type",
+        422: "a bad field: k, platform, a hashtag, an unknown field",
+    }.items()
+}
+
+MULTIPART_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "images": {"type": "array", "items": {"type": "string", "format": "binary"},
+                   "description": "0-10 photos (JPEG, PNG, WebP, GIF, BMP)"},
+        "video": {"type": "string", "format": "binary", "description": "one short video"},
+        "caption": {"type": "string"},
+        "hashtags": {"type": "string", "description": "tags already on the post, '#a #b'"},
+        "k": {"type": "integer", "default": 10},
+        "platform": {"type": "string"},
+    },
+}

@@ -1,0 +1,131 @@
+"""The real page in headless Chromium: upload -> suggestions -> select -> copy.
+
+Uses Debian's `chromium` (installed by .ci/run) through Playwright, never a
+downloaded browser. The server is the real uvicorn on 127.0.0.1 with the
+shipped default model, so the screenshot shows what a user sees; assertions
+read the tags off the page rather than naming them, so a retrained model
+does not break the test.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from serve_toy import image_bytes
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOT = Path(__file__).resolve().parents[1] / "benchmarks" / "page.png"
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+if not Path(CHROMIUM).exists():
+    pytest.skip("no chromium at /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    import uvicorn
+
+    from taglens.serve import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_upload_suggest_select_copy(server_url: str, browser, tmp_path: Path) -> None:
+    photo = tmp_path / "beach.jpg"
+    photo.write_bytes(image_bytes(size=(320, 240)))
+    context = browser.new_context(viewport={"width": 1180, "height": 860}, device_scale_factor=1)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(server_url + "/")
+
+    page.set_input_files("#files", str(photo))
+    assert page.locator("#thumbs img").count() == 1
+    page.fill("#caption", "Golden hour at the pier, could watch this forever")
+    page.fill("#given", "#sunset")
+    page.select_option("#platform", "instagram")
+    page.click("#suggest")
+    chips = page.locator("#chips .chip")
+    chips.first.wait_for()
+    assert chips.count() >= 3
+    keys = [chips.nth(i).get_attribute("data-key") for i in range(chips.count())]
+    assert "sunset" not in keys  # the given tag is never suggested back
+
+    chips.nth(0).click()
+    chips.nth(2).focus()
+    page.keyboard.press("Enter")  # chips work from the keyboard
+    chips.nth(0).click()
+    chips.nth(0).click()  # off and on again: toggling works
+    assert [chips.nth(i).get_attribute("aria-pressed") for i in range(3)] == ["true", "false", "true"]
+    picked = [chips.nth(i).locator(".chip-tag").inner_text().strip() for i in (2, 0)]
+    assert page.locator("#count").inner_text() == "3"  # 1 given + 2 chosen
+    assert page.locator("#limit").inner_text().strip() == "/ 5"
+
+    page.click("#copy")
+    page.wait_for_function("document.querySelector('#copy').dataset.copied !== undefined")
+    clipboard = page.evaluate("navigator.clipboard.readText()")
+    assert clipboard == " ".join(picked)
+    assert all(t.startswith("#") and t[1].isupper() for t in picked)  # CamelCase is on by default
+    page.click("#camel")  # CamelCase off: the tags as usually written
+    assert page.locator("#chosen").inner_text() == clipboard.lower()
+    page.click("#camel")
+    page.wait_for_timeout(300)  # let the chips' entry animation finish for the screenshot
+
+    shot = tmp_path / "page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    shutil.copyfile(shot, SCREENSHOT)
+    assert not errors, errors
+    context.close()
+
+
+def test_bad_upload_shows_the_servers_message(server_url: str, browser, tmp_path: Path) -> None:
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(server_url + "/")
+    page.set_input_files("#files", str(fake))
+    page.fill("#caption", "beach")
+    page.click("#suggest")
+    alert = page.locator("#error")
+    alert.wait_for(state="visible")
+    assert "not a readable image" in alert.inner_text()
+    page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+    context.close()
