@@ -1,0 +1,108 @@
+"""`taglens collect`: crawl posts for seed hashtags into a corpus, resumably.
+
+    taglens collect --source mastodon --instance https://mastodon.social --db corpus.sqlite
+    taglens collect --seeds my_topics.toml --source local --path dump.jsonl --db corpus.sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from taglens.collect import CrawlConfig, Crawler, Expander, HttpConfig, PoliteClient, default_relevance, load_seeds
+from taglens.collect.sources.base import Source
+from taglens.corpus import Corpus
+from taglens.errors import InputError
+from taglens.recommend.filters import default_banned
+
+SOURCES = ("mastodon", "instagram", "local")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("collect", help="crawl posts for seed hashtags into a corpus (resumable)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seeds", help="TOML seeds file (default: the 8 shipped topics)")
+    p.add_argument("--source", required=True, choices=SOURCES)
+    p.add_argument("--instance", help="mastodon: server URL, e.g. https://mastodon.social or a Pixelfed server")
+    p.add_argument("--path", help="local: a JSONL file or a folder of them")
+    p.add_argument("--db", required=True, help="corpus SQLite file (created if missing; holds the crawl state)")
+    p.add_argument("--target-posts", type=int, default=200, help="posts to collect per topic (default 200)")
+    p.add_argument("--max-rounds", type=int, default=3, help="expansion rounds (default 3)")
+    p.add_argument("--tags-per-round", type=int, default=10, help="new hashtags per topic per round")
+    p.add_argument("--pages-per-tag", type=int, default=5, help="pages per hashtag per round")
+    p.add_argument("--min-relevance", type=float, default=0.35, help="relevance bar for new hashtags")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between requests to one host")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds before a request times out")
+    p.add_argument("--max-image-mb", type=float, default=8.0, help="larger images are skipped")
+    p.add_argument("--all-posts", action="store_true", help="mastodon: also posts without media")
+    p.add_argument("--token", help="mastodon: access token, only for servers that require one "
+                                   "(or set TAGLENS_MASTODON_TOKEN)")
+    p.add_argument("--ig-user", help="instagram: your username; its session comes from `instaloader --login`")
+    p.add_argument("--ig-session-file", help="instagram: session file (default: instaloader's)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--verbose", action="store_true", help="log each page and each chosen hashtag")
+    p.set_defaults(handler=run_collect)
+
+
+def _check(args: argparse.Namespace) -> None:
+    for name in ("target_posts", "max_rounds", "tags_per_round", "pages_per_tag"):
+        if getattr(args, name) < 1:
+            raise InputError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.interval < 0 or args.timeout <= 0 or args.max_image_mb <= 0:
+        raise InputError("--interval must be >= 0, --timeout and --max-image-mb > 0")
+
+
+def build_source(args: argparse.Namespace) -> Source:
+    """The source named by --source, configured from the politeness options."""
+    http = HttpConfig(min_interval=args.interval, timeout=args.timeout,
+                      max_media_bytes=int(args.max_image_mb * 1024 * 1024))
+    if args.source == "mastodon":
+        from taglens.collect.sources.mastodon import MastodonSource, normalise_instance
+
+        token = args.token or os.environ.get("TAGLENS_MASTODON_TOKEN")
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        return MastodonSource(normalise_instance(args.instance or ""), PoliteClient(http, headers=headers),
+                              only_media=not args.all_posts)
+    if args.source == "instagram":
+        from taglens.collect.sources.instagram import InstagramSource
+
+        http.min_interval = max(http.min_interval, 2.0)
+        return InstagramSource(args.ig_user, args.ig_session_file, client=PoliteClient(http))
+    if not args.path:
+        raise InputError("--path is required for the local source")
+    from taglens.collect.sources.local import LocalSource
+
+    return LocalSource(args.path, max_media_bytes=http.max_media_bytes)
+
+
+def run_collect(args: argparse.Namespace) -> int:
+    _check(args)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="taglens: %(message)s", stream=sys.stderr)
+    seeds = load_seeds(args.seeds)
+    config = CrawlConfig(target_posts=args.target_posts, max_rounds=args.max_rounds,
+                         tags_per_round=args.tags_per_round, max_pages_per_tag=args.pages_per_tag,
+                         progress=not args.quiet)
+    expander = Expander(default_relevance(), min_relevance=args.min_relevance, banned=frozenset(default_banned()))
+    source = build_source(args)
+    try:
+        with Corpus(args.db) as corpus:
+            crawler = Crawler(corpus, source, seeds, expander, config)
+            try:
+                summary = crawler.run()
+            except KeyboardInterrupt:
+                print("taglens: interrupted; every committed page is kept - run the same command to resume",
+                      file=sys.stderr)
+                return 130
+    finally:
+        source.close()
+    for warning in getattr(source, "warnings", [])[:20]:
+        print(f"taglens: {warning}", file=sys.stderr)
+    for note in summary.notes[:20]:
+        print(f"taglens: {note}", file=sys.stderr)
+    if len(summary.notes) > 20:
+        print(f"taglens: ... and {len(summary.notes) - 20} more notes", file=sys.stderr)
+    print(summary.render())
+    return 0
