@@ -1,0 +1,140 @@
+"""image_topic: the picture's topic, and the hashtags that name it.
+
+The topic head (taglens.vision.topic; trained on real photos by
+scripts/train_image_topic.py, shipped in package data) gives p(topic | pictures),
+averaged over a post's photos and video frames. Two outputs:
+
+* the post's topic, `query.cache["topic"]` (a TopicPrediction, reported in the JSON).
+  A text topic classifier that leaves its probabilities in
+  `query.cache["text_topic_probs"]` ({topic: p}) is combined by a product of the two
+  distributions (independent evidence); a text `TopicPrediction` already there with no
+  probabilities is kept only when it is more confident than the image's.
+* tag scores: each topic is bridged to vocabulary tags by sentence embeddings of a
+  short description ('food: delicious meals and dishes') - no hand-picked tag lists -
+  and a tag's score is sum_t p(t) x bridge(t, tag).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, top_scores
+from taglens.post import Post, TopicPrediction
+from taglens.vision.encoder import DEFAULT_ENCODER, encoders_dir
+from taglens.vision.features import ensure_image_evidence
+from taglens.vision.topic import TopicHead
+from taglens.vision.zeroshot import build_bridge
+
+DESCRIPTIONS = {
+    "pets": "pets: dogs, cats and puppies",
+    "art": "art: painting, drawing and artwork",
+    "jewellery": "jewellery: necklaces, rings and earrings",
+    "food": "food: delicious meals and dishes",
+    "travel": "travel: trips, holidays and adventure",
+    "architecture": "architecture: buildings and design",
+    "babies": "babies: a newborn baby and kids",
+    "nature": "nature: landscapes, flowers and plants",
+}
+TEXT_PROBS_KEY = "text_topic_probs"
+PROBS_KEY = "image_topic_probs"
+
+
+@register_scorer
+class ImageTopicScorer(Scorer):
+    name = "image_topic"
+
+    def __init__(self, encoder: str = DEFAULT_ENCODER, head: str | None = None, per_topic: int = 12,
+                 floor: float = 0.3, popularity: float = 0.5, limit: int = 50, **params: Any) -> None:
+        super().__init__(encoder=encoder, head=head, per_topic=per_topic, floor=floor,
+                         popularity=popularity, limit=limit, **params)
+        self.encoder, self.per_topic, self.floor = encoder, int(per_topic), float(floor)
+        self.popularity, self.limit = float(popularity), int(limit)
+        self.head_path = Path(head) if head else encoders_dir() / "topic8_head.npz"
+        self.head: TopicHead | None = None
+        self.bridge: sparse.csr_matrix | None = None
+
+    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
+        """Load the trained topic head and bridge its topics to this vocabulary."""
+        from taglens.text.sentence import SentenceEncoder
+        from taglens.models.scorers.image_zeroshot import _tag_texts
+
+        self.head = TopicHead.load(self.head_path)
+        text = SentenceEncoder.load()
+        topics = text.encode([DESCRIPTIONS.get(t, t) for t in self.head.topics])
+        tags = text.encode(_tag_texts(vocab.displays))
+        self.bridge = build_bridge(topics, tags, vocab.counts, self.per_topic, self.floor, self.popularity)
+
+    def topic_probs(self, queries: Sequence[Query]) -> list[np.ndarray | None]:
+        """p(topic | pictures) per query (None without pictures); also sets each post's topic."""
+        if self.head is None:
+            raise RuntimeError("image_topic used before fit or load")
+        out: list[np.ndarray | None] = []
+        for query, evidence in zip(queries, ensure_image_evidence(queries, self.encoder), strict=True):
+            if evidence is None or evidence.probs is None:
+                out.append(None)
+                continue
+            if PROBS_KEY not in query.cache:
+                query.cache[PROBS_KEY] = self.head.predict(evidence.features, evidence.probs).mean(axis=0)
+            probs = query.cache[PROBS_KEY]
+            query.cache["topic"] = merge_topic(self.head.topics, probs, query.cache)
+            out.append(probs)
+        return out
+
+    def score(self, query: Query, vocab: Vocab) -> Scores:
+        return self.score_many([query], vocab)[0]
+
+    def score_many(self, queries: Sequence[Query], vocab: Vocab) -> list[Scores]:
+        out: list[Scores] = []
+        for query, probs in zip(queries, self.topic_probs(queries), strict=True):
+            if probs is None or self.bridge is None:
+                out.append({})
+                continue
+            values = np.asarray(self.bridge.T @ probs.astype(np.float32)).ravel()
+            scores = top_scores(vocab.keys, values, self.limit, exclude=query.given)
+            out.append({k: v for k, v in scores.items() if v > 0})
+        return out
+
+    def save(self, folder: Path) -> None:
+        if self.head is None or self.bridge is None:
+            raise RuntimeError("nothing to save: image_topic is not fitted")
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.head_path, folder / "head.npz")
+        m = self.bridge.tocsr()
+        np.savez_compressed(folder / "bridge.npz", data=m.data.astype(np.float32), indices=m.indices.astype(np.int32),
+                            indptr=m.indptr.astype(np.int64), shape=np.asarray(m.shape, dtype=np.int64))
+        (folder / "config.json").write_text(json.dumps(self.params))
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "ImageTopicScorer":
+        scorer = cls(**{**params, "head": str(folder / "head.npz")})
+        scorer.params = dict(params)
+        scorer.head = TopicHead.load(folder / "head.npz")
+        with np.load(folder / "bridge.npz", allow_pickle=False) as z:
+            shape = tuple(int(x) for x in z["shape"])
+            scorer.bridge = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+        if scorer.bridge.shape[1] != len(vocab):
+            raise ValueError("image_topic bridge does not match the model's vocabulary")
+        return scorer
+
+
+def merge_topic(topics: Sequence[str], image_probs: np.ndarray, cache: dict[str, Any]) -> TopicPrediction:
+    """The post's topic from the pictures, combined with text evidence when there is some."""
+    text_probs = cache.get(TEXT_PROBS_KEY)
+    if isinstance(text_probs, dict) and text_probs:
+        text = np.asarray([float(text_probs.get(t, 0.0)) for t in topics]) + 1e-3
+        joint = image_probs * text / np.sum(image_probs * text)
+        best = int(np.argmax(joint))
+        return TopicPrediction(topics[best], float(joint[best]))
+    best = int(np.argmax(image_probs))
+    mine = TopicPrediction(topics[best], float(image_probs[best]))
+    existing = cache.get("topic")
+    if isinstance(existing, TopicPrediction) and existing.label != mine.label and existing.score > mine.score:
+        return existing
+    return mine
