@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class SuggestFields(BaseModel):
@@ -17,6 +19,14 @@ class SuggestFields(BaseModel):
     platform: str | None = Field(
         None, description="trim to a platform's limit: instagram, tiktok, x, threads, linkedin, "
                           "pinterest, mastodon")
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _no_bool_k(cls, value: Any) -> Any:
+        # JSON `true` would otherwise pass as k=1; multipart sends k as a string, which is fine.
+        if isinstance(value, bool):
+            raise ValueError("k must be a whole number")
+        return value
 
 
 class HashtagOut(BaseModel):
