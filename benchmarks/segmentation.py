@@ -35,7 +35,7 @@ def read_stan(path: Path) -> list[Example]:
     for line in path.read_text(encoding="utf-8").splitlines():
         cols = line.split("\t")
         if len(cols) >= 3:
-            golds = [g.strip() for g in cols[2:] if g.strip()]
+            golds = [" ".join(g.split()) for g in cols[2:] if g.strip()]
             if golds:
                 out.append((cols[1].strip(), golds))
     return out

@@ -9,7 +9,9 @@ network and without `wordsegment` installed, so we ship one compact npz holding
   Wikipedia, subtitles, news, books), NaN when absent;
 * `g`: log10 relative frequency from the Google Web Trillion Word unigrams
   (as redistributed by `wordsegment`), NaN when absent;
-* `bigrams` / `bigram_logp`: log10 P(w2 | w1) from the same corpus's bigrams.
+* `bigrams` / `bigram_logp`: log10 P(w2 | w1) from the same corpus's bigrams;
+* `in_dict`: 1 when the word is in `wordsegment`'s English word list (a
+  Scrabble-style dictionary): it tells `bailout` (a word) from `homerun` (two).
 
 Run: `.venv/bin/python scripts/build_segment_lexicon.py`
 """
@@ -50,6 +52,11 @@ def _google_bigrams(unigrams: dict[str, int]) -> dict[str, float]:
     return out
 
 
+def _dictionary() -> set[str]:
+    path = Path(wordsegment.__file__).with_name("words.txt")
+    return set(path.read_text(encoding="utf-8").split())
+
+
 def main() -> None:
     wf = {w: f for w, f in wordfreq.get_frequency_dict("en", wordlist="large").items()
           if WORD_RE.match(w) and f >= MIN_WF}
@@ -60,6 +67,7 @@ def main() -> None:
     wf_arr = np.array([math.log10(wf[w]) if w in wf else np.nan for w in words], dtype=np.float16)
     g_arr = np.array([math.log10(google[w] / total) if w in google else np.nan for w in words], dtype=np.float16)
     pairs = sorted(bigrams)
+    dictionary = _dictionary()
     np.savez_compressed(
         OUT,
         words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
@@ -67,6 +75,7 @@ def main() -> None:
         g=g_arr,
         bigrams=np.frombuffer("\n".join(pairs).encode("utf-8"), dtype=np.uint8),
         bigram_logp=np.array([bigrams[p] for p in pairs], dtype=np.float16),
+        in_dict=np.array([w in dictionary for w in words], dtype=np.uint8),
     )
     print(f"{OUT}: {len(words)} words ({len(wf)} wordfreq, {len(google)} google), "
           f"{len(pairs)} bigrams, {OUT.stat().st_size / 1e6:.1f} MB")

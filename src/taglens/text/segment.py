@@ -35,34 +35,48 @@ from pathlib import Path
 import numpy as np
 import regex
 
-# Per-word features, summed over the words of a segmentation.
-WORD_FEATURES = (
+# Per-word features, summed over the words of a segmentation. The first group
+# depends on the word alone and is precomputed for every lexicon word.
+LEXICAL_FEATURES = (
     "wf_logp",        # log10 wordfreq frequency (0 when absent)
     "wf_missing",     # not in wordfreq
+    "wf_rare",        # how far below 10^-6.5 it is: rare entries are often run-together junk
     "g_logp",         # log10 Google unigram frequency (0 when absent)
     "g_missing",      # not in the Google unigrams
-    "unknown",        # in neither list (and not a number)
-    "unknown_len",    # its length
-    "number",         # a run of digits
+    "in_dict",        # in the English dictionary: 'bailout' is a word, 'homerun' two
+    "long_nondict",   # known, 7+ letters, not in the dictionary: maybe a run-together phrase
     "len1",           # one character (not 'a', 'i' or a digit)
     "len2",           # two characters
     "word",           # 1 per word: the length prior
+)
+WORD_FEATURES = LEXICAL_FEATURES + (
+    "unknown",        # in neither list (and not a number)
+    "unknown_len",    # its length
+    "number",         # a run of digits
+    "number_part",    # ... that is only part of a longer run ('F1 2013')
     "b_camel",        # the word starts at a camelCase boundary
     "b_digit",        # ... at a letter-digit change
     "b_plain_camel",  # ... elsewhere, in a chunk that shows camelCase
     "b_plain",        # ... elsewhere, in a chunk with no case evidence
-    "x_camel",        # camelCase boundaries the word runs over
+    "x_camel",        # camelCase boundaries a known word runs over ('iPhone')
+    "x_camel_unknown",  # ... an unknown word runs over ('ChukidarChor')
     "x_digit",        # letter-digit changes the word runs over
 )
+RARE_LOGP = -6.5
+LONG_WORD = 7
 # Per-pair features, summed over adjacent words: they re-rank the k best.
-PAIR_FEATURES = ("bigram_logp", "bigram_known")
+PAIR_FEATURES = (
+    "bigram_logp",    # log10 P(w2 | w1), Google bigrams (0 when absent)
+    "bigram_known",   # the pair is among the Google bigrams
+    "repeat",         # the same word twice ('nom nom nom', 'hee hee')
+)
 FEATURES = WORD_FEATURES + PAIR_FEATURES
 
 MAX_WORD = 30           # longest span considered as one word
 DEFAULT_K = 8           # candidates re-ranked by the bigram features
 PRUNE_MARGIN = 12.0     # edges this far below a position's best are never explored
 CACHE_SIZE = 65536
-_SPLIT_RE = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
+_SEPARATOR_RE = regex.compile(r"([^\p{L}\p{M}\p{N}]+)")
 
 DATA_DIR = Path(str(resources.files("taglens") / "data" / "segment"))
 
@@ -103,15 +117,19 @@ class Segmenter:
     Build one with `Segmenter.load()` (cached: every caller shares one copy).
     """
 
-    def __init__(self, words: Sequence[str], wf: np.ndarray, g: np.ndarray,
+    def __init__(self, words: Sequence[str], wf: np.ndarray, g: np.ndarray, in_dict: np.ndarray,
                  bigrams: Sequence[str], bigram_logp: np.ndarray,
                  weights: dict[str, float], k: int = DEFAULT_K) -> None:
         self.weights = {name: float(weights.get(name, 0.0)) for name in FEATURES}
         self.k = k
-        self._index = {w: i for i, w in enumerate(words)}
+        self.words = list(words)
         self._wf = np.asarray(wf, dtype=np.float32)
         self._g = np.asarray(g, dtype=np.float32)
-        self._word_score = dict(zip(words, self._lexical_scores(words).tolist()))
+        self._in_dict = np.asarray(in_dict, dtype=bool)
+        self._lexical = self._lexical_features_array(self.words)
+        lexical_w = np.array([self.weights[n] for n in LEXICAL_FEATURES])
+        self._index = {w: i for i, w in enumerate(self.words)}
+        self._word_score = dict(zip(self.words, (self._lexical @ lexical_w).tolist()))
         self._bigram = dict(zip(bigrams, np.asarray(bigram_logp, dtype=np.float32).tolist()))
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._segment_uncached)
 
@@ -126,25 +144,36 @@ class Segmenter:
         with np.load(data_dir / "lexicon.npz") as npz:
             words = npz["words"].tobytes().decode("utf-8").split("\n")
             bigrams = npz["bigrams"].tobytes().decode("utf-8").split("\n")
-            wf, g, bigram_logp = npz["wf"], npz["g"], npz["bigram_logp"]
+            wf, g, in_dict, bigram_logp = npz["wf"], npz["g"], npz["in_dict"], npz["bigram_logp"]
         model = json.loads((data_dir / "weights.json").read_text(encoding="utf-8"))
-        return cls(words, wf, g, bigrams, bigram_logp, model["weights"], int(model.get("k", DEFAULT_K)))
+        return cls(words, wf, g, in_dict, bigrams, bigram_logp, model["weights"], int(model.get("k", DEFAULT_K)))
 
-    def _lexical_scores(self, words: Sequence[str]) -> np.ndarray:
-        """The context-free part of every lexicon word's score, vectorised."""
-        feats = self._lexical_features_array(words)
-        w = np.array([self.weights[n] for n in WORD_FEATURES[:10]], dtype=np.float64)
-        return feats @ w
+    def with_weights(self, weights: dict[str, float], k: int | None = None) -> Segmenter:
+        """A segmenter sharing this lexicon with other weights (training and tuning)."""
+        pairs = list(self._bigram)
+        return Segmenter(self.words, self._wf, self._g, self._in_dict, pairs,
+                         np.array([self._bigram[p] for p in pairs], dtype=np.float32), weights, k or self.k)
 
     def _lexical_features_array(self, words: Sequence[str]) -> np.ndarray:
-        lengths = np.fromiter((len(w) for w in words), dtype=np.int32, count=len(words))
+        """LEXICAL_FEATURES of every lexicon word, one row each (vectorised: loading stays fast)."""
+        n = len(words)
+        lengths = np.fromiter((len(w) for w in words), dtype=np.int32, count=n)
+        short_ok = np.fromiter((w in ("a", "i") for w in words), dtype=bool, count=n)
         wf_missing, g_missing = np.isnan(self._wf), np.isnan(self._g)
-        short_ok = np.fromiter((w in ("a", "i") for w in words), dtype=bool, count=len(words))
-        zeros = np.zeros(len(words))
-        return np.stack([
-            np.nan_to_num(self._wf, nan=0.0), wf_missing, np.nan_to_num(self._g, nan=0.0), g_missing,
-            zeros, zeros, zeros, (lengths == 1) & ~short_ok, lengths == 2, np.ones(len(words)),
-        ], axis=1).astype(np.float64)
+        wf = np.nan_to_num(self._wf, nan=0.0)
+        columns = {
+            "wf_logp": wf,
+            "wf_missing": wf_missing,
+            "wf_rare": np.where(wf_missing, 0.0, np.maximum(0.0, RARE_LOGP - wf)),
+            "g_logp": np.nan_to_num(self._g, nan=0.0),
+            "g_missing": g_missing,
+            "in_dict": self._in_dict,
+            "long_nondict": (lengths >= LONG_WORD) & ~self._in_dict,
+            "len1": (lengths == 1) & ~short_ok,
+            "len2": lengths == 2,
+            "word": np.ones(n),
+        }
+        return np.stack([np.asarray(columns[name], dtype=np.float64) for name in LEXICAL_FEATURES], axis=1)
 
     # -------------------------------------------------------------- public API
     def segment(self, tag: str) -> list[str]:
@@ -173,12 +202,15 @@ class Segmenter:
 
     # ---------------------------------------------------------------- search
     def _segment_uncached(self, tag: str) -> tuple[str, ...]:
-        body = unicodedata.normalize("NFC", strip_tag(tag))
+        """Segment each run of letters and digits; separators ('_') stay, as their own tokens."""
         words: list[str] = []
-        for chunk in _SPLIT_RE.split(body):
-            if chunk:
-                best = self._chunk_candidates(chunk, self.k)
-                words.extend(chunk[i:j] for i, j in best[0][1])
+        for piece in unicodedata.normalize("NFC", strip_tag(tag)).split():
+            for n, chunk in enumerate(_SEPARATOR_RE.split(piece)):
+                if n % 2:
+                    words.append(chunk)
+                elif chunk:
+                    best = self._chunk_candidates(chunk, self.k)
+                    words.extend(chunk[i:j] for i, j in best[0][1])
         return tuple(words)
 
     def _chunk_candidates(self, orig: str, k: int) -> list[tuple[float, list[tuple[int, int]]]]:
@@ -191,78 +223,48 @@ class Segmenter:
 
     def _pair_total(self, low: str, spans: list[tuple[int, int]]) -> float:
         bigram = self._bigram
-        known, logp = 0, 0.0
+        known, logp, repeat = 0, 0.0, 0
         for (i, j), (a, b) in zip(spans, spans[1:]):
-            p = bigram.get(low[i:j] + " " + low[a:b])
+            first, second = low[i:j], low[a:b]
+            p = bigram.get(first + " " + second)
             if p is not None:
                 known += 1
                 logp += p
-        return self.weights["bigram_known"] * known + self.weights["bigram_logp"] * logp
+            repeat += first == second
+        w = self.weights
+        return w["bigram_known"] * known + w["bigram_logp"] * logp + w["repeat"] * repeat
 
     def _edges(self, orig: str, low: str) -> list[list[tuple[int, float]]]:
-        """edges[i] = [(j, score of low[i:j] as one word in this context), ...]."""
+        """edges[i] = [(j, score of orig[i:j] as one word in this context), ...]."""
         w = self.weights
         n = len(orig)
-        boundary, crossing = self._boundary_costs(orig)
+        ctx = _Context(orig)
+        start = ctx.boundary_scores(w)
+        known_x = ctx.crossing_sums(w["x_camel"], w["x_digit"])
+        unknown_x = ctx.crossing_sums(w["x_camel_unknown"], w["x_digit"])
         word_score = self._word_score
         unk_base = w["wf_missing"] + w["g_missing"] + w["unknown"] + w["word"]
         unk_len, len1, len2 = w["unknown_len"], w["len1"], w["len2"]
         number = w["number"] + w["word"]
-        digit_runs = self._digit_run_ends(low)
+        number_part = number + w["number_part"]
         edges: list[list[tuple[int, float]]] = []
         for i in range(n):
             out: list[tuple[int, float]] = []
-            start = boundary[i] - crossing[i]
-            run_end = digit_runs.get(i)
+            run_end = ctx.run_end[i]
+            run_start = ctx.run_start[i]
+            known_i, unknown_i = start[i] - known_x[i], start[i] - unknown_x[i]
             for j in range(i + 1, min(n, i + MAX_WORD) + 1):
-                sub = low[i:j]
-                s = word_score.get(sub)
-                if s is None:
-                    if run_end is not None and sub.isdigit():
-                        if j != run_end:
-                            continue
-                        s = number
-                    else:
-                        size = j - i
-                        s = unk_base + unk_len * size + (len1 if size == 1 else len2 if size == 2 else 0.0)
-                out.append((j, s + start + crossing[j - 1]))
+                s = word_score.get(low[i:j])
+                if s is not None:
+                    out.append((j, s + known_i + known_x[j - 1]))
+                elif j <= run_end:  # all digits: a number, or part of one
+                    out.append((j, (number if run_start and j == run_end else number_part) + start[i]))
+                else:
+                    size = j - i
+                    s = unk_base + unk_len * size + (len1 if size == 1 else len2 if size == 2 else 0.0)
+                    out.append((j, s + unknown_i + unknown_x[j - 1]))
             edges.append(out)
         return edges
-
-    @staticmethod
-    def _digit_run_ends(low: str) -> dict[int, int]:
-        """Start -> end of each maximal run of digits: numbers are kept whole."""
-        runs: dict[int, int] = {}
-        i, n = 0, len(low)
-        while i < n:
-            if low[i].isdigit():
-                j = i + 1
-                while j < n and low[j].isdigit():
-                    j += 1
-                runs[i] = j
-                i = j
-            else:
-                i += 1
-        return runs
-
-    def _boundary_costs(self, orig: str) -> tuple[list[float], list[float]]:
-        """Score of starting a word at i, and prefix sums of the cost of running over i."""
-        w = self.weights
-        n = len(orig)
-        camel = [False] + [_is_camel(orig, i) for i in range(1, n)]
-        digit = [False] + [_is_digit_change(orig, i) for i in range(1, n)]
-        plain = w["b_plain_camel"] if any(camel) else w["b_plain"]
-        boundary = [0.0] * n
-        crossing = [0.0] * n
-        for i in range(1, n):
-            if camel[i]:
-                boundary[i], cross = w["b_camel"], w["x_camel"]
-            elif digit[i]:
-                boundary[i], cross = w["b_digit"], w["x_digit"]
-            else:
-                boundary[i], cross = plain, 0.0
-            crossing[i] = crossing[i - 1] + cross
-        return boundary, crossing
 
     # -------------------------------------------------------------- training
     def features(self, orig: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -271,49 +273,86 @@ class Segmenter:
         `weights @ features(...)` equals the score the search gives it.
         """
         low = _lower(orig)
-        n = len(orig)
-        camel = [False] + [_is_camel(orig, i) for i in range(1, n)]
-        digit = [False] + [_is_digit_change(orig, i) for i in range(1, n)]
-        has_camel = any(camel)
+        ctx = _Context(orig)
         f = dict.fromkeys(FEATURES, 0.0)
         for i, j in spans:
-            self._add_word_features(f, low[i:j])
+            known = self._add_word_features(f, low[i:j], ctx, i, j)
             if i > 0:
-                kind = "b_camel" if camel[i] else "b_digit" if digit[i] else (
-                    "b_plain_camel" if has_camel else "b_plain")
-                f[kind] += 1
+                f[ctx.kind[i]] += 1
             for p in range(i + 1, j):
-                if camel[p]:
-                    f["x_camel"] += 1
-                elif digit[p]:
+                if ctx.kind[p] == "b_camel":
+                    f["x_camel" if known else "x_camel_unknown"] += 1
+                elif ctx.kind[p] == "b_digit":
                     f["x_digit"] += 1
         for (i, j), (a, b) in zip(spans, spans[1:]):
             p = self._bigram.get(low[i:j] + " " + low[a:b])
             if p is not None:
                 f["bigram_known"] += 1
                 f["bigram_logp"] += p
+            f["repeat"] += low[i:j] == low[a:b]
         return np.array([f[name] for name in FEATURES])
 
-    def _add_word_features(self, f: dict[str, float], word: str) -> None:
+    def _add_word_features(self, f: dict[str, float], word: str, ctx: _Context, i: int, j: int) -> bool:
+        """Add the word's own features to `f`; True when it counts as known (lexicon or number)."""
         idx = self._index.get(word)
+        if idx is not None:
+            for name, value in zip(LEXICAL_FEATURES, self._lexical[idx]):
+                f[name] += value
+            return True
         f["word"] += 1
-        size = len(word)
-        if idx is None and word.isdigit():
+        if j <= ctx.run_end[i]:
             f["number"] += 1
-            return
-        if idx is None:
-            f["wf_missing"] += 1
-            f["g_missing"] += 1
-            f["unknown"] += 1
-            f["unknown_len"] += size
-        else:
-            wf, g = float(self._wf[idx]), float(self._g[idx])
-            f["wf_logp"] += 0.0 if math.isnan(wf) else wf
-            f["wf_missing"] += math.isnan(wf)
-            f["g_logp"] += 0.0 if math.isnan(g) else g
-            f["g_missing"] += math.isnan(g)
-        f["len1"] += size == 1 and word not in ("a", "i")
+            f["number_part"] += not (ctx.run_start[i] and j == ctx.run_end[i])
+            return True
+        size = len(word)
+        f["wf_missing"] += 1
+        f["g_missing"] += 1
+        f["unknown"] += 1
+        f["unknown_len"] += size
+        f["len1"] += size == 1
         f["len2"] += size == 2
+        return False
+
+
+class _Context:
+    """What the written tag shows about word boundaries, position by position."""
+
+    __slots__ = ("kind", "run_end", "run_start")
+
+    def __init__(self, orig: str) -> None:
+        n = len(orig)
+        camel = [False] + [_is_camel(orig, i) for i in range(1, n)]
+        plain = "b_plain_camel" if any(camel) else "b_plain"
+        # kind[i]: what kind of boundary a word starting at i (> 0) would use
+        self.kind = [""] + ["b_camel" if camel[i] else "b_digit" if _is_digit_change(orig, i) else plain
+                            for i in range(1, n)]
+        # run_end[i]: end of the digit run holding i (0 when orig[i] is not a digit);
+        # run_start[i]: True when i starts that run
+        self.run_end = [0] * n
+        self.run_start = [False] * n
+        i = 0
+        while i < n:
+            if orig[i].isdigit():
+                j = i + 1
+                while j < n and orig[j].isdigit():
+                    j += 1
+                self.run_end[i:j] = [j] * (j - i)
+                self.run_start[i] = True
+                i = j
+            else:
+                i += 1
+
+    def boundary_scores(self, w: dict[str, float]) -> list[float]:
+        """Score of a word starting at each position."""
+        return [0.0] + [w[k] for k in self.kind[1:]]
+
+    def crossing_sums(self, camel: float, digit: float) -> list[float]:
+        """Prefix sums of the cost of a word running over each position."""
+        sums = [0.0] * len(self.kind)
+        for p in range(1, len(self.kind)):
+            k = self.kind[p]
+            sums[p] = sums[p - 1] + (camel if k == "b_camel" else digit if k == "b_digit" else 0.0)
+        return sums
 
 
 def _k_best(edges: list[list[tuple[int, float]]], n: int, k: int) -> list[tuple[float, list[tuple[int, int]]]]:

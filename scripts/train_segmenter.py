@@ -1,0 +1,117 @@
+"""Fit the segmenter's weights (`src/taglens/data/segment/weights.json`) on STAN-large train.
+
+Why a listwise ranker: the search already proposes the k best segmentations;
+what matters is which one comes first. For every training hashtag we take the
+candidates the current weights propose (plus the gold one when the search
+missed it) and maximise the softmax probability of the gold candidates with
+L2 regularisation (L-BFGS). The candidates are regenerated with the new weights
+a few times, pooling them, so that the model also learns from its own mistakes.
+
+Only STAN-large train is fitted; the dev sets are printed as a check.
+
+Usage:  OMP_NUM_THREADS=1 .venv/bin/python scripts/train_segmenter.py [--shared ../shared] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from segmentation import accuracy, datasets, read_stan  # noqa: E402
+
+from taglens.text.segment import _SEPARATOR_RE, DATA_DIR, FEATURES, Segmenter  # noqa: E402
+
+Spans = tuple[tuple[int, int], ...]
+
+
+def gold_spans(tag: str, golds: list[str]) -> set[Spans]:
+    """The gold segmentations of `tag` as spans (those whose letters match the tag)."""
+    out: set[Spans] = set()
+    for gold in golds:
+        words = gold.split()
+        if "".join(words).lower() != tag.lower():
+            continue
+        spans, pos = [], 0
+        for w in words:
+            spans.append((pos, pos + len(w)))
+            pos += len(w)
+        out.add(tuple(spans))
+    return out
+
+
+def collect(seg: Segmenter, examples, pool: list[dict[Spans, bool]], k: int) -> None:
+    """Add the current k best of each example to its candidate pool (gold flagged)."""
+    for (tag, golds), cands in zip(examples, pool):
+        gold = gold_spans(tag, golds)
+        for spans in gold:
+            cands.setdefault(spans, True)
+        for _score, spans in seg._chunk_candidates(tag, k):
+            cands.setdefault(tuple(spans), tuple(spans) in gold)
+
+
+def fit(seg: Segmenter, examples, pool, l2: float) -> dict[str, float]:
+    """Listwise softmax ranker over each pool; returns the new weights."""
+    groups = []
+    for (tag, _), cands in zip(examples, pool):
+        if len(cands) < 2 or not any(cands.values()):
+            continue
+        X = np.array([seg.features(tag, spans) for spans in cands])
+        y = np.array(list(cands.values()), dtype=bool)
+        groups.append((X, y))
+    w0 = np.array([seg.weights[n] for n in FEATURES])
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * w @ w, 2 * l2 * w
+        for X, y in groups:
+            s = X @ w
+            m = s.max()
+            p = np.exp(s - m)
+            z, zg = p.sum(), p[y].sum()
+            total -= np.log(zg / z)
+            grad -= (p[y] @ X[y]) / zg - (p @ X) / z
+        return total / len(groups), grad / len(groups)
+
+    res = minimize(loss, w0, jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    print(f"  fitted on {len(groups)} hashtags: loss {res.fun:.4f} ({res.message})")
+    return dict(zip(FEATURES, res.x.tolist()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shared", default=str(REPO.parent / "shared"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("-k", type=int, default=20, help="candidates per hashtag per round")
+    parser.add_argument("--l2", type=float, default=1e-3)
+    parser.add_argument("--out", default=str(DATA_DIR / "weights.json"))
+    args = parser.parse_args()
+    data = Path(args.shared) / "data"
+    train = [(t, g) for t, g in read_stan(data / "stan-hashtag-segmentation" / "our_dataset" / "train_corrected.tsv")
+             if not _SEPARATOR_RE.search(t)]
+    dev = datasets(data)
+    seg = Segmenter.load()
+    pool: list[dict[Spans, bool]] = [{} for _ in train]
+    for r in range(args.rounds):
+        collect(seg, train, pool, args.k)
+        weights = fit(seg, train, pool, args.l2)
+        seg = seg.with_weights(weights)
+        train_acc = accuracy(seg._segment_uncached, train)[0]
+        checks = "  ".join(f"{name} {accuracy(seg._segment_uncached, ex)[0]:.2f}" for name, ex in dev.items())
+        print(f"round {r + 1}: train {train_acc:.2f} | dev: {checks}", flush=True)
+    model = {"k": 8, "features": list(FEATURES), "weights": weights,
+             "fitted_on": f"STAN-large train ({len(train)} single-chunk hashtags), "
+                          f"{args.rounds} rounds, k={args.k}, l2={args.l2}"}
+    Path(args.out).write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
