@@ -15,6 +15,7 @@ from taglens.collect.http import MediaError, check_image
 from taglens.collect.sources.base import Item, Page
 from taglens.collect.sources.mastodon import status_to_item
 from taglens.errors import InputError
+from taglens.hashtags import extract_hashtags
 from taglens.post import Post
 
 
@@ -66,6 +67,8 @@ class LocalSource:
             return None
         post.id = post.id or f"local:{file.stem}:{line_no}"
         post.source = post.source or "local"
+        written = set(post.tag_keys)
+        post.hashtags += [t.display for t in extract_hashtags(post.text) if t.key not in written]
         media, post.images = post.images, []
         return Item(post=post, media=media)
 
