@@ -103,6 +103,15 @@ def test_mastodon_source_pages_a_timeline_and_an_unknown_tag_is_empty(httpserver
     assert source.fetch_media(first.items[0].media[0]) == png(130)
 
 
+def test_robots_txt_is_obeyed(httpserver):
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: GPTBot\nDisallow: /\n\nUser-agent: *\nDisallow: /api/v1/timelines/\n")
+    source = MastodonSource(httpserver.url_for("/"), PoliteClient(HttpConfig(min_interval=0)))
+    with pytest.raises(InputError, match="robots.txt does not allow crawling /api/v1/timelines/tag/cats"):
+        source.fetch_page("cats", None)
+    assert [r.path for r, _ in httpserver.log] == ["/robots.txt"]  # refused before asking
+
+
 def test_local_source_serves_posts_and_statuses_by_tag(tmp_path):
     (tmp_path / "a.png").write_bytes(png(1))
     (tmp_path / "fake.png").write_text("not an image")

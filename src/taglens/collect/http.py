@@ -168,6 +168,14 @@ class PoliteClient:
         finally:
             response.close()
 
+    def get_text(self, url: str) -> str:
+        """GET a text document (robots.txt); FetchError when it fails for good."""
+        response = self._send(url, None)
+        try:
+            return response.read().decode("utf-8", errors="replace")
+        finally:
+            response.close()
+
     def get_image(self, url: str) -> bytes:
         """Download an image, at most `max_media_bytes`; MediaError says why one is refused."""
         try:

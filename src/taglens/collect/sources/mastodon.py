@@ -14,6 +14,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
+from urllib.robotparser import RobotFileParser
 
 from taglens.collect.http import FetchError, HttpConfig, PoliteClient
 from taglens.collect.sources.base import Item, Page
@@ -46,9 +47,11 @@ class MastodonSource:
         self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
         self.only_media = only_media
         self.media_size = media_size
+        self._robots: RobotFileParser | None = None
 
     def fetch_page(self, hashtag: str, cursor: str | None) -> Page:
         url = f"{self.instance}/api/v1/timelines/tag/{quote(hashtag, safe='')}"
+        self._check_robots(url)
         params: dict[str, Any] = {"limit": self.page_size}
         if self.only_media:
             params["only_media"] = "true"
@@ -65,6 +68,23 @@ class MastodonSource:
         statuses = [s for s in body if isinstance(s, dict) and s.get("id")]
         items = [item for s in statuses if (item := status_to_item(s, self.instance, self.media_size))]
         return Page(items=items, next_cursor=next_max_id(headers.get("Link"), statuses))
+
+    def _check_robots(self, url: str) -> None:
+        """Refuse to crawl what the server's robots.txt disallows for our user agent.
+
+        Read once per run; a missing robots.txt (4xx) allows everything, as RFC 9309 says.
+        """
+        if self._robots is None:
+            try:
+                text = self.client.get_text(f"{self.instance}/robots.txt")
+            except FetchError as exc:
+                if exc.status is None or exc.status >= 500:
+                    raise
+                text = ""
+            self._robots = RobotFileParser()
+            self._robots.parse(text.splitlines())
+        if not self._robots.can_fetch(self.client.config.user_agent, url):
+            raise InputError(f"{self.instance}/robots.txt does not allow crawling {urlsplit(url).path}")
 
     def fetch_media(self, ref: str) -> bytes:
         return self.client.get_image(ref)
