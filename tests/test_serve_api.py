@@ -87,7 +87,10 @@ def test_platforms_table(client: TestClient) -> None:
 
 
 def test_docs_openapi_and_page(client: TestClient) -> None:
-    assert "swagger" in client.get("/docs").text.lower()
+    docs = client.get("/docs").text
+    assert "swagger" in docs.lower() and "cdn." not in docs  # served from the package: works offline
+    script = docs.split('src="', 1)[1].split('"', 1)[0]
+    assert client.get(script).status_code == 200
     spec = client.get("/openapi.json").json()
     body = spec["paths"]["/v1/suggest"]["post"]["requestBody"]["content"]
     assert {"application/json", "multipart/form-data"} <= set(body)
@@ -158,11 +161,17 @@ def test_the_recommender_sees_the_uploaded_files(recommender, uploads: Path, sho
 
 
 def test_segment(client: TestClient) -> None:
-    r = client.post("/v1/segment", json={"hashtags": ["#sunsetlover", "foodporn"]})
+    from taglens.text.segment import segment
+
+    r = client.post("/v1/segment", json={"hashtags": ["#sunsetlover", "foodporn", "#TBT"]})
     assert r.status_code == 200, r.text
-    first, second = r.json()["segments"]
-    assert first == {"tag": "#sunsetlover", "words": ["sunset", "lover"], "camel_case": "#SunsetLover"}
-    assert second["tag"] == "#foodporn" and second["camel_case"] == "#FoodPorn"
+    segments = r.json()["segments"]
+    assert [s["tag"] for s in segments] == ["#sunsetlover", "#foodporn", "#TBT"]
+    for item in segments:  # the segmenter's words, lower-case, and a CamelCase form of the same tag
+        assert item["words"] == [w.lower() for w in segment(item["tag"])]
+        assert "".join(item["words"]) == item["tag"][1:].lower()
+        assert item["camel_case"].lower() == item["tag"].lower() and item["camel_case"][1].isupper()
+    assert segments[2]["camel_case"] == "#TBT"  # written with capitals: kept as written
 
 
 # -- every error: JSON with a message, a 4xx, never a 5xx ---------------------------------

@@ -100,8 +100,8 @@ def create_app(recommender: Recommender | None = None, *, model: str | Path | No
     limits = limits or ServeLimits()
     service = Service(recommender or Recommender.load(model), limits,
                       Path(upload_dir) if upload_dir else None)
-    app = FastAPI(title="taglens", version=__version__,
-                  description="Hashtag suggestions for a post: caption, tags, photos or a video.")
+    app = _new_app(title="taglens", version=__version__,
+                   description="Hashtag suggestions for a post: caption, tags, photos or a video.")
     app.state.service = service
     camel_case("#warmup")  # load the segmenter now, not on the first request
     app.add_middleware(PageHeadersMiddleware)
@@ -110,6 +110,18 @@ def create_app(recommender: Recommender | None = None, *, model: str | Path | No
     _add_api_routes(app, service)
     _add_page_routes(app)
     return app
+
+
+def _new_app(**kwargs: Any) -> FastAPI:
+    """FastAPI whose /docs loads Swagger UI from the package, not a CDN (taglens works offline).
+
+    Without fastapi-offline installed the docs fall back to FastAPI's CDN page.
+    """
+    try:
+        from fastapi_offline import FastAPIOffline
+    except ImportError:
+        return FastAPI(**kwargs)
+    return FastAPIOffline(**kwargs)
 
 
 def _add_api_routes(app: FastAPI, service: Service) -> None:

@@ -91,8 +91,8 @@ CSP = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script
 class PageHeadersMiddleware:
     """A strict Content-Security-Policy and no-sniff on the page and its files.
 
-    /docs loads Swagger UI from a CDN, so the policy is only set on the page
-    itself (`/` and `/static/`).
+    Swagger UI at /docs runs inline scripts, so the policy is only set on the
+    page itself (`/` and `/static/`).
     """
 
     def __init__(self, app: ASGIApp) -> None:
