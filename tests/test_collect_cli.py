@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 
-from collect_fakes import png
+from collect_fakes import TRAVEL_SEEDS, FakeMastodon, png, status_ids, travel_world
 from taglens.cli import main
 from taglens.corpus import Corpus
 
@@ -60,3 +61,18 @@ def test_collect_reports_user_errors_in_one_line(tmp_path, capsys):
     assert "--target-posts must be at least 1" in capsys.readouterr().err
     assert main(["collect", "--source", "local", "--path", str(tmp_path / "none.jsonl"), "--db", db]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_collect_from_a_mastodon_server(httpserver, tmp_path, capsys):
+    fake = FakeMastodon(httpserver.url_for("").rstrip("/"))
+    travel_world(fake)
+    httpserver.expect_request(re.compile("^/")).respond_with_handler(fake.handle)
+    seeds = tmp_path / "seeds.toml"
+    seeds.write_text(TRAVEL_SEEDS, encoding="utf-8")
+    db = tmp_path / "c.sqlite"
+    assert main(["collect", "--seeds", str(seeds), "--source", "mastodon", "--instance", fake.base,
+                 "--db", str(db), "--interval", "0", "--target-posts", "4", "--max-rounds", "1", "--quiet"]) == 0
+    assert "posts per topic: travel 5" in capsys.readouterr().out  # the page that crossed 4 is kept whole
+    with Corpus(db) as corpus:
+        assert sorted(status_ids(corpus)) == ["101", "102", "103", "104", "105"]
+    assert fake.log[0] == "/robots.txt?" and "limit=40" in fake.log[1]

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from collect_fakes import FakeMastodon, png
-from taglens.collect.http import HttpConfig, MediaError, PoliteClient
+from taglens.collect.http import FetchError, HttpConfig, MediaError, PoliteClient
 from taglens.collect.sources.instagram import InstagramSource, post_to_item
 from taglens.collect.sources.local import LocalSource
 from taglens.collect.sources.mastodon import (
@@ -176,6 +176,9 @@ class FakeExceptions:
     class InvalidArgumentException(InstaloaderException):
         pass
 
+    class TooManyRequestsException(InstaloaderException):
+        pass
+
 
 def ig_post(code: str, caption: str, sidecar: bool = False):
     nodes = [SimpleNamespace(is_video=False, display_url=f"https://cdn.example/{code}-{n}.jpg") for n in range(2)]
@@ -203,6 +206,8 @@ def fake_instaloader(feeds: dict[str, list], sessions: set[str]):
     class Hashtag:
         @staticmethod
         def from_name(context, name):
+            if name == "limited":
+                raise FakeExceptions.TooManyRequestsException("429 Too Many Requests")
             if name not in feeds:
                 raise FakeExceptions.QueryReturnedNotFoundException(name)
             return SimpleNamespace(get_posts_resumable=lambda: FakeIterator(feeds[name]))
@@ -227,6 +232,8 @@ def test_instagram_source_pages_with_frozen_iterators():
         json.loads(cursor)  # stored in the corpus as JSON
     assert seen == [f"instagram:C{n}" for n in range(5)]
     assert source.fetch_page("nosuch", None).items == []
+    with pytest.raises(FetchError, match="instagram #limited: 429"):
+        source.fetch_page("limited", None)
     # a stored position Instagram no longer accepts restarts the feed (dedup makes it harmless)
     stale = json.dumps({"total_index": 4, "query_hash": "old"})
     assert source.fetch_page("travel", stale).items[0].post.id == "instagram:C0" and source.warnings
