@@ -212,6 +212,8 @@ BAD_FILES = [
     ([jpeg_part("x.jpg", b"this is not a jpeg")], 400, "not a readable image"),  # claims image/jpeg
     ([jpeg_part("notes.txt", b"hello", "text/plain")], 415, "expected JPEG"),
     ([jpeg_part("doc.pdf", b"%PDF-1.4 ...", "application/pdf")], 415, "expected JPEG"),
+    ([jpeg_part("IMG_1.HEIC", b"\x00\x00\x00\x18ftypheic" + bytes(40), "image/heic")], 415, "export as JPEG"),
+    ([jpeg_part("empty.jpg", b"")], 400, "empty file"),
     ([("video", ("clip.mp4", b"plain text", "text/plain"))], 415, "expected MP4"),
     ([("video", ("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video/mp4"))], 400,
      "not a readable video"),

@@ -31,6 +31,11 @@ class Upload:
     file: BinaryIO
 
 
+def is_heic(head: bytes) -> bool:
+    """iPhone photos (HEIC/HEIF): an ISO media file with an image brand."""
+    return head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif")
+
+
 def sniff_image(head: bytes) -> str | None:
     """The image format from a file's first bytes, or None."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -60,9 +65,14 @@ def sniff_video(head: bytes) -> str | None:
 def save_image(upload: Upload, folder: Path, index: int, limits: ServeLimits) -> Path:
     """Copy an uploaded image into `folder` after checking its type, size and pixels."""
     head = _head(upload.file)
+    if not head:
+        raise ApiError(400, f"{upload.label} ({upload.filename}): empty file")
     kind = sniff_image(head)
     if kind is None:
-        if upload.content_type.startswith("image/") and head:
+        if is_heic(head):
+            raise ApiError(415, f"{upload.label} ({upload.filename}): HEIC/AVIF photos are not supported; "
+                                f"export as JPEG (expected {IMAGE_TYPES})")
+        if upload.content_type.startswith("image/"):
             raise ApiError(400, f"{upload.label} ({upload.filename}): not a readable image")
         raise ApiError(415, f"{upload.label} ({upload.filename}): expected {IMAGE_TYPES}, "
                             f"got {upload.content_type or 'an unknown type'}")
@@ -72,35 +82,43 @@ def save_image(upload: Upload, folder: Path, index: int, limits: ServeLimits) ->
 
 
 def check_image(path: Path, upload: Upload, limits: ServeLimits) -> None:
-    """Decode the image once: 413 over the pixel limit, 400 when it is broken."""
-    from PIL import Image, UnidentifiedImageError
+    """413 when the header declares too many pixels; 400 when the safe loader cannot decode it.
+
+    Decoding goes through `taglens.vision.io.load_image`, the one safe loader, so
+    the server accepts exactly the images the image pipeline can read.
+    """
+    from PIL import Image
+
+    from taglens.errors import InputError
+    from taglens.vision.io import load_image
 
     name = f"{upload.label} ({upload.filename})"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(path) as image:  # reads the header only
                 width, height = image.size
-                if width * height > limits.max_pixels:
-                    raise ApiError(413, f"{name}: {width}x{height} is over the limit of "
-                                        f"{limits.max_pixels:,} pixels")
-                image.draft("RGB", (512, 512))  # JPEG: decode at reduced scale, still checks the data
-                image.load()
     except Image.DecompressionBombError:
         raise ApiError(413, f"{name}: over the limit of {limits.max_pixels:,} pixels") from None
-    except UnidentifiedImageError:
-        raise ApiError(400, f"{name}: not a readable image") from None
-    except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt data
-        reason = str(exc).replace(str(path), upload.filename)
-        raise ApiError(400, f"{name}: not a readable image ({reason})") from None
+    except Exception:  # noqa: BLE001 - any header failure is a broken image, reported below
+        width = height = 0
+    if width * height > limits.max_pixels:
+        raise ApiError(413, f"{name}: {width}x{height} is over the limit of {limits.max_pixels:,} pixels")
+    try:
+        load_image(path, max_pixels=limits.max_pixels)
+    except InputError as exc:
+        reason = str(exc).replace(f"{path}: ", "").replace(str(path), upload.filename)
+        raise ApiError(400, f"{name}: not a readable image: {reason}") from None
 
 
 def save_video(upload: Upload, folder: Path, limits: ServeLimits) -> Path:
     """Copy an uploaded video into `folder` after checking its type and length."""
     head = _head(upload.file)
+    if not head:
+        raise ApiError(400, f"video ({upload.filename}): empty file")
     kind = sniff_video(head)
     if kind is None:
-        if upload.content_type.startswith("video/") and head:
+        if upload.content_type.startswith("video/"):
             raise ApiError(400, f"video ({upload.filename}): not a readable video")
         raise ApiError(415, f"video ({upload.filename}): expected {VIDEO_TYPES}, "
                             f"got {upload.content_type or 'an unknown type'}")
