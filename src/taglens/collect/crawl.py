@@ -130,17 +130,18 @@ class Crawler:
             self.summary.stop_reason = self._rounds(state)
         finally:
             self._bar.close()
-            self.summary.rounds = state["round"]
             self.summary.per_topic = {t: self.added(t) for t in self.topics}
             self.summary.tags_crawled = {t: self._crawled_tags(t) for t in self.topics}
         return self.summary
 
     def _rounds(self, state: dict[str, Any]) -> str:
+        """Rounds until a stop condition; returns why it stopped. `state["round"]` is the
+        round to run next or the one in progress, so a resumed run picks it up."""
         while True:
+            self.summary.rounds = min(state["round"], self.config.max_rounds)
             if self._all_at_target():
                 return "target reached"
             if state["round"] > self.config.max_rounds:
-                state["round"] = self.config.max_rounds
                 return f"max rounds ({self.config.max_rounds}) done"
             for topic in self.topics.values():
                 for tag in list(state["frontier"].get(topic.name, [])):
@@ -155,7 +156,6 @@ class Crawler:
                 state["frontier"] = frontier
                 self.corpus.set_state(self.ns, "crawl", state)
             if not any(frontier.values()):
-                state["round"] -= 1
                 return "nothing new and relevant left"
 
     def _all_at_target(self) -> bool:
@@ -165,10 +165,10 @@ class Crawler:
         return self.added(topic) < self.config.target_posts
 
     def _next_frontier(self, topic: Topic, state: dict[str, Any]) -> list[str]:
-        """Unfinished tags of this round first, then the best new candidates."""
+        """Unfinished tags of this round first (failed ones too: a later run retries
+        them), then the best new candidates."""
         carry = [t for t in state["frontier"].get(topic.name, [])
                  if not (self._tag_state(topic.name, t) or {}).get("done")]
-        carry = [t for t in carry if (topic.name, t) not in self._failed]
         crawled = set(self._crawled_tags(topic.name)) | set(topic.seeds) | set(carry)
         ranked = self.expander.rank(topic, crawled, topic_tag_counts(self.corpus, topic.name))
         new = [c.key for c in ranked[: self.config.tags_per_round]]
