@@ -170,8 +170,9 @@ seeds = ["#solotravel", "#travelphotography"]
 """
 
 
-def make_crawler(db: str, base: str, sleeps: list[float] | None = None, progress: bool = False):
-    """The crawler the crawl tests run: tiny waits, page size 2, target 9, three rounds."""
+def make_crawler(db: str, base: str, sleeps: list[float] | None = None, progress: bool = False,
+                 seeds_toml: str = TRAVEL_SEEDS, target: int = 9):
+    """The crawler the crawl tests run: tiny waits, page size 2, three rounds, one new tag a round."""
     from taglens.collect import CrawlConfig, Crawler, Expander, HttpConfig, PoliteClient
     from taglens.collect.expand import OverlapRelevance
     from taglens.collect.seeds import parse_seeds
@@ -183,9 +184,9 @@ def make_crawler(db: str, base: str, sleeps: list[float] | None = None, progress
     http = HttpConfig(min_interval=0.0, timeout=5.0, backoff_base=0.01, max_retries=3, max_media_bytes=IMAGE_CAP)
     client = PoliteClient(http, sleep=sleeps.append)
     source = MastodonSource(base, client, page_size=2)
-    seeds = parse_seeds(tomllib.loads(TRAVEL_SEEDS), origin="test")
+    seeds = parse_seeds(tomllib.loads(seeds_toml), origin="test")
     expander = Expander(OverlapRelevance(), min_relevance=0.5, segment=greedy_segment)
-    config = CrawlConfig(target_posts=9, max_rounds=3, tags_per_round=1, max_pages_per_tag=5, progress=progress)
+    config = CrawlConfig(target_posts=target, max_rounds=3, tags_per_round=1, max_pages_per_tag=5, progress=progress)
     corpus = Corpus(db)
     return Crawler(corpus, source, seeds, expander, config)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from collect_fakes import TRAVEL_EXPECTED, FakeMastodon, make_crawler, png, status_ids, travel_world
+from taglens.collect.http import FetchError
 from taglens.corpus import Corpus
 
 TESTS = Path(__file__).parent
@@ -73,6 +74,77 @@ def test_a_finished_crawl_run_again_asks_nothing_and_adds_nothing(fake, tmp_path
     again = make_crawler(db, fake.base).run()
     assert again.added == 0 and again.stop_reason == "target reached"
     assert len(fake.log) == requests_before
+
+
+TWO_TOPICS = """
+[topics.travel]
+description = "travel"
+seeds = ["#solotravel"]
+
+[topics.pets]
+description = "cats"
+seeds = ["#catsofmastodon"]
+"""
+
+
+def add_cats(fake: FakeMastodon) -> None:
+    fake.add("201", "a cat", ["catsofmastodon", "cats", "travel"])
+    fake.add("202", "another cat", ["catsofmastodon", "cats"])
+    fake.add("203", "cat on a boat", ["cats", "solotravel"])
+
+
+def test_each_post_is_labelled_with_the_topic_that_found_it_first(fake, tmp_path):
+    add_cats(fake)
+    crawler = make_crawler(str(tmp_path / "c.sqlite"), fake.base, seeds_toml=TWO_TOPICS, target=50)
+    summary = crawler.run()
+    topics = {p.id.rsplit("/", 1)[1]: p.topic for p in crawler.corpus.iter_posts()}
+    # round 1: #solotravel (203 103 102 101) and #catsofmastodon (202 201);
+    # round 2: #travel (107-104; 201 is already a pets post), #cats (nothing new);
+    # round 3: #solo (unknown to the server; #photography is off topic for these seeds);
+    # pets has nothing relevant left, travel runs out of rounds
+    travel = {"101", "102", "103", "104", "105", "106", "107", "203"}
+    assert topics == {**{i: "travel" for i in travel}, "201": "pets", "202": "pets"}
+    assert summary.tags_crawled == {"travel": ["solo", "solotravel", "travel"],
+                                    "pets": ["cats", "catsofmastodon"]}
+    assert summary.stop_reason == "max rounds (3) done" and summary.rounds == 3
+    assert summary.per_topic == {"travel": 8, "pets": 2}
+
+
+def test_a_crawl_stops_when_nothing_new_and_relevant_is_left(fake, tmp_path):
+    add_cats(fake)
+    pets_only = TWO_TOPICS.split("[topics.pets]")[1]
+    crawler = make_crawler(str(tmp_path / "c.sqlite"), fake.base, seeds_toml="[topics.pets]" + pets_only, target=50)
+    summary = crawler.run()
+    assert summary.stop_reason == "nothing new and relevant left" and summary.rounds == 2
+    assert sorted(status_ids(crawler.corpus)) == ["201", "202", "203"]
+
+
+def test_failing_tags_are_skipped_then_the_crawl_gives_up_and_resumes_later(fake, tmp_path):
+    db = str(tmp_path / "c.sqlite")
+    down = [(503, {}, b"down")] * 4  # every attempt of one request (max_retries=3)
+    fake.faults["/api/v1/timelines/tag/solotravel"] = list(down)
+    crawler = make_crawler(db, fake.base)
+    summary = crawler.run()  # one seed fails, the rest of the crawl goes on
+    assert any("#solotravel: skipped for this run" in n for n in summary.notes)
+    assert summary.stop_reason == "target reached" and len(status_ids(crawler.corpus)) == 9
+    crawler.corpus.close()
+
+    for tag in ("travel", "photography", "travelphotography"):
+        fake.faults[f"/api/v1/timelines/tag/{tag}"] = list(down)
+    db2 = str(tmp_path / "d.sqlite")
+    fake.faults["/api/v1/timelines/tag/solotravel"] = list(down)
+    with pytest.raises(FetchError, match="run the same command again"):
+        make_crawler(db2, fake.base, seeds_toml=THREE_FAILING).run()
+    resumed = make_crawler(db2, fake.base, seeds_toml=THREE_FAILING)  # the server is back
+    resumed.run()
+    assert {"101", "106"} <= set(status_ids(resumed.corpus))
+
+
+THREE_FAILING = """
+[topics.travel]
+description = "travel"
+seeds = ["#solotravel", "#travel", "#photography"]
+"""
 
 
 class Boom(Exception):
