@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,26 @@ def gold_spans(tag: str, golds: list[str]) -> set[Spans]:
             spans.append((pos, pos + len(w)))
             pos += len(w)
         out.add(tuple(spans))
+    return out
+
+
+def camelised(examples, share: float) -> list[tuple[str, list[str]]]:
+    """CamelCase copies of lower-case multi-word training tags ('sunsetlover' -> 'SunsetLover').
+
+    Why: STAN has few camelCase tags, so on its own it under-learns how reliable
+    a written camel boundary is (and that unknown words, e.g. Hinglish names,
+    rarely run over one). `share` of the eligible tags are copied, chosen by a
+    stable hash so runs are reproducible.
+    """
+    out = []
+    for tag, golds in examples:
+        words = golds[0].split()
+        if len(words) < 2 or tag != tag.lower() or "".join(words).lower() != tag:
+            continue
+        if (zlib.crc32(tag.encode()) % 1000) >= share * 1000:
+            continue
+        camel = [w[:1].upper() + w[1:].lower() for w in words]
+        out.append(("".join(camel), [" ".join(camel)]))
     return out
 
 
@@ -90,11 +111,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("-k", type=int, default=20, help="candidates per hashtag per round")
     parser.add_argument("--l2", type=float, default=1e-3)
+    parser.add_argument("--camel-share", type=float, default=0.5,
+                        help="share of lower-case multi-word train tags also added in CamelCase")
     parser.add_argument("--out", default=str(DATA_DIR / "weights.json"))
     args = parser.parse_args()
     data = Path(args.shared) / "data"
     train = [(t, g) for t, g in read_stan(data / "stan-hashtag-segmentation" / "our_dataset" / "train_corrected.tsv")
              if not _SEPARATOR_RE.search(t)]
+    train += camelised(train, args.camel_share)
     dev = datasets(data)
     seg = Segmenter.load()
     pool: list[dict[Spans, bool]] = [{} for _ in train]
@@ -102,12 +126,12 @@ def main() -> int:
         collect(seg, train, pool, args.k)
         weights = fit(seg, train, pool, args.l2)
         seg = seg.with_weights(weights)
-        train_acc = accuracy(seg._segment_uncached, train)[0]
+        train_acc = accuracy(seg._segment_uncached, train)[0]  # including the CamelCase copies
         checks = "  ".join(f"{name} {accuracy(seg._segment_uncached, ex)[0]:.2f}" for name, ex in dev.items())
         print(f"round {r + 1}: train {train_acc:.2f} | dev: {checks}", flush=True)
     model = {"k": 8, "features": list(FEATURES), "weights": weights,
-             "fitted_on": f"STAN-large train ({len(train)} single-chunk hashtags), "
-                          f"{args.rounds} rounds, k={args.k}, l2={args.l2}"}
+             "fitted_on": f"STAN-large train ({len(train)} single-chunk hashtags incl. CamelCase copies, "
+                          f"camel share {args.camel_share}), {args.rounds} rounds, k={args.k}, l2={args.l2}"}
     Path(args.out).write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

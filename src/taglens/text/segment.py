@@ -40,11 +40,14 @@ import regex
 LEXICAL_FEATURES = (
     "wf_logp",        # log10 wordfreq frequency (0 when absent)
     "wf_missing",     # not in wordfreq
+    "wf_uncommon",    # how far below 10^-5.5 it is (with wf_rare: a piecewise-linear frequency prior)
     "wf_rare",        # how far below 10^-6.5 it is: rare entries are often run-together junk
     "g_logp",         # log10 Google unigram frequency (0 when absent)
     "g_missing",      # not in the Google unigrams
     "in_dict",        # in the English dictionary: 'bailout' is a word, 'homerun' two
     "long_nondict",   # known, 7+ letters, not in the dictionary: maybe a run-together phrase
+    "suffix",         # an English suffix ('ist', 'les', 'tastic'): splitting one off is suspect
+    "prefix",         # an English prefix ('re', 'anti', 'multi')
     "len1",           # one character (not 'a', 'i' or a digit)
     "len2",           # two characters
     "word",           # 1 per word: the length prior
@@ -59,11 +62,21 @@ WORD_FEATURES = LEXICAL_FEATURES + (
     "b_plain_camel",  # ... elsewhere, in a chunk that shows camelCase
     "b_plain",        # ... elsewhere, in a chunk with no case evidence
     "x_camel",        # camelCase boundaries a known word runs over ('iPhone')
+    "x_camel_freq",   # ... times how common that word is: 'YouTube' may, 'ThrowbackThursday' may not
     "x_camel_unknown",  # ... an unknown word runs over ('ChukidarChor')
     "x_digit",        # letter-digit changes the word runs over
 )
 RARE_LOGP = -6.5
+UNCOMMON_LOGP = -5.5
+SUFFIXES = frozenset(
+    "s es ed er ers est ing ings ist ists ism isms ly ness less ful able ible ment ments tion tions ity ish "
+    "ize ise ized ised y ie ies ette ettes dom ship ville tastic licious aholic holic ology ologist ish esque "
+    "let lets ling lings ster sters ee ees en ens al als ic ics ous ive ives ward wards wise".split())
+PREFIXES = frozenset(
+    "re un pre anti multi non dis mis over under out sub super inter trans ultra mega micro mini semi co de "
+    "ex bi tri uni auto tele hyper post pro".split())
 LONG_WORD = 7
+COMMON_LOGP = -7.0      # x_camel_freq counts log10 frequency above this
 # Per-pair features, summed over adjacent words: they re-rank the k best.
 PAIR_FEATURES = (
     "bigram_logp",    # log10 P(w2 | w1), Google bigrams (0 when absent)
@@ -164,11 +177,14 @@ class Segmenter:
         columns = {
             "wf_logp": wf,
             "wf_missing": wf_missing,
+            "wf_uncommon": np.where(wf_missing, 0.0, np.maximum(0.0, UNCOMMON_LOGP - wf)),
             "wf_rare": np.where(wf_missing, 0.0, np.maximum(0.0, RARE_LOGP - wf)),
             "g_logp": np.nan_to_num(self._g, nan=0.0),
             "g_missing": g_missing,
             "in_dict": self._in_dict,
             "long_nondict": (lengths >= LONG_WORD) & ~self._in_dict,
+            "suffix": np.fromiter((w in SUFFIXES for w in words), dtype=bool, count=n),
+            "prefix": np.fromiter((w in PREFIXES for w in words), dtype=bool, count=n),
             "len1": (lengths == 1) & ~short_ok,
             "len2": lengths == 2,
             "word": np.ones(n),
@@ -242,6 +258,8 @@ class Segmenter:
         start = ctx.boundary_scores(w)
         known_x = ctx.crossing_sums(w["x_camel"], w["x_digit"])
         unknown_x = ctx.crossing_sums(w["x_camel_unknown"], w["x_digit"])
+        camels = ctx.crossing_sums(1.0, 0.0)
+        x_freq = w["x_camel_freq"]
         word_score = self._word_score
         unk_base = w["wf_missing"] + w["g_missing"] + w["unknown"] + w["word"]
         unk_len, len1, len2 = w["unknown_len"], w["len1"], w["len2"]
@@ -256,6 +274,9 @@ class Segmenter:
             for j in range(i + 1, min(n, i + MAX_WORD) + 1):
                 s = word_score.get(low[i:j])
                 if s is not None:
+                    crossed = camels[j - 1] - camels[i]
+                    if crossed:
+                        s += x_freq * crossed * self._commonness(low[i:j])
                     out.append((j, s + known_i + known_x[j - 1]))
                 elif j <= run_end:  # all digits: a number, or part of one
                     out.append((j, (number if run_start and j == run_end else number_part) + start[i]))
@@ -282,6 +303,7 @@ class Segmenter:
             for p in range(i + 1, j):
                 if ctx.kind[p] == "b_camel":
                     f["x_camel" if known else "x_camel_unknown"] += 1
+                    f["x_camel_freq"] += self._commonness(low[i:j])
                 elif ctx.kind[p] == "b_digit":
                     f["x_digit"] += 1
         for (i, j), (a, b) in zip(spans, spans[1:]):
@@ -291,6 +313,14 @@ class Segmenter:
                 f["bigram_logp"] += p
             f["repeat"] += low[i:j] == low[a:b]
         return np.array([f[name] for name in FEATURES])
+
+    def _commonness(self, word: str) -> float:
+        """How far the word's wordfreq frequency is above 10^-7 (0 for rare or unknown words)."""
+        idx = self._index.get(word)
+        if idx is None:
+            return 0.0
+        wf = float(self._wf[idx])
+        return 0.0 if math.isnan(wf) else max(0.0, wf - COMMON_LOGP)
 
     def _add_word_features(self, f: dict[str, float], word: str, ctx: _Context, i: int, j: int) -> bool:
         """Add the word's own features to `f`; True when it counts as known (lexicon or number)."""
