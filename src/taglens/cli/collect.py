@@ -2,6 +2,9 @@
 
     taglens collect --source mastodon --instance https://mastodon.social --db corpus.sqlite
     taglens collect --seeds my_topics.toml --source local --path dump.jsonl --db corpus.sqlite
+
+The crawler is imported only when the command runs: it needs httpx (taglens[full]),
+and a core install must still offer every other command.
 """
 
 from __future__ import annotations
@@ -10,12 +13,12 @@ import argparse
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from taglens.collect import CrawlConfig, Crawler, Expander, HttpConfig, PoliteClient, default_relevance, load_seeds
-from taglens.collect.sources.base import Source
-from taglens.corpus import Corpus
 from taglens.errors import InputError
-from taglens.recommend.filters import default_banned
+
+if TYPE_CHECKING:
+    from taglens.collect.sources.base import Source
 
 SOURCES = ("mastodon", "instagram", "local")
 
@@ -56,6 +59,8 @@ def _check(args: argparse.Namespace) -> None:
 
 def build_source(args: argparse.Namespace) -> Source:
     """The source named by --source, configured from the politeness options."""
+    from taglens.collect.http import HttpConfig, PoliteClient
+
     http = HttpConfig(min_interval=args.interval, timeout=args.timeout,
                       max_media_bytes=int(args.max_image_mb * 1024 * 1024))
     if args.source == "mastodon":
@@ -79,15 +84,23 @@ def build_source(args: argparse.Namespace) -> Source:
 
 def run_collect(args: argparse.Namespace) -> int:
     _check(args)
+    try:
+        from taglens.collect import CrawlConfig, Crawler, Expander, default_relevance, load_seeds
+    except ModuleNotFoundError as exc:
+        raise InputError(f"taglens collect needs {exc.name}: pip install 'taglens[full]'") from None
+    from taglens.corpus import Corpus
+    from taglens.recommend.filters import default_banned
+
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="taglens: %(message)s", stream=sys.stderr)
     seeds = load_seeds(args.seeds)
     config = CrawlConfig(target_posts=args.target_posts, max_rounds=args.max_rounds,
                          tags_per_round=args.tags_per_round, max_pages_per_tag=args.pages_per_tag,
                          progress=not args.quiet)
-    expander = Expander(default_relevance(), min_relevance=args.min_relevance, banned=frozenset(default_banned()))
-    source = build_source(args)
+    source = build_source(args)  # before the model loads, so option errors come at once
     try:
+        expander = Expander(default_relevance(), min_relevance=args.min_relevance,
+                            banned=frozenset(default_banned()))
         with Corpus(args.db) as corpus:
             crawler = Crawler(corpus, source, seeds, expander, config)
             try:
@@ -98,11 +111,14 @@ def run_collect(args: argparse.Namespace) -> int:
                 return 130
     finally:
         source.close()
-    for warning in getattr(source, "warnings", [])[:20]:
-        print(f"taglens: {warning}", file=sys.stderr)
-    for note in summary.notes[:20]:
-        print(f"taglens: {note}", file=sys.stderr)
-    if len(summary.notes) > 20:
-        print(f"taglens: ... and {len(summary.notes) - 20} more notes", file=sys.stderr)
+    _report(getattr(source, "warnings", []) + summary.notes)
     print(summary.render())
     return 0
+
+
+def _report(lines: list[str], limit: int = 20) -> None:
+    """Source warnings and skipped images on stderr, the first `limit` of them."""
+    for line in lines[:limit]:
+        print(f"taglens: {line}", file=sys.stderr)
+    if len(lines) > limit:
+        print(f"taglens: ... and {len(lines) - limit} more notes", file=sys.stderr)

@@ -6,6 +6,7 @@ returns an array of Status entities, newest first; the next (older) page is name
 in the `Link` header (`<...?max_id=N>; rel="next"`). The cursor stored is that
 `max_id` only, never the URL, so a crawl never follows a link to another host.
 A server that sends no `Link` header is paged with the oldest id of the page.
+The server's robots.txt is read once and obeyed for the timeline API.
 """
 
 from __future__ import annotations
