@@ -66,7 +66,7 @@ def browser() -> Iterator[object]:
 def test_upload_suggest_select_copy(server_url: str, browser, tmp_path: Path) -> None:
     photo = tmp_path / "beach.jpg"
     photo.write_bytes(image_bytes(size=(320, 240)))
-    context = browser.new_context(viewport={"width": 1180, "height": 860}, device_scale_factor=1)
+    context = browser.new_context(viewport={"width": 1180, "height": 900}, device_scale_factor=1)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
     page = context.new_page()
     errors: list[str] = []
@@ -107,8 +107,17 @@ def test_upload_suggest_select_copy(server_url: str, browser, tmp_path: Path) ->
     page.click("#camel")
     page.wait_for_timeout(300)  # let the chips' entry animation finish for the screenshot
 
+    page.click("#mix")  # best of each reach tier, up to the limit (5 minus the given tag)
+    mixed = page.locator('#chips .chip[aria-pressed="true"]')
+    assert mixed.count() == 4 and page.locator("#count").inner_text() == "5"
+    reaches = set(mixed.locator(".reach").all_inner_texts())
+    available = set(chips.locator(".reach").all_inner_texts())
+    assert reaches == available or len(reaches) == 3  # every tier on offer is represented
+
+    chips.nth(1).hover()  # the screenshot shows a chip's evidence tooltip
+    page.wait_for_timeout(200)
     shot = tmp_path / "page.png"
-    page.screenshot(path=str(shot), full_page=True)
+    page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
     SCREENSHOT.parent.mkdir(exist_ok=True)
     shutil.copyfile(shot, SCREENSHOT)

@@ -12,6 +12,13 @@ const state = {
   maxImages: 10,
 };
 
+// Scorer names as a person would say them; unknown names are shown as they are.
+const EVIDENCE = {
+  cooccurrence: "goes with your tags", popularity: "popular", sentence: "caption meaning",
+  knn: "similar posts", word2vec: "caption words", glove: "caption words", openvocab: "caption words",
+  image_zeroshot: "what the photo shows", image: "what the photo shows", learned: "learned model",
+};
+
 // ---- helpers ----------------------------------------------------------------
 const keyOf = (tag) => tag.replace(/^#/, "").normalize("NFKC").toLowerCase();
 const shown = (s) => (state.camel ? s.display : s.tag);
@@ -121,6 +128,7 @@ async function suggest() {
 function renderChips(fresh = false) {
   const best = Math.max(...state.suggestions.map((s) => s.score), 1e-9);
   $("empty").hidden = state.suggestions.length > 0;
+  $("mix").hidden = state.suggestions.length === 0;
   if (!state.suggestions.length) $("empty").textContent = "No suggestions for this post; add a caption or a tag.";
   $("chips").classList.toggle("fresh", fresh); // animate new suggestions, not a re-render
   $("chips").replaceChildren(...state.suggestions.map((s) => chip(s, best)));
@@ -134,8 +142,8 @@ function chip(s, best) {
   button.className = "chip";
   button.dataset.key = key;
   button.setAttribute("aria-pressed", String(state.chosen.includes(key)));
-  const evidence = s.evidence.length ? s.evidence.join(", ") : "model";
-  button.dataset.tip = `Evidence: ${evidence} · score ${s.score.toFixed(2)}`;
+  const evidence = s.evidence.length ? s.evidence.map((e) => EVIDENCE[e] || e).join(", ") : "model";
+  button.dataset.tip = `${evidence} · score ${s.score.toFixed(2)}`;
   button.title = button.dataset.tip;
   button.setAttribute("aria-label", `${shown(s)}, ${s.reach || "unknown"} reach, relevance ${pct} percent, evidence ${evidence}`);
   button.innerHTML = `
@@ -154,6 +162,23 @@ function toggle(key) {
   const el = $("chips").querySelector(`[data-key="${CSS.escape(key)}"]`);
   el?.setAttribute("aria-pressed", String(i < 0));
   renderTray();
+}
+
+// Broad tags reach many people, niche ones the people who care: take the best of each in turn.
+function pickMix() {
+  const platform = state.platforms[$("platform").value];
+  const room = (platform ? platform.limit : 5) - givenTags().length;
+  const buckets = ["broad", "medium", "niche"].map((tier) => state.suggestions.filter((s) => s.reach === tier));
+  const picked = [];
+  while (picked.length < room && buckets.some((b) => b.length)) {
+    for (const bucket of buckets) {
+      if (bucket.length && picked.length < room) picked.push(keyOf(bucket.shift().tag));
+    }
+  }
+  state.chosen = picked;
+  renderChips();
+  renderTray();
+  announce(picked.length ? `Picked ${picked.length} hashtags` : "No room left under the platform's limit");
 }
 
 // ---- tray: counter, preview, copy ---------------------------------------------
@@ -244,6 +269,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("given").addEventListener("input", renderTray);
   $("platform").addEventListener("change", showPlatform);
   $("copy").addEventListener("click", copy);
+  $("mix").addEventListener("click", pickMix);
   $("camel").addEventListener("click", () => setCamel(!state.camel));
   $("camel").setAttribute("aria-checked", String(state.camel));
   loadPlatforms();
