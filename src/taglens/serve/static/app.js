@@ -16,7 +16,7 @@ const state = {
 const EVIDENCE = {
   cooccurrence: "goes with your tags", popularity: "popular", sentence: "caption meaning",
   knn: "similar posts", word2vec: "caption words", glove: "caption words", openvocab: "caption words",
-  image_zeroshot: "what the photo shows", image: "what the photo shows", learned: "learned model",
+  image_zeroshot: "what the photo shows", image_head: "what the photo shows", image_topic: "the photo's topic",
 };
 
 // ---- helpers ----------------------------------------------------------------
