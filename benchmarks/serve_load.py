@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -151,6 +152,7 @@ def main() -> None:
     args = parser.parse_args()
 
     photo = photo_jpeg()
+    load_before = os.getloadavg()[0]
     results: list[Result] = []
     with running_server(args.model, args.workers) as base:
         summary = model_summary(base)
@@ -168,7 +170,8 @@ def main() -> None:
     body = (f"`POST /v1/suggest` against `taglens serve` on 127.0.0.1 ({summary}; {args.workers} worker "
             f"threads), k=10. Each run: the given number of clients sending back to back for "
             f"{args.seconds:g} s (at most {args.max_requests} requests), after 3 warm-up requests. "
-            f"Clients and server share the machine. The photo is {len(photo) // 1024} KB.\n\n"
+            f"Clients and server share the machine (1-minute load average {load_before:.1f} when it "
+            f"started: other jobs inflate these figures). The photo is {len(photo) // 1024} KB.\n\n"
             + markdown_table(["request", "clients", "requests", "req/s", "p50 ms", "p95 ms", "errors"], rows))
     if not args.no_write:
         write_section("serve", "Serving: throughput and latency", body)
