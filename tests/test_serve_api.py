@@ -241,6 +241,7 @@ def test_video_over_the_length_limit_is_413(client: TestClient, short_video: byt
     ({"caption": "x", "k": "ten"}, "k"),
     ({"caption": "x", "k": ""}, "k"),
     ({"caption": "x", "mood": "happy"}, "unknown field 'mood'"),
+    ({"caption": "x", "images": "photo.jpg"}, "must be a file upload"),
     ({"caption": "x", "hashtags": "#ok #12"}, "not a hashtag"),
     ({"caption": "x", "platform": "orkut"}, "unknown platform"),
 ])

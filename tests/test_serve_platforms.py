@@ -96,6 +96,7 @@ def test_cli_suggest_platform() -> None:
 
 @pytest.mark.parametrize("args,needle", [
     (["--max-images", "-1"], "max_images"),
+    (["--port", "70000"], "--port"),
     (["--model", "/nowhere/model"], "no model"),
 ])
 def test_cli_serve_user_errors(args: list[str], needle: str) -> None:

@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     from taglens.serve import ServeLimits, run_server
 
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port must be between 0 and 65535, got {args.port}")
     try:
         limits = ServeLimits(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
                              max_images=args.max_images, max_pixels=args.max_pixels,

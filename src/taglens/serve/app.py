@@ -27,7 +27,7 @@ from taglens.recommend.platforms import platform_table
 from taglens.serve.errors import ApiError, install_error_handlers
 from taglens.serve.limits import ServeLimits
 from taglens.serve.middleware import BodyLimitMiddleware, PageHeadersMiddleware
-from taglens.serve.requests import SuggestJob, parse_tags, read_job
+from taglens.serve.parsing import SuggestJob, parse_tags, read_job
 from taglens.serve.schemas import (
     ERROR_RESPONSES, MULTIPART_SCHEMA, SegmentRequest, SegmentResponse, SuggestFields, SuggestResponse,
 )

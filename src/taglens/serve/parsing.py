@@ -114,6 +114,8 @@ async def _multipart_job(request: Request, limits: ServeLimits) -> SuggestJob:
                 video = _upload("video", value)
             else:
                 raise ApiError(422, f"unexpected file field {key!r} (use 'images' and one 'video')")
+        elif key in ("images", "images[]", "image", "video"):
+            raise ApiError(422, f"'{key}' must be a file upload (multipart file part), not text")
         elif key in TEXT_FIELDS:
             text[key] = f"{text[key]} {value}" if key == "hashtags" and key in text else value
         else:
