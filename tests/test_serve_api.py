@@ -296,11 +296,13 @@ def test_unknown_route_and_method_are_json(client: TestClient) -> None:
 def test_input_error_from_the_pipeline_is_400(recommender, monkeypatch) -> None:
     """The image pipeline raises InputError for a file it cannot use: the client gets 400."""
     def broken(post, **kwargs):
-        raise InputError("images[0]: cannot decode")
+        raise InputError(f"{post.images[1]}: cannot decode")
 
     monkeypatch.setattr(recommender, "suggest", broken)
     client = TestClient(create_app(recommender, limits=LIMITS))
-    assert_error(client.post("/v1/suggest", data={"caption": "x"}, files=[jpeg_part()]), 400, "cannot decode")
+    r = client.post("/v1/suggest", data={"caption": "x"}, files=[jpeg_part("a.jpg"), jpeg_part("b.jpg")])
+    body = assert_error(r, 400, "images[1] (b.jpg): cannot decode")
+    assert "taglens-upload" not in body["message"]  # no server paths in messages
 
 
 def test_a_bug_is_a_json_500_without_a_trace(recommender, monkeypatch) -> None:

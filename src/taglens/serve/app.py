@@ -66,7 +66,7 @@ class Service:
                 prediction = self.recommender.suggest(
                     post, k=job.k, platform=job.platform.name if job.platform else None)
             except InputError as exc:  # e.g. the image pipeline rejecting a file
-                raise ApiError(400, str(exc)) from None
+                raise ApiError(400, _name_uploads(str(exc), job, images, video)) from None
         return self.response(prediction, job)
 
     @staticmethod
@@ -92,6 +92,16 @@ class Service:
             "scorers": [s.name for s in self.recommender.scorers],
             "training": bundle.training,
         }
+
+
+def _name_uploads(message: str, job: SuggestJob, images: list[str], video: str | None) -> str:
+    """Say 'images[1] (beach.jpg)' where a message names a temp file: the client never sees our paths."""
+    named = [(path, f"{u.label} ({u.filename})") for path, u in zip(images, job.images, strict=True)]
+    if video and job.video:
+        named.append((video, f"video ({job.video.filename})"))
+    for path, label in named:
+        message = message.replace(path, label)
+    return message
 
 
 def create_app(recommender: Recommender | None = None, *, model: str | Path | None = None,
