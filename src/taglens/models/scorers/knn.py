@@ -1,0 +1,109 @@
+"""Sentence embeddings, use 2: the nearest training posts vote for their tags.
+
+Where the `sentence` scorer asks 'which tag *means* what this caption says', kNN
+asks 'what did people tag posts like this with', which catches conventions no
+tag's words reveal (#tbt under an old photo, #nofilter under a sunset).
+
+A training post is embedded from its caption with its hashtags as words (for
+HARRISON, which has no captions, that is the tag list itself; so with one tag
+given, neighbours are posts whose tags read alike). To keep the model small, a
+bounded, seeded sample of posts is kept, quantised to int8 (unit vectors'
+components lie in [-1, 1]; 1/127 steps cost < 0.5% cosine).
+
+Each of the `k` nearest posts votes for its tags with weight
+exp((cos - best_cos) / temperature); a tag's score is its share of the votes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
+from taglens.models.scorers.sentence import embed_posts, ensure_caption_embeddings
+from taglens.post import Post
+
+
+@register_scorer
+class KnnScorer(Scorer):
+    name = "knn"
+
+    def __init__(self, max_posts: int = 20000, k: int = 40, temperature: float = 0.05,
+                 limit: int = 100, seed: int = 13, **params: Any) -> None:
+        super().__init__(max_posts=max_posts, k=k, temperature=temperature, limit=limit, seed=seed, **params)
+        self.max_posts, self.k, self.limit = int(max_posts), int(k), int(limit)
+        self.temperature, self.seed = float(temperature), int(seed)
+        self.embeddings = np.zeros((0, 384), dtype=np.float32)
+        self.indptr = np.zeros(1, dtype=np.int64)
+        self.tag_ids = np.zeros(0, dtype=np.int32)
+
+    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
+        usable = [p for p in posts if any(k in vocab.index for k in p.tag_keys)]
+        if len(usable) > self.max_posts:
+            rng = np.random.default_rng(self.seed)
+            keep = np.sort(rng.choice(len(usable), self.max_posts, replace=False))
+            usable = [usable[i] for i in keep]
+        lists = [[vocab.index[k] for k in p.tag_keys if k in vocab.index] for p in usable]
+        self.indptr = np.cumsum([0] + [len(t) for t in lists]).astype(np.int64)
+        self.tag_ids = np.asarray([i for t in lists for i in t], dtype=np.int32)
+        self.embeddings = _dequantise(_quantise(embed_posts(usable))) if usable else self.embeddings
+
+    def score(self, query: Query, vocab: Vocab) -> Scores:
+        return self.score_many([query], vocab)[0]
+
+    def score_many(self, queries: Sequence[Query], vocab: Vocab) -> list[Scores]:
+        vectors = ensure_caption_embeddings(queries)
+        return [self._vote(q, v, vocab) for q, v in zip(queries, vectors, strict=True)]
+
+    def _vote(self, query: Query, vector: np.ndarray, vocab: Vocab) -> Scores:
+        n = self.embeddings.shape[0]
+        if n == 0 or not np.any(vector):
+            return {}
+        sims = self.embeddings @ vector
+        k = min(self.k, n)
+        near = np.argpartition(-sims, k - 1)[:k]
+        weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
+        votes: dict[int, float] = {}
+        for post, w in zip(near, weights, strict=True):
+            for tag in self.tag_ids[self.indptr[post]:self.indptr[post + 1]]:
+                votes[int(tag)] = votes.get(int(tag), 0.0) + float(w)
+        total = float(weights.sum())
+        given = set(query.given)
+        ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+        out: Scores = {}
+        for tag, vote in ranked:
+            key = vocab.keys[tag]
+            if key not in given:
+                out[key] = vote / total
+                if len(out) >= self.limit:
+                    break
+        return out
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(folder / "posts.npz", embeddings=_quantise(self.embeddings),
+                            indptr=self.indptr, tag_ids=self.tag_ids)
+        (folder / "config.json").write_text(json.dumps(self.params))
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "KnnScorer":
+        scorer = cls(**params)
+        with np.load(folder / "posts.npz", allow_pickle=False) as z:
+            scorer.embeddings = _dequantise(z["embeddings"])
+            scorer.indptr = z["indptr"].astype(np.int64)
+            scorer.tag_ids = z["tag_ids"].astype(np.int32)
+        if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(vocab):
+            raise ValueError("knn post tags do not match the model's vocabulary")
+        return scorer
+
+
+def _quantise(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(x * 127.0), -127, 127).astype(np.int8)
+
+
+def _dequantise(q: np.ndarray) -> np.ndarray:
+    return q.astype(np.float32) / 127.0

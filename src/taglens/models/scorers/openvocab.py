@@ -1,0 +1,162 @@
+"""Open-vocabulary candidates: tags made from the caption itself.
+
+Every other scorer ranks tags it has seen in training. People tag what they
+write about: the place they check in at ('@ Abbot Kinney, Venice' ->
+#AbbotKinney, #Venice), the names they mention (#DrPepper), the salient words
+(#sunset). This scorer turns those into well-formed tags (checked by the one
+normaliser's `is_hashtag_body`) with a CamelCase display form, so the generator
+can propose a tag no model has seen.
+
+Scores encode the kind of candidate, so the learned combiner can weigh them:
+  place (the check-in suffix)        1.0, its last part (a city) 0.9
+  multi-word name                    0.8
+  single capitalised word            0.6
+  adjacent content-word pair         0.45
+  content word                       0.1 .. 0.4, rarer words higher (wordfreq)
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from taglens.hashtags import hashtag_key, is_hashtag_body, remove_hashtags
+from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
+from taglens.post import Post
+from taglens.text.clean import STOPWORDS, split_location, strip_noise
+
+_WORD = regex.compile(r"[\p{L}][\p{L}\p{M}\p{N}'’&]*")
+_SENTENCE_END = regex.compile(r"[.!?:;|\n]")
+# Words that are fine prose but poor tags on their own, beyond clean.py's stopwords.
+_WEAK = frozenset("day today time new first last good great best happy love night year years week "
+                  "weekend thank thanks let us youre like much really back always never".split())
+
+
+def _stop(word: str) -> bool:
+    w = word.lower().replace("’", "'")
+    return w in STOPWORDS or w in _WEAK
+
+
+@functools.lru_cache(maxsize=100_000)
+def _zipf(word: str) -> float:
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
+        return 4.0
+    return zipf_frequency(word, "en")
+
+
+def camel(words: Sequence[str]) -> str:
+    """'golden gate' -> 'GoldenGate' (a word already mixed-case keeps its case)."""
+    parts = []
+    for w in words:
+        w = w.replace("'", "").replace("’", "").replace("&", "And")
+        parts.append(w if any(c.isupper() for c in w[1:]) else w[:1].upper() + w[1:])
+    return "".join(parts)
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip("'’") for w in _WORD.findall(text) if w.strip("'’")]
+
+
+def place_candidates(place: str) -> Iterator[tuple[list[str], float]]:
+    parts = [p.strip() for p in regex.split(r",|\s[-|–]\s", place) if p.strip()]
+    parts = [p for p in parts if not p.endswith("…")]
+    for i, part in enumerate(parts):
+        words = _words(part)
+        if words and len(words) <= 5:
+            yield words, 1.0 if i == 0 else 0.9
+
+
+
+def name_candidates(sentence: str) -> Iterator[tuple[list[str], float]]:
+    """Runs of capitalised words; a lone one at the sentence start is skipped."""
+    words = _words(sentence)
+    run: list[tuple[int, str]] = []
+    for i, word in enumerate([*words, ""]):
+        if word[:1].isupper() and not _stop(word) and len(word) > 1:
+            run.append((i, word))
+            continue
+        if run:
+            names = [w for _, w in run]
+            if len(names) > 1 and len(names) <= 4:
+                yield names, 0.8
+            for j, w in run:
+                if j > 0 or len(run) > 1:
+                    yield [w], 0.6
+        run = []
+
+
+def word_candidates(sentence: str) -> Iterator[tuple[list[str], float]]:
+    words = [w.lower() for w in _words(sentence)]
+    content = [(w if len(w) > 2 and not _stop(w) and _zipf(w) < 5.6 else None) for w in words]
+    for w in content:
+        if w:
+            yield [w], 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - _zipf(w)) / 4.0))
+    for a, b in zip(content, content[1:], strict=False):
+        if a and b:
+            yield [a, b], 0.45
+
+
+def caption_candidates(text: str) -> dict[str, tuple[str, float]]:
+    """Key -> (CamelCase display, score) for the tags a caption suggests, best kept."""
+    body, place = split_location(html.unescape(remove_hashtags(text)))
+    body = strip_noise(body)
+    sources: list[tuple[list[str], float]] = []
+    if place:
+        sources.extend(place_candidates(place))
+    for sentence in _SENTENCE_END.split(body):
+        sources.extend(name_candidates(sentence))
+        sources.extend(word_candidates(sentence))
+    out: dict[str, tuple[str, float]] = {}
+    for words, score in sources:
+        display = camel(words)
+        if not is_hashtag_body(display):
+            continue
+        key = hashtag_key(display)
+        if key not in out or out[key][1] < score:
+            out[key] = (display, score)
+    return out
+
+
+@register_scorer
+class OpenVocabScorer(Scorer):
+    """Tags built from the caption's places, names and key words; needs no training."""
+
+    name = "openvocab"
+
+    def __init__(self, limit: int = 30, **params: Any) -> None:
+        super().__init__(limit=limit, **params)
+        self.limit = int(limit)
+
+    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
+        """Nothing to learn: candidates come from the caption alone."""
+
+    def score(self, query: Query, vocab: Vocab) -> Scores:
+        given = set(query.given)
+        found = caption_candidates(query.post.text)
+        ranked = sorted(found.items(), key=lambda kv: -kv[1][1])
+        out: Scores = {}
+        for key, (display, score) in ranked:
+            if key in given:
+                continue
+            out[key] = score
+            if key not in vocab:
+                query.displays.setdefault(key, "#" + display)
+            if len(out) >= self.limit:
+                break
+        return out
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(self.params))
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "OpenVocabScorer":
+        return cls(**params)
