@@ -1,5 +1,6 @@
 """Models: scorers, combiners, training and the model folder."""
 
+import taglens.models.learned  # noqa: F401  (registers the learned combiner)
 from taglens.models.base import Query, Scorer, Vocab, create_scorer, list_scorers, register_scorer
 from taglens.models.model_dir import ModelBundle, list_models, load_model, save_model
 from taglens.models.train import DEFAULT_CONFIG, train_model

@@ -142,6 +142,9 @@ def load_model(name_or_path: str | Path | None = None) -> ModelBundle:
             for entry in manifest["scorers"]
         ]
         combiner = combiner_from_config(manifest["combiner"], folder / "combiner")
+        bind = getattr(combiner, "bind", None)
+        if callable(bind):  # combiners with tag features (the learned one) read the vocabulary
+            bind(vocab)
     except (OSError, KeyError, ValueError) as exc:
         raise ModelError(f"model at {folder} is incomplete or damaged: {exc}") from None
     return ModelBundle(vocab=vocab, scorers=scorers, combiner=combiner,

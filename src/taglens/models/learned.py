@@ -1,0 +1,273 @@
+"""The learned combiner: learning to rank over the scorers' outputs.
+
+Fixed weights cannot know that the kNN vote is worth more than popularity on a
+caption, but far less than co-occurrence once a tag is given. This combiner
+learns that from a validation split the scorers never trained on.
+
+Features of a candidate tag, per scorer s (all 0 when s did not propose it):
+  norm_s   score / s's best score for this post (the weighted combiner's input)
+  raw_s    the raw score clipped to [0, 1] (a cosine, a share, a probability)
+  rank_s   1 / sqrt(rank in s's list)
+plus tag features: log popularity, in the vocabulary, share of scorers proposing it,
+and two kinds of products: norm_s x in-vocabulary (a caption word that people
+also use as a tag) and norm_a x norm_b for each pair (two scorers agreeing).
+Every feature appears twice: once always, once only when tags were given with
+the post (read off the `context` scorer, co-occurrence, having spoken), because
+the evidence that matters differs between a bare caption and a tagged post.
+
+Model: a linear score, trained with a listwise softmax loss (the gold tags'
+probability mass among each post's candidates; ListNet-style) plus L2, by
+L-BFGS. It is plain numpy at serving time; weights live in the manifest.
+
+Scorers the validation data cannot train (image scorers: the validation posts
+have no images) get a *fixed* weight instead: `fixed: {"image_x": 1.0}` puts
+1.0 x (the mean learned norm weight of the trained scorers) on their norm
+feature. A scorer absent for a post (no image) contributes 0 to every
+candidate, so the other scorers' ranking is unchanged: absence never breaks it.
+
+Evidence of a suggestion: the scorers whose features carry at least `share` of
+its positive score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from taglens.models.base import Query, Scores, Vocab
+from taglens.models.combiner import Combiner, Ranked, register_combiner
+
+if TYPE_CHECKING:
+    from taglens.models.model_dir import ModelBundle
+    from taglens.post import Post
+
+PER_SCORER = ("norm", "raw", "rank")
+GLOBAL = ("popularity", "in_vocab", "agreement")
+
+
+class FeatureBuilder:
+    """Turns one post's per-scorer candidates into a feature matrix."""
+
+    def __init__(self, scorers: Sequence[str], context: str | None, vocab: Vocab | None) -> None:
+        self.scorers = list(scorers)
+        self.context = context
+        self.set_vocab(vocab)
+
+    def set_vocab(self, vocab: Vocab | None) -> None:
+        self.vocab = vocab
+        top = int(vocab.counts.max(initial=1)) if vocab is not None and len(vocab) else 1
+        self.log_top = math.log1p(top)
+
+    @property
+    def pairs(self) -> list[tuple[int, int]]:
+        n = len(self.scorers)
+        return [(a, b) for a in range(n) for b in range(a + 1, n)]
+
+    @property
+    def base_names(self) -> list[str]:
+        names = [f"{f}:{s}" for s in self.scorers for f in PER_SCORER] + list(GLOBAL)
+        names += [f"vocab*norm:{s}" for s in self.scorers]
+        return names + [f"both:{self.scorers[a]}+{self.scorers[b]}" for a, b in self.pairs]
+
+    @property
+    def names(self) -> list[str]:
+        return self.base_names + [f"given*{n}" for n in self.base_names]
+
+    def build(self, per_scorer: Mapping[str, Scores]) -> tuple[list[str], np.ndarray]:
+        keys: list[str] = []
+        index: dict[str, int] = {}
+        for name in self.scorers:
+            for key in per_scorer.get(name, {}):
+                if key not in index:
+                    index[key] = len(keys)
+                    keys.append(key)
+        width = len(self.scorers) * len(PER_SCORER) + len(GLOBAL)
+        base = np.zeros((len(keys), width), dtype=np.float32)
+        active = 0
+        for j, name in enumerate(self.scorers):
+            scores = per_scorer.get(name) or {}
+            if not scores:
+                continue
+            active += 1
+            best = max(scores.values())
+            scale = best if best > 0 else 1.0
+            ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+            for rank, (key, value) in enumerate(ranked, start=1):
+                row = base[index[key]]
+                row[3 * j] = max(value, 0.0) / scale
+                row[3 * j + 1] = min(max(value, 0.0), 1.0)
+                row[3 * j + 2] = 1.0 / math.sqrt(rank)
+        g = len(self.scorers) * len(PER_SCORER)
+        for i, key in enumerate(keys):
+            count = self.vocab.count(key) if self.vocab is not None else 0
+            base[i, g] = math.log1p(count) / self.log_top
+            base[i, g + 1] = 1.0 if count else 0.0
+        if keys and active:
+            proposed = (base[:, 2:g:3] > 0).sum(axis=1)
+            base[:, g + 2] = proposed / active
+        norms = base[:, 0:g:3]
+        crosses = [norms * base[:, g + 1:g + 2]]
+        crosses += [(norms[:, a] * norms[:, b])[:, None] for a, b in self.pairs]
+        base = np.hstack([base, *crosses]) if keys else np.zeros((0, len(self.base_names)), np.float32)
+        given = 1.0 if self.context and per_scorer.get(self.context) else 0.0
+        return keys, np.hstack([base, base * given])
+
+
+@register_combiner
+class LearnedCombiner(Combiner):
+    """Linear learning-to-rank over scorer features; see the module docstring."""
+
+    name = "learned"
+
+    def __init__(self, scorers: Sequence[str] = (), weights: Sequence[float] | None = None,
+                 fixed: Mapping[str, float] | None = None, context: str | None = "cooccurrence",
+                 l2: float = 1e-3, max_validation: int = 5000, share: float = 0.2,
+                 seed: int = 7, trained: Sequence[str] | None = None) -> None:
+        self.scorers = list(scorers)
+        self.fixed = dict(fixed or {})
+        self.context = context
+        self.l2, self.max_validation, self.share, self.seed = float(l2), int(max_validation), float(share), int(seed)
+        self.features = FeatureBuilder(self.scorers, context, None)
+        self.weights = np.asarray(weights, dtype=np.float64) if weights is not None else None
+        self.trained = list(trained or [])
+
+    # -- serving --------------------------------------------------------------
+    def combine(self, per_scorer: Mapping[str, Scores]) -> list[Ranked]:
+        if self.weights is None:
+            raise RuntimeError("learned combiner used before fit")
+        keys, x = self.features.build(per_scorer)
+        if not keys:
+            return []
+        totals = x @ self.weights
+        order = np.argsort(-totals, kind="stable")
+        return [Ranked(keys[i], float(totals[i]), self._evidence(x[i])) for i in order]
+
+    def _evidence(self, row: np.ndarray) -> list[str]:
+        contrib = np.maximum(row * self.weights, 0.0)
+        per_block = len(self.features.base_names)
+        both = contrib[:per_block] + contrib[per_block:]
+        by_scorer = np.asarray([both[3 * j:3 * j + 3].sum() for j in range(len(self.scorers))])
+        total = by_scorer.sum()
+        if total <= 0:
+            return []
+        order = np.argsort(-by_scorer, kind="stable")
+        return [self.scorers[j] for j in order if by_scorer[j] >= self.share * total]
+
+    def bind(self, vocab: Vocab) -> None:
+        """Give the combiner the model's vocabulary (popularity features)."""
+        self.features.set_vocab(vocab)
+
+    # -- training -------------------------------------------------------------
+    def fit(self, bundle: "ModelBundle", validation: Sequence["Post"]) -> None:
+        """Learn weights from `validation` posts (their tags hidden, see `validation_queries`)."""
+        if not self.scorers:
+            self.scorers = [s.name for s in bundle.scorers]
+            self.features = FeatureBuilder(self.scorers, self.context, bundle.vocab)
+        self.bind(bundle.vocab)
+        queries, gold = validation_queries(validation, self.max_validation, self.seed)
+        per_query = score_queries(bundle, queries)
+        groups = []
+        for scores, g in zip(per_query, gold, strict=True):
+            keys, x = self.features.build(scores)
+            y = np.asarray([k in g for k in keys], dtype=bool)
+            if y.any() and not y.all():
+                groups.append((x, y))
+        self.trained = [s for s in self.scorers if s not in self.fixed
+                        and any(scores.get(s) for scores in per_query)]
+        self.weights = self._learn(groups)
+
+    def _learn(self, groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        names = self.features.names
+        free = np.asarray([_scorer_of(n) in self.trained or _scorer_of(n) is None for n in names])
+        w = np.zeros(len(names))
+        if groups:
+            w[free] = _fit_listwise(groups, free, self.l2)
+        norm_learned = [w[i] for i, n in enumerate(names) if n.startswith("norm:") and free[i]]
+        unit = float(np.mean(norm_learned)) if norm_learned else 1.0
+        for i, n in enumerate(names):
+            scorer = _scorer_of(n)
+            if scorer is not None and scorer not in self.trained and n.startswith("norm:"):
+                w[i] = self.fixed.get(scorer, 1.0) * unit
+        return w
+
+    # -- persistence ----------------------------------------------------------
+    def to_config(self) -> dict[str, Any]:
+        return {
+            "type": self.name, "scorers": self.scorers, "fixed": self.fixed, "context": self.context,
+            "l2": self.l2, "max_validation": self.max_validation, "share": self.share, "seed": self.seed,
+            "trained": self.trained, "feature_names": self.features.names,
+            "weights": None if self.weights is None else [round(float(v), 6) for v in self.weights],
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], folder: Path | None = None) -> "LearnedCombiner":
+        keep = ("scorers", "weights", "fixed", "context", "l2", "max_validation", "share", "seed", "trained")
+        return cls(**{k: config[k] for k in keep if k in config})
+
+
+def _scorer_of(feature: str) -> str | None:
+    name = feature.removeprefix("given*")
+    return name.split(":", 1)[1] if ":" in name else None
+
+
+def validation_queries(posts: Sequence["Post"], limit: int, seed: int) -> tuple[list[Query], list[set[str]]]:
+    """Validation posts as the recommender would see them: a post with a caption
+    is asked from its caption alone; a post without (HARRISON) from its first tag."""
+    from taglens.evaluate.protocol import hide
+    from taglens.hashtags import remove_hashtags
+
+    posts = list(posts)
+    if len(posts) > limit:
+        rng = np.random.default_rng(seed)
+        posts = [posts[i] for i in sorted(rng.choice(len(posts), limit, replace=False))]
+    queries, gold = [], []
+    for post in posts:
+        task = "caption" if remove_hashtags(post.text).strip() else "given1"
+        hidden = hide(post, task)
+        if hidden is not None:
+            queries.append(Query.from_post(hidden[0]))
+            gold.append(hidden[1])
+    return queries, gold
+
+
+def score_queries(bundle: "ModelBundle", queries: Sequence[Query], batch: int = 64) -> list[dict[str, Scores]]:
+    out: list[dict[str, Scores]] = []
+    for start in range(0, len(queries), batch):
+        chunk = queries[start:start + batch]
+        per = [dict() for _ in chunk]
+        for scorer in bundle.scorers:
+            for i, scores in enumerate(scorer.score_many(chunk, bundle.vocab)):
+                per[i][scorer.name] = scores
+        out.extend(per)
+    return out
+
+
+def _fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], free: np.ndarray, l2: float) -> np.ndarray:
+    """Weights maximising each post's softmax mass on its gold candidates."""
+    from scipy.optimize import minimize
+
+    x = np.vstack([g[0] for g in groups])[:, free].astype(np.float64)
+    y = np.concatenate([g[1] for g in groups])
+    sizes = np.asarray([len(g[1]) for g in groups])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    seg = np.repeat(np.arange(len(groups)), sizes)
+    n = len(groups)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = x @ w
+        smax = np.maximum.reduceat(s, starts)
+        e = np.exp(s - smax[seg])
+        z_all = np.add.reduceat(e, starts)
+        z_pos = np.bincount(seg, weights=e * y, minlength=n)
+        value = -np.sum(np.log(z_pos) - np.log(z_all)) / n + l2 * w @ w
+        p_all = e / z_all[seg]
+        p_pos = np.where(y, e / np.maximum(z_pos[seg], 1e-300), 0.0)
+        grad = x.T @ (p_all - p_pos) / n + 2 * l2 * w
+        return float(value), grad
+
+    result = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 300})
+    return result.x
