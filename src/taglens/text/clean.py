@@ -69,7 +69,7 @@ class CleanText:
         out = list(self.tokens)
         if segment_tags:
             for key in self.hashtags:
-                out.extend(segment_tag(key))
+                out.extend(content_words(key))
         if with_location:
             out.extend(self.location_tokens)
         return out
@@ -139,6 +139,14 @@ def segment_tag(key: str) -> tuple[str, ...]:
     return out or (key,)
 
 
+def content_words(key: str) -> tuple[str, ...]:
+    """A tag's segmented words without stopwords ('thebroad' -> ('broad',)): what
+    embedding scorers read, since 'the' or 'of' would pull every tag together."""
+    words = segment_tag(key)
+    kept = tuple(w for w in words if w not in STOPWORDS)
+    return kept or words
+
+
 @functools.lru_cache(maxsize=1)
 def _segmenter():  # type: ignore[no-untyped-def]
     try:
@@ -160,7 +168,7 @@ def tag_words(keys: Iterable[str]) -> list[str]:
     """All words of the segmentations of some tag keys, in order."""
     out: list[str] = []
     for key in keys:
-        out.extend(segment_tag(key))
+        out.extend(content_words(key))
     return out
 
 

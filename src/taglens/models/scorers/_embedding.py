@@ -4,15 +4,16 @@ Training text: one "sentence" per post, its caption words (hashtags replaced by
 their segmentation), the words of its place, and for each tag both a tag token
 `#key` and the tag's segmented words. Captions and tags so live in one space.
 
-Scoring: the post's vector is the SIF-weighted mean of its caption and place
-word vectors plus its given tags' vectors; each vocabulary tag is scored by
-cosine to it. With `mode: cosine` (the original project's approach) tags are
-compared in the same input space as words; with `mode: predict` (the default,
-about twice as accurate on TweetEval) a tag is represented by its *output*
-(context) vector, so the score says how likely the tag is to occur beside
-these words rather than how alike the tag and the words are. A tag's vector blends its own `#key` vector with the mean of its
-segmented words, trusting its own vector more the more often it was seen
-(n / (n + tag_prior)), so rare tags (and tags never seen as a token) still score.
+Scoring: the post's vector is the mean of its caption and place word vectors
+(optionally SIF-weighted, `sif` > 0) plus its given tags' vectors; every
+vocabulary tag is scored by a dot product with it. `mode: cosine` (the original
+project's approach) compares unit vectors in the one input space; `mode:
+predict` (the default, about 2.5x as accurate on TweetEval) represents a tag by
+its raw *output* (context) vector, so the score says how strongly the tag is
+predicted beside these words, not how alike tag and words are. A tag's vector
+blends its own `#key` vector with the mean of its segmented words, trusting its
+own more the more often it was seen (n / (n + tag_prior)), so rare tags and
+tags never seen as a token still score.
 
 Per topic (`per_topic: true`): one space per topic of the text topic classifier
 (trained on that topic's posts) plus the global one; a post routed to a topic
@@ -33,9 +34,7 @@ import numpy as np
 
 from taglens.models.base import Query, Scorer, Scores, Vocab, top_scores
 from taglens.post import Post, TopicPrediction
-from taglens.text.clean import CleanText, clean, segment_tag, tag_token
-
-SIF_A = 1e-3
+from taglens.text.clean import CleanText, clean, content_words, tag_token
 
 
 @dataclass
@@ -44,7 +43,7 @@ class Space:
 
     words: list[str]
     word_vectors: np.ndarray  # (n_words, d) float32
-    word_weights: np.ndarray  # (n_words,) SIF weights
+    word_weights: np.ndarray  # (n_words,) SIF weights (all 1 when `sif` is 0)
     tag_rows: np.ndarray  # (n_tags,) int32 indices into the model vocab
     tag_vectors: np.ndarray  # (n_tags, d) float32, unit rows
 
@@ -74,30 +73,33 @@ class Space:
     def dim(self) -> int:
         return int(self.word_vectors.shape[1])
 
-    def phrase(self, words: Sequence[str]) -> np.ndarray | None:
-        """SIF-weighted sum of the known words' unit vectors (None when none is known)."""
+    def mean(self, words: Sequence[str]) -> np.ndarray | None:
+        """Weighted mean of the known words' vectors (None when none is known)."""
         ids = [self.index[w] for w in words if w in self.index]
         if not ids:
             return None
-        return self.word_weights[ids] @ self.word_vectors[ids]
+        w = self.word_weights[ids]
+        return (w @ self.word_vectors[ids]) / max(float(w.sum()), 1e-8)
 
-    def tag_vector(self, key: str, vocab: Vocab) -> np.ndarray | None:
+    def tag_vector(self, key: str) -> np.ndarray | None:
         """A given tag's query-side vector: its own token, else its segmentation."""
         own = self.index.get(tag_token(key))
         if own is not None:
             return self.word_vectors[own]
-        return _unit(self.phrase(segment_tag(key)))
+        return self.mean(content_words(key))
 
-    def query_vector(self, words: Sequence[str], given: Sequence[str], vocab: Vocab,
-                     given_weight: float) -> np.ndarray | None:
+    def query_vector(self, words: Sequence[str], given: Sequence[str], given_weight: float) -> np.ndarray | None:
+        """Unit vector of the post: its words' mean plus `given_weight` times its
+        given tags' mean (each part unit length first, so neither drowns the other)."""
         total = np.zeros(self.dim, dtype=np.float32)
-        caption = self.phrase(words)
+        caption = _unit(self.mean(words))
         if caption is not None:
-            total += _unit(caption)
-        for key in given:
-            v = self.tag_vector(key, vocab)
-            if v is not None:
-                total += given_weight * v / max(len(given), 1)
+            total += caption
+        tags = [v for v in (self.tag_vector(k) for k in given) if v is not None]
+        if tags:
+            mean_tag = _unit(np.mean(tags, axis=0))
+            if mean_tag is not None:
+                total += given_weight * mean_tag
         return _unit(total)
 
 
@@ -115,6 +117,13 @@ def _unit(v: np.ndarray | None) -> np.ndarray | None:
     return (v / n).astype(np.float32) if n > 1e-8 else None
 
 
+def _scaled(m: np.ndarray) -> np.ndarray:
+    """Rows divided by the mean row length: raw geometry, unit scale on average."""
+    m = np.asarray(m, dtype=np.float32)
+    mean = float(np.linalg.norm(m, axis=1).mean()) if m.size else 1.0
+    return m / max(mean, 1e-8)
+
+
 def _unit_rows(m: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(m, axis=1, keepdims=True)
     return (m / np.maximum(n, 1e-8)).astype(np.float32)
@@ -130,20 +139,22 @@ def post_sentence(post: Post, segment: bool = True, with_location: bool = True) 
     for key in post.all_tag_keys():
         words.append(tag_token(key))
         if segment:
-            words.extend(segment_tag(key))
+            words.extend(content_words(key))
     return words
 
 
 class EmbeddingScorer(Scorer):
     """Base of word2vec / GloVe: subclasses only say how vectors are trained."""
 
-    def __init__(self, mode: str = "predict", dim: int = 100, min_count: int = 2, max_words: int = 20000, tag_prior: float = 5.0,
+    def __init__(self, mode: str = "predict", dim: int = 100, min_count: int = 2, max_words: int = 20000, tag_prior: float = 0.5,
+                 sif: float = 0.0,
                  given_weight: float = 2.0, use_location: bool = True, segment: bool = True,
                  per_topic: bool = False, topic_weight: float = 0.5, min_topic_posts: int = 100,
                  prior_weight: float = 0.0, limit: int = 100, seed: int = 0, **params: Any) -> None:
         if mode not in ("predict", "cosine"):
             raise ValueError(f"mode must be 'predict' or 'cosine', not {mode!r}")
         super().__init__(mode=mode, dim=dim, min_count=min_count, max_words=max_words, tag_prior=tag_prior,
+                         sif=sif,
                          given_weight=given_weight, use_location=use_location, segment=segment,
                          per_topic=per_topic, topic_weight=topic_weight, min_topic_posts=min_topic_posts,
                          prior_weight=prior_weight, limit=limit, seed=seed, **params)
@@ -189,10 +200,16 @@ class EmbeddingScorer(Scorer):
         words = [words[i] for i in keep]
         inputs = np.asarray(inputs, dtype=np.float32)[keep]
         outputs = None if outputs is None else np.asarray(outputs, dtype=np.float32)[keep]
-        inputs = _unit_rows(np.asarray(inputs, dtype=np.float32))
-        outputs = inputs if outputs is None or self.params["mode"] == "cosine" else _unit_rows(outputs)
+        if self.params["mode"] == "predict" and outputs is not None:
+            # Raw vectors: a context vector's length says how strongly the tag is
+            # predicted at all (unit-normalising them halves GloVe's accuracy).
+            inputs, outputs = _scaled(inputs), _scaled(outputs)
+        else:
+            inputs = outputs = _unit_rows(np.asarray(inputs, dtype=np.float32))
         total = max(sum(counts.values()), 1)
-        weights = np.asarray([SIF_A / (SIF_A + counts.get(w, 1) / total) for w in words], dtype=np.float32)
+        a = float(self.params["sif"])
+        weights = np.asarray([a / (a + counts.get(w, 1) / total) if a > 0 else 1.0 for w in words],
+                             dtype=np.float32)
         empty = np.zeros((0, inputs.shape[1]), dtype=np.float32)
         query_side = Space(words, inputs, weights, np.zeros(0, dtype=np.int64), empty)
         candidate_side = Space(words, outputs, weights, np.zeros(0, dtype=np.int64), empty)
@@ -206,20 +223,22 @@ class EmbeddingScorer(Scorer):
         """Each candidate tag's vector: own token blended with its segmentation."""
         rows, vecs = [], []
         prior = float(self.params["tag_prior"])
+        unit = self.params["mode"] == "cosine"
         for row, key in enumerate(vocab.keys):
             if only_tags is not None and key not in only_tags:
                 continue
             own_i = side.index.get(tag_token(key))
-            seg = _unit(side.phrase([w for w in segment_tag(key) if not w.startswith("#")]))
+            seg = side.mean(content_words(key))
             if own_i is None and seg is None:
                 continue
             n = counts.get(tag_token(key), 0)
             alpha = n / (n + prior) if own_i is not None else 0.0
             v = alpha * side.word_vectors[own_i] if own_i is not None else 0.0
-            unit = _unit(v + (1.0 - alpha) * seg if seg is not None else v)
-            if unit is not None:
+            v = v + (1.0 - alpha) * seg if seg is not None else v
+            v = _unit(v) if unit else np.asarray(v, dtype=np.float32)
+            if v is not None and np.any(v):
                 rows.append(row)
-                vecs.append(unit)
+                vecs.append(v)
         return rows, vecs
 
     # -- scoring --------------------------------------------------------------
@@ -244,14 +263,14 @@ class EmbeddingScorer(Scorer):
         words = self.query_words(query)
         given_weight = float(self.params["given_weight"])
         space = self.spaces["_global"]
-        q = space.query_vector(words, query.given, vocab, given_weight)
+        q = space.query_vector(words, query.given, given_weight)
         if q is None:
             return None
         scores = space.tag_vectors @ q
         topic = self.route(query)
         if topic is not None:
             local = self.spaces[topic]
-            qt = local.query_vector(words, query.given, vocab, given_weight)
+            qt = local.query_vector(words, query.given, given_weight)
             if qt is not None and local.tag_rows.size:
                 pos, ok = self._topic_positions(topic)
                 w = float(self.params["topic_weight"])

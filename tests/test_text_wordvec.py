@@ -1,0 +1,135 @@
+"""Text scorers (word2vec, GloVe, LDA, topic classifier, per-topic routing) on a
+synthetic corpus where the right answer is obvious: cat captions carry #cat, etc."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from taglens.models.base import Query, Vocab, create_scorer, scorer_class
+from taglens.post import Post
+
+THEMES = {
+    # theme: (caption words, tags)
+    "pets": ("cat kitten meow purr whiskers paws furry nap sofa".split(), ["#cat", "#kitten", "#pets"]),
+    "food": ("pizza pasta cheese oven dinner tasty sauce slice chef".split(), ["#pizza", "#foodie", "#food"]),
+    "travel": ("beach waves sand ocean surf island sunny shore boat".split(), ["#beach", "#travel", "#ocean"]),
+}
+FILLER = "today really lovely great time with friends new".split()
+
+
+def synthetic_posts(n_per_theme: int = 40, seed: int = 0) -> list[Post]:
+    rng = random.Random(seed)
+    posts = []
+    for theme, (words, tags) in THEMES.items():
+        for i in range(n_per_theme):
+            caption = rng.sample(words, 4) + rng.sample(FILLER, 2)
+            rng.shuffle(caption)
+            chosen = [tags[0]] + rng.sample(tags[1:], 1)
+            posts.append(Post(id=f"{theme}{i}", text=" ".join(caption), hashtags=chosen))
+    rng.shuffle(posts)
+    return posts
+
+
+SMALL = {"dim": 16, "min_count": 1, "seed": 1}
+SCORERS = {
+    "word2vec": {**SMALL, "epochs": 40},
+    "word2vec_cosine": {**SMALL, "epochs": 40, "mode": "cosine"},
+    "glove": {**SMALL, "epochs": 40},
+    "glove_cosine": {**SMALL, "epochs": 40, "mode": "cosine"},
+}
+
+
+def make(name: str):
+    params = dict(SCORERS[name])
+    return create_scorer(name.split("_")[0], **params)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[list[Post], Vocab]:
+    posts = synthetic_posts()
+    return posts, Vocab.build(posts)
+
+
+@pytest.fixture(scope="module")
+def fitted(corpus):
+    posts, vocab = corpus
+    out = {}
+    for name in SCORERS:
+        scorer = make(name)
+        scorer.fit(posts, vocab)
+        out[name] = scorer
+    return out
+
+
+def q(text: str, tags: tuple[str, ...] = ()) -> Query:
+    return Query.from_post(Post(text=text, hashtags=list(tags)))
+
+
+@pytest.mark.parametrize("name", list(SCORERS))
+@pytest.mark.parametrize("text,expected", [
+    ("my kitten having a nap, meow", "cat"),
+    ("cheese pizza from the oven", "pizza"),
+    ("surf and sand at the beach", "beach"),
+])
+def test_obvious_tag_ranks_first(fitted, corpus, name, text, expected):
+    scores = fitted[name].score(q(text), corpus[1])
+    assert scores, f"{name} proposed nothing for {text!r}"
+    theme_tags = {t[1:] for _, tags in THEMES.values() for t in tags if expected in {x[1:] for x in tags}}
+    best = max(scores, key=scores.get)
+    assert best in theme_tags, f"{name}: {best!r} for {text!r}"
+
+
+@pytest.mark.parametrize("name", list(SCORERS))
+def test_save_load_round_trip_gives_identical_scores(fitted, corpus, tmp_path, name):
+    vocab = corpus[1]
+    scorer = fitted[name]
+    scorer.save(tmp_path / name)
+    saved = list((tmp_path / name).rglob("*"))
+    assert not any(p.suffix in {".pkl", ".pickle"} for p in saved)
+    loaded = scorer_class(scorer.name).load(tmp_path / name, scorer.params, vocab)
+    for text, tags in [("kitten nap on the sofa", ()), ("pasta", ("#food",)), ("", ("#beach",))]:
+        a, b = scorer.score(q(text, tags), vocab), loaded.score(q(text, tags), vocab)
+        assert list(a) == list(b)
+        np.testing.assert_allclose(list(a.values()), list(b.values()), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(SCORERS))
+def test_empty_and_unknown_posts_give_nothing_not_errors(fitted, corpus, name):
+    vocab = corpus[1]
+    for text in ("", "zzqx blorp", "\ufe0f @ ", "https://t.co/x @user"):
+        assert fitted[name].score(q(text), vocab) == {}
+
+
+@pytest.mark.parametrize("name", list(SCORERS))
+def test_given_tags_are_never_proposed(fitted, corpus, name):
+    scores = fitted[name].score(q("kitten meow", ("#cat",)), corpus[1])
+    assert "cat" not in scores and scores
+
+
+# -- the numpy GloVe -----------------------------------------------------------
+
+def test_cooccurrence_counts_pairs_within_window_weighted_by_distance():
+    from taglens.text.glove import cooccurrence
+
+    m = cooccurrence([[0, 1, 2], [2, 0]], n_words=3, window=2).toarray()
+    assert m[0, 1] == m[1, 0] == pytest.approx(1.0)
+    assert m[0, 2] == pytest.approx(0.5 + 1.0)  # distance 2 in the first, 1 in the second
+    assert m[1, 2] == pytest.approx(1.0) and np.all(np.diag(m) == 0)
+
+
+def test_glove_reduces_its_loss_and_places_cooccurring_words_closer():
+    from taglens.text.glove import cooccurrence, train_glove
+
+    rng = random.Random(0)
+    groups = [list(range(0, 6)), list(range(6, 12))]  # words co-occur only within their group
+    sentences = [rng.sample(groups[i % 2], 4) for i in range(400)]
+    model = train_glove(cooccurrence(sentences, 12, window=3), dim=8, epochs=30, seed=0)
+    assert model.losses[-1] < 0.5 * model.losses[0]
+    v = model.vectors / np.linalg.norm(model.vectors, axis=1, keepdims=True)
+    sims = v @ v.T
+    within = np.mean([sims[0, j] for j in range(1, 6)])
+    across = np.mean([sims[0, j] for j in range(6, 12)])
+    assert within > across + 0.3
