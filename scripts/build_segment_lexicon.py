@@ -10,6 +10,9 @@ network and without `wordsegment` installed, so we ship one compact npz holding
 * `g`: log10 relative frequency from the Google Web Trillion Word unigrams
   (as redistributed by `wordsegment`), NaN when absent;
 * `bigrams` / `bigram_logp`: log10 P(w2 | w1) from the same corpus's bigrams;
+* `parts`: the fewest common words (2-4) the word splits into, 0 when it does
+  not: `throwbackthursday` -> 2. wordfreq's Twitter data holds many run-together
+  hashtags; this lets the ranker tell them from real words;
 * `in_dict`: 1 when the word is in `wordsegment`'s English word list (a
   Scrabble-style dictionary): it tells `bailout` (a word) from `homerun` (two).
 
@@ -27,7 +30,7 @@ import wordfreq
 import wordsegment
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "taglens" / "data" / "segment" / "lexicon.npz"
-WORD_RE = re.compile(r"^(?=.*[a-z])[a-z0-9]{1,30}$")
+WORD_RE = re.compile(r"^(?=.*[a-z])(?!.*[0-9]{2})[a-z0-9]{1,30}$")  # wordfreq smashes multi-digit runs to 0s: drop those
 MIN_WF = 1e-8  # wordfreq floor; everything in the large list is above it
 
 
@@ -57,6 +60,22 @@ def _dictionary() -> set[str]:
     return set(path.read_text(encoding="utf-8").split())
 
 
+COMMON = 1e-6  # a part of a run-together word must be at least this frequent
+MAX_PARTS = 4
+SHORT_WORDS = set("a i in on of to my me we be is it at up no so do go he us or an by as if am oh ok".split())
+
+
+def min_parts(word: str, common: set[str]) -> int:
+    """The fewest common words that spell `word` (2..MAX_PARTS), or 0."""
+    n = len(word)
+    best = [0] + [MAX_PARTS + 1] * n
+    for j in range(1, n + 1):
+        for i in range(j):
+            if best[i] < MAX_PARTS and word[i:j] in common and (i or j < n):
+                best[j] = min(best[j], best[i] + 1)
+    return best[n] if 2 <= best[n] <= MAX_PARTS else 0
+
+
 def main() -> None:
     wf = {w: f for w, f in wordfreq.get_frequency_dict("en", wordlist="large").items()
           if WORD_RE.match(w) and f >= MIN_WF}
@@ -68,6 +87,7 @@ def main() -> None:
     g_arr = np.array([math.log10(google[w] / total) if w in google else np.nan for w in words], dtype=np.float16)
     pairs = sorted(bigrams)
     dictionary = _dictionary()
+    common = {w for w, f in wf.items() if f >= COMMON and (len(w) > 2 or w in SHORT_WORDS)}
     np.savez_compressed(
         OUT,
         words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
@@ -76,6 +96,7 @@ def main() -> None:
         bigrams=np.frombuffer("\n".join(pairs).encode("utf-8"), dtype=np.uint8),
         bigram_logp=np.array([bigrams[p] for p in pairs], dtype=np.float16),
         in_dict=np.array([w in dictionary for w in words], dtype=np.uint8),
+        parts=np.array([min_parts(w, common) for w in words], dtype=np.uint8),
     )
     print(f"{OUT}: {len(words)} words ({len(wf)} wordfreq, {len(google)} google), "
           f"{len(pairs)} bigrams, {OUT.stat().st_size / 1e6:.1f} MB")

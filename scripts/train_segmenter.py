@@ -33,6 +33,17 @@ from taglens.text.segment import _SEPARATOR_RE, DATA_DIR, FEATURES, Segmenter  #
 Spans = tuple[tuple[int, int], ...]
 
 
+# Where the search starts: plain unigram-LM weights (log10 frequency, a penalty for
+# unknown words per letter, trust in written boundaries). Fitting starts here, not
+# from the shipped weights, so that a run is reproducible from scratch.
+INITIAL_WEIGHTS = {
+    "wf_logp": 0.5, "wf_missing": -4.5, "g_logp": 0.5, "g_missing": -4.5, "unknown": -4.0,
+    "unknown_len": -1.0, "number": -3.0, "number_part": -3.0, "len1": -2.0, "len2": -0.5,
+    "b_camel": 3.0, "b_capsend": 1.0, "b_digit": 1.0, "b_plain_camel": -4.0, "x_camel": -5.0,
+    "x_camel_unknown": -8.0, "x_digit": -3.0, "x_digit_unknown": -3.0, "bigram_logp": 0.3, "bigram_known": 0.5,
+}
+
+
 def gold_spans(tag: str, golds: list[str]) -> set[Spans]:
     """The gold segmentations of `tag` as spans (those whose letters match the tag)."""
     out: set[Spans] = set()
@@ -108,7 +119,7 @@ def fit(seg: Segmenter, examples, pool, l2: float) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", default=str(REPO.parent / "shared"))
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("-k", type=int, default=20, help="candidates per hashtag per round")
     parser.add_argument("--l2", type=float, default=1e-3)
     parser.add_argument("--camel-share", type=float, default=0.5,
@@ -120,7 +131,7 @@ def main() -> int:
              if not _SEPARATOR_RE.search(t)]
     train += camelised(train, args.camel_share)
     dev = datasets(data)
-    seg = Segmenter.load()
+    seg = Segmenter.load().with_weights(INITIAL_WEIGHTS)
     pool: list[dict[Spans, bool]] = [{} for _ in train]
     for r in range(args.rounds):
         collect(seg, train, pool, args.k)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import heapq
 import json
 import math
-import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -46,6 +45,8 @@ LEXICAL_FEATURES = (
     "g_missing",      # not in the Google unigrams
     "in_dict",        # in the English dictionary: 'bailout' is a word, 'homerun' two
     "long_nondict",   # known, 7+ letters, not in the dictionary: maybe a run-together phrase
+    "compound",       # not in the dictionary but spelled by 2-4 common words ('throwbackthursday')
+    "compound_dict",  # ... and in the dictionary ('bailout')
     "suffix",         # an English suffix ('ist', 'les', 'tastic'): splitting one off is suspect
     "prefix",         # an English prefix ('re', 'anti', 'multi')
     "len1",           # one character (not 'a', 'i' or a digit)
@@ -55,16 +56,22 @@ LEXICAL_FEATURES = (
 WORD_FEATURES = LEXICAL_FEATURES + (
     "unknown",        # in neither list (and not a number)
     "unknown_len",    # its length
+    "unknown_len5",   # letters beyond the 5th: long unknown words are rarer than their length says
+    "unknown_len9",   # letters beyond the 9th ('hasabigtodger' is four words, not one)
     "number",         # a run of digits
     "number_part",    # ... that is only part of a longer run ('F1 2013')
+    "digit1",         # ... of one digit: '4 ever' is less likely than '4ever'
     "b_camel",        # the word starts at a camelCase boundary
+    "b_capsend",      # ... where a run of capitals meets lower case ('NSA|plz')
     "b_digit",        # ... at a letter-digit change
     "b_plain_camel",  # ... elsewhere, in a chunk that shows camelCase
     "b_plain",        # ... elsewhere, in a chunk with no case evidence
     "x_camel",        # camelCase boundaries a known word runs over ('iPhone')
     "x_camel_freq",   # ... times how common that word is: 'YouTube' may, 'ThrowbackThursday' may not
     "x_camel_unknown",  # ... an unknown word runs over ('ChukidarChor')
-    "x_digit",        # letter-digit changes the word runs over
+    "x_capsend",      # capitals-to-lower changes a word runs over ('NYCMarathon' -> 'Marathon')
+    "x_digit",        # letter-digit changes a known word runs over ('4ever', 'b2b')
+    "x_digit_unknown",  # ... an unknown word runs over
 )
 RARE_LOGP = -6.5
 UNCOMMON_LOGP = -5.5
@@ -77,6 +84,7 @@ PREFIXES = frozenset(
     "ex bi tri uni auto tele hyper post pro".split())
 LONG_WORD = 7
 COMMON_LOGP = -7.0      # x_camel_freq counts log10 frequency above this
+WHOLE_ALNUM_LOGP = -7.5  # a tag that is one known letters-and-digits word ('4ever', 'ps4') stays whole
 # Per-pair features, summed over adjacent words: they re-rank the k best.
 PAIR_FEATURES = (
     "bigram_logp",    # log10 P(w2 | w1), Google bigrams (0 when absent)
@@ -100,6 +108,11 @@ def _is_camel(orig: str, i: int) -> bool:
     if prev.islower() and cur.isupper():
         return True
     return prev.isupper() and cur.isupper() and i + 1 < len(orig) and orig[i + 1].islower()
+
+
+def _is_caps_end(orig: str, i: int) -> bool:
+    """True when a run of two or more capitals ends at i (`NSAplz`): a word may start here."""
+    return i >= 2 and orig[i].islower() and orig[i - 1].isupper() and orig[i - 2].isupper()
 
 
 def _is_digit_change(orig: str, i: int) -> bool:
@@ -131,7 +144,7 @@ class Segmenter:
     """
 
     def __init__(self, words: Sequence[str], wf: np.ndarray, g: np.ndarray, in_dict: np.ndarray,
-                 bigrams: Sequence[str], bigram_logp: np.ndarray,
+                 parts: np.ndarray, bigrams: Sequence[str], bigram_logp: np.ndarray,
                  weights: dict[str, float], k: int = DEFAULT_K) -> None:
         self.weights = {name: float(weights.get(name, 0.0)) for name in FEATURES}
         self.k = k
@@ -139,10 +152,13 @@ class Segmenter:
         self._wf = np.asarray(wf, dtype=np.float32)
         self._g = np.asarray(g, dtype=np.float32)
         self._in_dict = np.asarray(in_dict, dtype=bool)
+        self._parts = np.asarray(parts, dtype=np.uint8)
         self._lexical = self._lexical_features_array(self.words)
         lexical_w = np.array([self.weights[n] for n in LEXICAL_FEATURES])
         self._index = {w: i for i, w in enumerate(self.words)}
         self._word_score = dict(zip(self.words, (self._lexical @ lexical_w).tolist()))
+        self._whole_alnum = {w for w, f in zip(self.words, self._wf.tolist())
+                             if f >= WHOLE_ALNUM_LOGP and not w.isalpha()}
         self._bigram = dict(zip(bigrams, np.asarray(bigram_logp, dtype=np.float32).tolist()))
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._segment_uncached)
 
@@ -157,14 +173,15 @@ class Segmenter:
         with np.load(data_dir / "lexicon.npz") as npz:
             words = npz["words"].tobytes().decode("utf-8").split("\n")
             bigrams = npz["bigrams"].tobytes().decode("utf-8").split("\n")
-            wf, g, in_dict, bigram_logp = npz["wf"], npz["g"], npz["in_dict"], npz["bigram_logp"]
+            arrays = [npz[name] for name in ("wf", "g", "in_dict", "parts")]
+            bigram_logp = npz["bigram_logp"]
         model = json.loads((data_dir / "weights.json").read_text(encoding="utf-8"))
-        return cls(words, wf, g, in_dict, bigrams, bigram_logp, model["weights"], int(model.get("k", DEFAULT_K)))
+        return cls(words, *arrays, bigrams, bigram_logp, model["weights"], int(model.get("k", DEFAULT_K)))
 
     def with_weights(self, weights: dict[str, float], k: int | None = None) -> Segmenter:
         """A segmenter sharing this lexicon with other weights (training and tuning)."""
         pairs = list(self._bigram)
-        return Segmenter(self.words, self._wf, self._g, self._in_dict, pairs,
+        return Segmenter(self.words, self._wf, self._g, self._in_dict, self._parts, pairs,
                          np.array([self._bigram[p] for p in pairs], dtype=np.float32), weights, k or self.k)
 
     def _lexical_features_array(self, words: Sequence[str]) -> np.ndarray:
@@ -182,6 +199,8 @@ class Segmenter:
             "g_logp": np.nan_to_num(self._g, nan=0.0),
             "g_missing": g_missing,
             "in_dict": self._in_dict,
+            "compound": (self._parts > 0) & ~self._in_dict,
+            "compound_dict": (self._parts > 0) & self._in_dict,
             "long_nondict": (lengths >= LONG_WORD) & ~self._in_dict,
             "suffix": np.fromiter((w in SUFFIXES for w in words), dtype=bool, count=n),
             "prefix": np.fromiter((w in PREFIXES for w in words), dtype=bool, count=n),
@@ -220,10 +239,12 @@ class Segmenter:
     def _segment_uncached(self, tag: str) -> tuple[str, ...]:
         """Segment each run of letters and digits; separators ('_') stay, as their own tokens."""
         words: list[str] = []
-        for piece in unicodedata.normalize("NFC", strip_tag(tag)).split():
+        for piece in strip_tag(tag).split():
             for n, chunk in enumerate(_SEPARATOR_RE.split(piece)):
                 if n % 2:
                     words.append(chunk)
+                elif chunk in self._whole_alnum or _lower(chunk) in self._whole_alnum:
+                    words.append(chunk)  # slang and product names with digits: '4ever', 'ps4', 'b2b'
                 elif chunk:
                     best = self._chunk_candidates(chunk, self.k)
                     words.extend(chunk[i:j] for i, j in best[0][1])
@@ -256,15 +277,17 @@ class Segmenter:
         n = len(orig)
         ctx = _Context(orig)
         start = ctx.boundary_scores(w)
-        known_x = ctx.crossing_sums(w["x_camel"], w["x_digit"])
-        unknown_x = ctx.crossing_sums(w["x_camel_unknown"], w["x_digit"])
-        camels = ctx.crossing_sums(1.0, 0.0)
+        known_x = ctx.crossing_sums(w["x_camel"], w["x_digit"], w["x_capsend"])
+        unknown_x = ctx.crossing_sums(w["x_camel_unknown"], w["x_digit_unknown"], w["x_capsend"])
+        camels = ctx.crossing_sums(1.0, 0.0, 0.0)
         x_freq = w["x_camel_freq"]
         word_score = self._word_score
         unk_base = w["wf_missing"] + w["g_missing"] + w["unknown"] + w["word"]
         unk_len, len1, len2 = w["unknown_len"], w["len1"], w["len2"]
+        unk_len5, unk_len9 = w["unknown_len5"], w["unknown_len9"]
         number = w["number"] + w["word"]
         number_part = number + w["number_part"]
+        digit1 = w["digit1"]
         edges: list[list[tuple[int, float]]] = []
         for i in range(n):
             out: list[tuple[int, float]] = []
@@ -279,10 +302,13 @@ class Segmenter:
                         s += x_freq * crossed * self._commonness(low[i:j])
                     out.append((j, s + known_i + known_x[j - 1]))
                 elif j <= run_end:  # all digits: a number, or part of one
-                    out.append((j, (number if run_start and j == run_end else number_part) + start[i]))
+                    s = (number if run_start and j == run_end else number_part) + start[i]
+                    out.append((j, s + digit1 if j == i + 1 else s))
                 else:
                     size = j - i
                     s = unk_base + unk_len * size + (len1 if size == 1 else len2 if size == 2 else 0.0)
+                    if size > 5:
+                        s += unk_len5 * (size - 5) + (unk_len9 * (size - 9) if size > 9 else 0.0)
                     out.append((j, s + unknown_i + unknown_x[j - 1]))
             edges.append(out)
         return edges
@@ -305,7 +331,9 @@ class Segmenter:
                     f["x_camel" if known else "x_camel_unknown"] += 1
                     f["x_camel_freq"] += self._commonness(low[i:j])
                 elif ctx.kind[p] == "b_digit":
-                    f["x_digit"] += 1
+                    f["x_digit" if known else "x_digit_unknown"] += 1
+                elif ctx.kind[p] == "b_capsend":
+                    f["x_capsend"] += 1
         for (i, j), (a, b) in zip(spans, spans[1:]):
             p = self._bigram.get(low[i:j] + " " + low[a:b])
             if p is not None:
@@ -333,12 +361,15 @@ class Segmenter:
         if j <= ctx.run_end[i]:
             f["number"] += 1
             f["number_part"] += not (ctx.run_start[i] and j == ctx.run_end[i])
+            f["digit1"] += j == i + 1
             return True
         size = len(word)
         f["wf_missing"] += 1
         f["g_missing"] += 1
         f["unknown"] += 1
         f["unknown_len"] += size
+        f["unknown_len5"] += max(0, size - 5)
+        f["unknown_len9"] += max(0, size - 9)
         f["len1"] += size == 1
         f["len2"] += size == 2
         return False
@@ -351,11 +382,11 @@ class _Context:
 
     def __init__(self, orig: str) -> None:
         n = len(orig)
-        camel = [False] + [_is_camel(orig, i) for i in range(1, n)]
-        plain = "b_plain_camel" if any(camel) else "b_plain"
         # kind[i]: what kind of boundary a word starting at i (> 0) would use
-        self.kind = [""] + ["b_camel" if camel[i] else "b_digit" if _is_digit_change(orig, i) else plain
-                            for i in range(1, n)]
+        kind = [""] + ["b_camel" if _is_camel(orig, i) else "b_capsend" if _is_caps_end(orig, i)
+                       else "b_digit" if _is_digit_change(orig, i) else "" for i in range(1, n)]
+        plain = "b_plain_camel" if any(k in ("b_camel", "b_capsend") for k in kind) else "b_plain"
+        self.kind = [""] + [k or plain for k in kind[1:]]
         # run_end[i]: end of the digit run holding i (0 when orig[i] is not a digit);
         # run_start[i]: True when i starts that run
         self.run_end = [0] * n
@@ -376,12 +407,12 @@ class _Context:
         """Score of a word starting at each position."""
         return [0.0] + [w[k] for k in self.kind[1:]]
 
-    def crossing_sums(self, camel: float, digit: float) -> list[float]:
+    def crossing_sums(self, camel: float, digit: float, capsend: float) -> list[float]:
         """Prefix sums of the cost of a word running over each position."""
+        cost = {"b_camel": camel, "b_digit": digit, "b_capsend": capsend}
         sums = [0.0] * len(self.kind)
         for p in range(1, len(self.kind)):
-            k = self.kind[p]
-            sums[p] = sums[p - 1] + (camel if k == "b_camel" else digit if k == "b_digit" else 0.0)
+            sums[p] = sums[p - 1] + cost.get(self.kind[p], 0.0)
         return sums
 
 
