@@ -64,3 +64,42 @@ def mean_metrics(rows: Iterable[dict[str, float]]) -> dict[str, float]:
     out = {name: total / n for name, total in totals.items()} if n else {}
     out["n"] = n
     return out
+
+
+class TagSimilarity:
+    """Tag-to-tag cosine in pretrained GloVe 6B 50d, as the original project measured.
+
+    A tag GloVe knows ('sunset') is its own vector; otherwise the mean of its
+    segmentation's words ('sunsetlover' -> 'sunset', 'lover'); a tag with no
+    known word has no vector and only matches itself.
+    """
+
+    def __init__(self, glove=None, segment=None) -> None:  # noqa: ANN001 - duck-typed for tests
+        if glove is None:
+            from taglens.text.glove_pretrained import PretrainedGlove
+
+            glove = PretrainedGlove.load()
+        if segment is None:
+            from taglens.text.clean import segment_tag as segment
+        self.glove, self.segment = glove, segment
+        self._cache: dict[str, object] = {}
+
+    def vector(self, key: str):  # noqa: ANN201 - np.ndarray | None
+        if key not in self._cache:
+            v = self.glove.unit(key) if key in self.glove else self.glove.phrase(list(self.segment(key)))
+            self._cache[key] = v
+        return self._cache[key]
+
+    def cosine(self, a: str, b: str) -> float:
+        if a == b:
+            return 1.0
+        va, vb = self.vector(a), self.vector(b)
+        return float(va @ vb) if va is not None and vb is not None else 0.0
+
+
+def similarity_accuracy(pred: Sequence[str], gold: set[str], sim: TagSimilarity,
+                        k: int = 10, threshold: float = 0.5) -> float:
+    """The original project's metric: of k predictions, the share whose best
+    GloVe cosine to a gold tag reaches `threshold` (missing predictions count as wrong)."""
+    hits = sum(1 for p in pred[:k] if any(sim.cosine(p, g) >= threshold for g in gold))
+    return hits / k

@@ -1,0 +1,80 @@
+"""The text model's evaluation table, both data sets, every baseline, one command.
+
+    .venv/bin/python benchmarks/text_eval.py [--model DIR] [--limit N]
+
+* TweetEval: val_text.txt (never seen by the default model), caption only,
+  every hashtag hidden (also from the caption);
+* HARRISON: the hash split 'test' (taglens.evaluate.protocol.split_of; never
+  seen by the default model), the first tag given, the rest hidden.
+
+Rows: the model (learned fusion), all scorers with fixed equal weights, each
+scorer alone, the oracle, TF-IDF nearest posts (fitted on the model's own
+training posts), WordNet synonyms. Writes the `text_eval` section of
+benchmarks/RESULTS.md and a full report (Markdown, JSON, PNG) to
+benchmarks/reports/text_eval/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
+
+from _results import shared_data, write_section  # noqa: E402
+
+from build_default_model import load_training_posts  # noqa: E402
+from taglens.corpus.importers import read_harrison, read_tweeteval  # noqa: E402
+from taglens.evaluate.protocol import build_task, split_of  # noqa: E402
+from taglens.evaluate.report import evaluation_markdown, write_report  # noqa: E402
+from taglens.evaluate.runner import evaluate_all  # noqa: E402
+from taglens.post import Post  # noqa: E402
+from taglens.recommend import Recommender  # noqa: E402
+
+GOALS = ("Goals (issue 4): TweetEval caption-only A@5 ≥ 20% and P@1 ≥ 10%; "
+         "HARRISON given1 A@5 ≥ 62%.")
+
+
+def posts_of(rows) -> list[Post]:  # noqa: ANN001 - importer rows
+    return [p for _, p in rows if isinstance(p, Post)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", help="model folder (default: the shipped default model)")
+    parser.add_argument("--limit", type=int, help="evaluate only the first N posts of each set (a quick look)")
+    parser.add_argument("--report", default=str(HERE / "reports" / "text_eval"))
+    args = parser.parse_args()
+    data = shared_data()
+    if data is None:
+        return 0
+    rec = Recommender.load(args.model)
+    train, _ = load_training_posts(data.parent)
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    tweets = posts_of(read_tweeteval(data / "tweeteval-emoji" / "val_text.txt"))
+    harrison = [p for p in posts_of(read_harrison(data / "harrison")) if split_of(p.id) == "test"]
+    runs = [("TweetEval val, caption only", tweets, "caption", [p for p in train if p.source == "tweeteval"]),
+            ("HARRISON test split, one tag given", harrison, "given1", [p for p in train if p.source == "harrison"])]
+    evaluations, titles = [], []
+    for title, posts, task, train_posts in runs:
+        log(f"== {title}")
+        tasks = build_task(posts[: args.limit] if args.limit else posts, task)
+        evaluations.append(evaluate_all(rec, tasks, train=train_posts, log=log))
+        titles.append(title)
+    report = write_report(evaluations, args.report, titles)
+    body = [GOALS + "\n\n",
+            f"Model: `{rec.bundle.path}` (scorers: {', '.join(s.name for s in rec.scorers)}; "
+            f"combiner: {rec.combiner.name}). Full report with charts: "
+            f"`{report.relative_to(HERE.parent) if report.is_relative_to(HERE.parent) else report}`.\n\n"]
+    body += [evaluation_markdown(ev, t) + "\n" for t, ev in zip(titles, evaluations, strict=True)]
+    write_section("text_eval", "Text model evaluation (TweetEval + HARRISON)", "".join(body))
+    print("".join(body))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
