@@ -11,9 +11,10 @@ Features of a candidate tag, per scorer s (all 0 when s did not propose it):
 plus tag features: log popularity, in the vocabulary, share of scorers proposing it,
 and two kinds of products: norm_s x in-vocabulary (a caption word that people
 also use as a tag) and norm_a x norm_b for each pair (two scorers agreeing).
-Every feature appears twice: once always, once only when tags were given with
-the post (read off the `context` scorer, co-occurrence, having spoken), because
-the evidence that matters differs between a bare caption and a tagged post.
+Every feature appears in several blocks: once always, and once per *context*
+scorer that spoke for this post (co-occurrence: tags were given; openvocab: the
+post has a caption), because the evidence that matters differs between a bare
+caption, a bare tag list and a tagged caption.
 
 Model: a linear score, trained with a listwise softmax loss (the gold tags'
 probability mass among each post's candidates; ListNet-style) plus L2, by
@@ -52,9 +53,9 @@ GLOBAL = ("popularity", "in_vocab", "agreement")
 class FeatureBuilder:
     """Turns one post's per-scorer candidates into a feature matrix."""
 
-    def __init__(self, scorers: Sequence[str], context: str | None, vocab: Vocab | None) -> None:
+    def __init__(self, scorers: Sequence[str], contexts: Sequence[str], vocab: Vocab | None) -> None:
         self.scorers = list(scorers)
-        self.context = context
+        self.contexts = [c for c in contexts if c in self.scorers]
         self.set_vocab(vocab)
 
     def set_vocab(self, vocab: Vocab | None) -> None:
@@ -75,7 +76,7 @@ class FeatureBuilder:
 
     @property
     def names(self) -> list[str]:
-        return self.base_names + [f"given*{n}" for n in self.base_names]
+        return self.base_names + [f"{c}*{n}" for c in self.contexts for n in self.base_names]
 
     def build(self, per_scorer: Mapping[str, Scores]) -> tuple[list[str], np.ndarray]:
         keys: list[str] = []
@@ -113,8 +114,8 @@ class FeatureBuilder:
         crosses = [norms * base[:, g + 1:g + 2]]
         crosses += [(norms[:, a] * norms[:, b])[:, None] for a, b in self.pairs]
         base = np.hstack([base, *crosses]) if keys else np.zeros((0, len(self.base_names)), np.float32)
-        given = 1.0 if self.context and per_scorer.get(self.context) else 0.0
-        return keys, np.hstack([base, base * given])
+        blocks = [base] + [base * (1.0 if per_scorer.get(c) else 0.0) for c in self.contexts]
+        return keys, np.hstack(blocks)
 
 
 @register_combiner
@@ -124,14 +125,15 @@ class LearnedCombiner(Combiner):
     name = "learned"
 
     def __init__(self, scorers: Sequence[str] = (), weights: Sequence[float] | None = None,
-                 fixed: Mapping[str, float] | None = None, context: str | None = "cooccurrence",
+                 fixed: Mapping[str, float] | None = None,
+                 contexts: Sequence[str] = ("cooccurrence", "openvocab"),
                  l2: float = 1e-3, max_validation: int = 5000, share: float = 0.2,
                  seed: int = 7, trained: Sequence[str] | None = None) -> None:
         self.scorers = list(scorers)
         self.fixed = dict(fixed or {})
-        self.context = context
+        self.contexts = list(contexts)
         self.l2, self.max_validation, self.share, self.seed = float(l2), int(max_validation), float(share), int(seed)
-        self.features = FeatureBuilder(self.scorers, context, None)
+        self.features = FeatureBuilder(self.scorers, self.contexts, None)
         self.weights = np.asarray(weights, dtype=np.float64) if weights is not None else None
         self.trained = list(trained or [])
 
@@ -149,7 +151,7 @@ class LearnedCombiner(Combiner):
     def _evidence(self, row: np.ndarray) -> list[str]:
         contrib = np.maximum(row * self.weights, 0.0)
         per_block = len(self.features.base_names)
-        both = contrib[:per_block] + contrib[per_block:]
+        both = contrib.reshape(-1, per_block).sum(axis=0)
         by_scorer = np.asarray([both[3 * j:3 * j + 3].sum() for j in range(len(self.scorers))])
         total = by_scorer.sum()
         if total <= 0:
@@ -166,7 +168,7 @@ class LearnedCombiner(Combiner):
         """Learn weights from `validation` posts (their tags hidden, see `validation_queries`)."""
         if not self.scorers:
             self.scorers = [s.name for s in bundle.scorers]
-            self.features = FeatureBuilder(self.scorers, self.context, bundle.vocab)
+            self.features = FeatureBuilder(self.scorers, self.contexts, bundle.vocab)
         self.bind(bundle.vocab)
         queries, gold = validation_queries(validation, self.max_validation, self.seed)
         per_query = score_queries(bundle, queries)
@@ -197,7 +199,7 @@ class LearnedCombiner(Combiner):
     # -- persistence ----------------------------------------------------------
     def to_config(self) -> dict[str, Any]:
         return {
-            "type": self.name, "scorers": self.scorers, "fixed": self.fixed, "context": self.context,
+            "type": self.name, "scorers": self.scorers, "fixed": self.fixed, "contexts": self.contexts,
             "l2": self.l2, "max_validation": self.max_validation, "share": self.share, "seed": self.seed,
             "trained": self.trained, "feature_names": self.features.names,
             "weights": None if self.weights is None else [round(float(v), 6) for v in self.weights],
@@ -205,13 +207,15 @@ class LearnedCombiner(Combiner):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], folder: Path | None = None) -> "LearnedCombiner":
-        keep = ("scorers", "weights", "fixed", "context", "l2", "max_validation", "share", "seed", "trained")
+        keep = ("scorers", "weights", "fixed", "contexts", "l2", "max_validation", "share", "seed", "trained")
         return cls(**{k: config[k] for k in keep if k in config})
 
 
 def _scorer_of(feature: str) -> str | None:
-    name = feature.removeprefix("given*")
-    return name.split(":", 1)[1] if ":" in name else None
+    name = feature.split("*", 1)[1] if "*" in feature.split(":", 1)[0] else feature
+    if name.startswith("both:") or ":" not in name:
+        return None
+    return name.split(":", 1)[1]
 
 
 def validation_queries(posts: Sequence["Post"], limit: int, seed: int) -> tuple[list[Query], list[set[str]]]:

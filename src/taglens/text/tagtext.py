@@ -58,6 +58,12 @@ def post_text(post: Post) -> str:
     return " ".join(words)
 
 
+def has_prose(post: Post) -> bool:
+    """Whether a post says anything beyond its tags (caption words or a place)."""
+    cleaned = clean(post.text)
+    return bool(cleaned.tokens or cleaned.location)
+
+
 def tag_texts(displays: Sequence[str]) -> list[str]:
     """Text for each tag, for embedding a tag vocabulary."""
     return [" ".join(tag_words(d)) or d.lstrip("#") for d in displays]

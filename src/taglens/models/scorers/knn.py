@@ -10,6 +10,10 @@ given, neighbours are posts whose tags read alike). To keep the model small, a
 bounded, seeded sample of posts is kept, quantised to int8 (unit vectors'
 components lie in [-1, 1]; 1/127 steps cost < 0.5% cosine).
 
+Like answers like: a post with a caption is matched only against training
+posts with captions (when there are any), a bare tag list only against tag
+lists, so HARRISON's lemmatised tag lists do not vote on a tweet's caption.
+
 Each of the `k` nearest posts votes for its tags with weight
 exp((cos - best_cos) / temperature); a tag's score is its share of the votes.
 """
@@ -26,6 +30,7 @@ import numpy as np
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.models.scorers.sentence import embed_posts, ensure_caption_embeddings
 from taglens.post import Post
+from taglens.text.tagtext import has_prose
 
 
 @register_scorer
@@ -40,6 +45,7 @@ class KnnScorer(Scorer):
         self.embeddings = np.zeros((0, 384), dtype=np.float32)
         self.indptr = np.zeros(1, dtype=np.int64)
         self.tag_ids = np.zeros(0, dtype=np.int32)
+        self.has_text = np.zeros(0, dtype=bool)
 
     def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
         usable = [p for p in posts if any(k in vocab.index for k in p.tag_keys)]
@@ -50,6 +56,7 @@ class KnnScorer(Scorer):
         lists = [[vocab.index[k] for k in p.tag_keys if k in vocab.index] for p in usable]
         self.indptr = np.cumsum([0] + [len(t) for t in lists]).astype(np.int64)
         self.tag_ids = np.asarray([i for t in lists for i in t], dtype=np.int32)
+        self.has_text = np.asarray([has_prose(p) for p in usable], dtype=bool)
         self.embeddings = _dequantise(_quantise(embed_posts(usable))) if usable else self.embeddings
 
     def score(self, query: Query, vocab: Vocab) -> Scores:
@@ -64,6 +71,10 @@ class KnnScorer(Scorer):
         if n == 0 or not np.any(vector):
             return {}
         sims = self.embeddings @ vector
+        same = self.has_text == has_prose(query.post)
+        if same.any() and not same.all():
+            sims = np.where(same, sims, -2.0)
+            n = int(same.sum())
         k = min(self.k, n)
         near = np.argpartition(-sims, k - 1)[:k]
         weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
@@ -86,7 +97,7 @@ class KnnScorer(Scorer):
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(folder / "posts.npz", embeddings=_quantise(self.embeddings),
-                            indptr=self.indptr, tag_ids=self.tag_ids)
+                            indptr=self.indptr, tag_ids=self.tag_ids, has_text=self.has_text)
         (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
@@ -96,6 +107,8 @@ class KnnScorer(Scorer):
             scorer.embeddings = _dequantise(z["embeddings"])
             scorer.indptr = z["indptr"].astype(np.int64)
             scorer.tag_ids = z["tag_ids"].astype(np.int32)
+            n = scorer.embeddings.shape[0]
+            scorer.has_text = z["has_text"].astype(bool) if "has_text" in z else np.ones(n, dtype=bool)
         if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(vocab):
             raise ValueError("knn post tags do not match the model's vocabulary")
         return scorer

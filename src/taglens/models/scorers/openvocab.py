@@ -11,7 +11,7 @@ Scores encode the kind of candidate, so the learned combiner can weigh them:
   place (the check-in suffix)        1.0, its last part (a city) 0.9
   multi-word name                    0.8
   single capitalised word            0.6
-  adjacent content-word pair         0.45
+  adjacent content-word pair         0.05 (often a phrase, more often noise)
   content word                       0.1 .. 0.4, rarer words higher (wordfreq)
 """
 
@@ -101,7 +101,7 @@ def word_candidates(sentence: str) -> Iterator[tuple[list[str], float]]:
             yield [w], 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - _zipf(w)) / 4.0))
     for a, b in zip(content, content[1:], strict=False):
         if a and b:
-            yield [a, b], 0.45
+            yield [a, b], 0.05
 
 
 def caption_candidates(text: str) -> dict[str, tuple[str, float]]:
