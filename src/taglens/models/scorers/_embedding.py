@@ -15,9 +15,11 @@ blends its own `#key` vector with the mean of its segmented words, trusting its
 own more the more often it was seen (n / (n + tag_prior)), so rare tags and
 tags never seen as a token still score.
 
-Per topic (`per_topic: true`): one space per topic of the text topic classifier
-(trained on that topic's posts) plus the global one; a post routed to a topic
-gets `(1 - topic_weight) * global + topic_weight * topic` on that topic's tags.
+Scores are z-scores over the candidate tags. Per topic (`per_topic: true`): one
+space per topic of the text topic classifier (trained on that topic's posts)
+plus the global one; a post routed to a topic (the text classifier's, or a topic
+already in the query cache, e.g. the image's) gets
+`(1 - topic_weight) * global + topic_weight * topic` on that topic's tags.
 Everything is stored as npz + JSON; scoring is a matrix-vector product.
 """
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import json
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -117,6 +119,15 @@ def _unit(v: np.ndarray | None) -> np.ndarray | None:
     return (v / n).astype(np.float32) if n > 1e-8 else None
 
 
+def _standardised(x: np.ndarray) -> np.ndarray:
+    """Scores as z-scores over the candidates: spaces trained on different data
+    (global, per topic) score on different scales, so they are mixed as z-scores."""
+    if x.size < 2:
+        return x.astype(np.float32)
+    std = float(x.std())
+    return ((x - x.mean()) / (std if std > 1e-8 else 1.0)).astype(np.float32)
+
+
 def _scaled(m: np.ndarray) -> np.ndarray:
     """Rows divided by the mean row length: raw geometry, unit scale on average."""
     m = np.asarray(m, dtype=np.float32)
@@ -150,7 +161,8 @@ class EmbeddingScorer(Scorer):
                  sif: float = 0.0,
                  given_weight: float = 2.0, use_location: bool = True, segment: bool = True,
                  per_topic: bool = False, topic_weight: float = 0.5, min_topic_posts: int = 100,
-                 prior_weight: float = 0.0, limit: int = 100, seed: int = 0, **params: Any) -> None:
+                 prior_weight: float = 0.0, limit: int = 100, seed: int = 0,
+                 topic_lists: str | Mapping[str, Sequence[str]] | None = None, **params: Any) -> None:
         if mode not in ("predict", "cosine"):
             raise ValueError(f"mode must be 'predict' or 'cosine', not {mode!r}")
         super().__init__(mode=mode, dim=dim, min_count=min_count, max_words=max_words, tag_prior=tag_prior,
@@ -158,6 +170,9 @@ class EmbeddingScorer(Scorer):
                          given_weight=given_weight, use_location=use_location, segment=segment,
                          per_topic=per_topic, topic_weight=topic_weight, min_topic_posts=min_topic_posts,
                          prior_weight=prior_weight, limit=limit, seed=seed, **params)
+        if isinstance(topic_lists, str):
+            self.params["topic_lists"] = topic_lists  # a path is recorded; a mapping (tests) is not
+        self.topic_lists = topic_lists
         self.spaces: dict[str, Space] = {}
         self.router: Any = None  # a TopicClassifier when per_topic
         self._cache: dict[str, Any] = {}
@@ -183,9 +198,9 @@ class EmbeddingScorer(Scorer):
     def _fit_topics(self, posts: Sequence[Post], sentences: list[list[str]], vocab: Vocab) -> None:
         from taglens.text.topics import TopicClassifier
 
-        self.router = TopicClassifier()
-        self.router.fit(posts)
+        self.router = TopicClassifier(self.topic_lists, seed=int(self.params["seed"]))
         labels = self.router.labels_of(posts)
+        self.router.fit(posts, labels)
         for topic in self.router.topics:
             ids = [i for i, lab in enumerate(labels) if lab == topic]
             if len(ids) < int(self.params["min_topic_posts"]):
@@ -266,7 +281,7 @@ class EmbeddingScorer(Scorer):
         q = space.query_vector(words, query.given, given_weight)
         if q is None:
             return None
-        scores = space.tag_vectors @ q
+        scores = _standardised(space.tag_vectors @ q)
         topic = self.route(query)
         if topic is not None:
             local = self.spaces[topic]
@@ -274,7 +289,7 @@ class EmbeddingScorer(Scorer):
             if qt is not None and local.tag_rows.size:
                 pos, ok = self._topic_positions(topic)
                 w = float(self.params["topic_weight"])
-                scores[pos] = (1 - w) * scores[pos] + w * (local.tag_vectors[ok] @ qt)
+                scores[pos] = (1 - w) * scores[pos] + w * _standardised(local.tag_vectors[ok] @ qt)
         prior_weight = float(self.params["prior_weight"])
         if prior_weight:
             scores = scores + prior_weight * self._prior(vocab)

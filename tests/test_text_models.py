@@ -1,5 +1,6 @@
-"""Text scorers (word2vec, GloVe, LDA, topic classifier, per-topic routing) on a
-synthetic corpus where the right answer is obvious: cat captions carry #cat, etc."""
+"""Text models (word2vec, GloVe, LDA, the topic classifier, per-topic routing) on a
+synthetic corpus where the right answer is obvious: cat captions carry #cat, etc.
+(The sentence-embedding scorers are tested in test_text_scorers.py.)"""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ THEMES = {
     "travel": ("beach waves sand ocean surf island sunny shore boat".split(), ["#beach", "#travel", "#ocean"]),
 }
 FILLER = "today really lovely great time with friends new".split()
+# Per-topic tag lists in the shape of the original project's file (keys 'pet', not 'pets').
+TOPIC_LISTS = {"pet": ["#cat", "#kitten", "#pets"], "food": ["#pizza", "#foodie", "#food"],
+               "travel": ["#beach", "#travel", "#ocean"], "selfie": ["#me", "#travel"]}
 
 
 def synthetic_posts(n_per_theme: int = 40, seed: int = 0) -> list[Post]:
@@ -39,6 +43,11 @@ SCORERS = {
     "word2vec_cosine": {**SMALL, "epochs": 40, "mode": "cosine"},
     "glove": {**SMALL, "epochs": 40},
     "glove_cosine": {**SMALL, "epochs": 40, "mode": "cosine"},
+    "word2vec_pertopic": {**SMALL, "epochs": 40, "per_topic": True, "min_topic_posts": 10,
+                          "topic_lists": TOPIC_LISTS},
+    "glove_pertopic": {**SMALL, "epochs": 40, "per_topic": True, "min_topic_posts": 10,
+                       "topic_lists": TOPIC_LISTS},
+    "topic": {"topic_lists": TOPIC_LISTS, "min_prob": 0.3},
 }
 
 
@@ -133,3 +142,50 @@ def test_glove_reduces_its_loss_and_places_cooccurring_words_closer():
     within = np.mean([sims[0, j] for j in range(1, 6)])
     across = np.mean([sims[0, j] for j in range(6, 12)])
     assert within > across + 0.3
+
+
+# -- the topic classifier --------------------------------------------------------
+
+def test_topic_labels_from_tag_lists_with_generic_tags_downweighted():
+    from taglens.text.topics import label_post, tag_votes
+
+    votes = tag_votes(TOPIC_LISTS)
+    assert label_post(["cat", "travel"], votes) == "pets"  # '#travel' is shared with 'selfie'
+    assert label_post(["me"], votes) is None  # selfie is not one of the 8 topics
+    assert label_post(["cat", "pizza"], votes) is None  # a tie stays unlabelled
+    assert label_post(["unknown"], votes) is None
+
+
+def test_topic_classifier_labels_captions_and_feeds_the_recommender(fitted, corpus):
+    from taglens.models.combiner import WeightedSumCombiner
+    from taglens.models.model_dir import ModelBundle
+    from taglens.recommend.recommender import Recommender
+
+    scorer = fitted["topic"]
+    for text, topic in [("kitten nap on the sofa", "pets"), ("cheese pizza slice", "food"),
+                        ("surf at the beach, sunny shore", "travel")]:
+        query = q(text)
+        scorer.score(query, corpus[1])
+        assert query.cache["topic"].label == topic
+    rec = Recommender(ModelBundle(vocab=corpus[1], scorers=[scorer], combiner=WeightedSumCombiner({"topic": 1.0})))
+    prediction = rec.suggest(Post(text="purr purr, whiskers and paws"))
+    assert prediction.topic is not None and prediction.topic.label == "pets"
+    assert prediction.hashtags[0].key in {"cat", "kitten", "pets"}
+
+
+def test_topic_scorer_keeps_a_more_confident_image_topic(fitted, corpus):
+    from taglens.post import TopicPrediction
+
+    query = q("cheese pizza slice")
+    query.cache["topic"] = TopicPrediction("art", 0.999)
+    fitted["topic"].score(query, corpus[1])
+    assert query.cache["topic"].label == "art"
+    assert set(query.cache["text_topic_probs"]) == {"pets", "food", "travel"}
+
+
+@pytest.mark.parametrize("name", ["word2vec_pertopic", "glove_pertopic"])
+def test_per_topic_models_exist_and_route_by_topic(fitted, corpus, name):
+    scorer = fitted[name]
+    assert set(scorer.spaces) == {"_global", "pets", "food", "travel"}
+    query = q("kitten nap on the sofa")
+    assert scorer.route(query) == "pets"
