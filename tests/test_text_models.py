@@ -48,6 +48,7 @@ SCORERS = {
     "glove_pertopic": {**SMALL, "epochs": 40, "per_topic": True, "min_topic_posts": 10,
                        "topic_lists": TOPIC_LISTS},
     "topic": {"topic_lists": TOPIC_LISTS, "min_prob": 0.3},
+    "lda": {"num_topics": 3, "passes": 20, "min_count": 1, "seed": 1},
 }
 
 
