@@ -43,18 +43,17 @@ SCORERS = {
     "word2vec_cosine": {**SMALL, "epochs": 40, "mode": "cosine"},
     "glove": {**SMALL, "epochs": 40},
     "glove_cosine": {**SMALL, "epochs": 40, "mode": "cosine"},
-    "word2vec_pertopic": {**SMALL, "epochs": 40, "per_topic": True, "min_topic_posts": 10,
-                          "topic_lists": TOPIC_LISTS},
-    "glove_pertopic": {**SMALL, "epochs": 40, "per_topic": True, "min_topic_posts": 10,
-                       "topic_lists": TOPIC_LISTS},
+    "word2vec_topic": {**SMALL, "epochs": 40, "min_topic_posts": 10, "topic_lists": TOPIC_LISTS},
+    "glove_topic": {**SMALL, "epochs": 40, "min_topic_posts": 10, "topic_lists": TOPIC_LISTS},
     "topic": {"topic_lists": TOPIC_LISTS, "min_prob": 0.3},
     "lda": {"num_topics": 3, "passes": 20, "min_count": 1, "seed": 1},
 }
 
 
 def make(name: str):
-    params = dict(SCORERS[name])
-    return create_scorer(name.split("_")[0], **params)
+    """Test ids like 'glove_cosine' are a registry name plus a variant suffix."""
+    registry = name if name in {"word2vec_topic", "glove_topic"} else name.split("_")[0]
+    return create_scorer(registry, **SCORERS[name])
 
 
 @pytest.fixture(scope="module")
@@ -184,9 +183,35 @@ def test_topic_scorer_keeps_a_more_confident_image_topic(fitted, corpus):
     assert set(query.cache["text_topic_probs"]) == {"pets", "food", "travel"}
 
 
-@pytest.mark.parametrize("name", ["word2vec_pertopic", "glove_pertopic"])
+@pytest.mark.parametrize("name", ["word2vec_topic", "glove_topic"])
 def test_per_topic_models_exist_and_route_by_topic(fitted, corpus, name):
     scorer = fitted[name]
     assert set(scorer.spaces) == {"_global", "pets", "food", "travel"}
     query = q("kitten nap on the sofa")
     assert scorer.route(query) == "pets"
+
+
+def test_a_model_with_every_text_scorer_saves_loads_and_suggests_the_same(tmp_path):
+    import json
+
+    from taglens.models.model_dir import load_model, save_model
+    from taglens.models.train import train_model
+    from taglens.recommend.recommender import Recommender
+
+    lists = tmp_path / "lists.json"
+    lists.write_text(json.dumps(TOPIC_LISTS))
+    names = ["word2vec", "glove_topic", "lda", "topic"]
+    config = {"vocab": {"min_count": 1},
+              "scorers": [{"name": n, **{k: v for k, v in SCORERS[n].items() if k != "topic_lists"},
+                           **({"topic_lists": str(lists)} if n in {"glove_topic", "topic"} else {})}
+                          for n in names],
+              "combiner": {"type": "weighted", "weights": {n: 1.0 for n in names}}}
+    bundle = train_model(synthetic_posts(), config)
+    save_model(bundle, tmp_path / "model")
+    assert not list((tmp_path / "model").rglob("*.pkl"))
+    before, after = Recommender(bundle), Recommender(load_model(tmp_path / "model"))
+    for text in ["kitten nap on the sofa", "", "pizza @ Some Place"]:
+        a, b = before.suggest(Post(text=text), k=5), after.suggest(Post(text=text), k=5)
+        assert [s.key for s in a.hashtags] == [s.key for s in b.hashtags]
+        assert a.topic == b.topic
+    assert after.suggest(Post(text="kitten nap on the sofa")).topic.label == "pets"

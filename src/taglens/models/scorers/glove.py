@@ -77,3 +77,14 @@ def _pretrained(glove: Any, token: str) -> np.ndarray:
     else:
         v = glove.unit(token)
     return np.zeros(glove.dim, dtype=np.float32) if v is None else np.asarray(v, dtype=np.float32)
+
+
+@register_scorer
+class GloveTopicScorer(GloveScorer):
+    """GloVe per topic, the original project's best approach, under its own name so
+    that a model can hold it beside the global GloVe."""
+
+    name = "glove_topic"
+
+    def __init__(self, per_topic: bool = True, **params: Any) -> None:
+        super().__init__(per_topic=per_topic, **params)

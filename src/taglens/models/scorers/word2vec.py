@@ -52,3 +52,14 @@ class Word2VecScorer(EmbeddingScorer):
             return [], np.zeros((0, dim), dtype=np.float32), None
         return (list(model.wv.index_to_key), np.asarray(model.wv.vectors, dtype=np.float32),
                 np.asarray(model.syn1neg, dtype=np.float32))
+
+
+@register_scorer
+class Word2VecTopicScorer(Word2VecScorer):
+    """word2vec per topic (global space as fallback), under its own name so that a
+    model can hold it beside the global word2vec."""
+
+    name = "word2vec_topic"
+
+    def __init__(self, per_topic: bool = True, **params: Any) -> None:
+        super().__init__(per_topic=per_topic, **params)
