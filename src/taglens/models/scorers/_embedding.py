@@ -160,7 +160,7 @@ class EmbeddingScorer(Scorer):
     def __init__(self, mode: str = "predict", dim: int = 100, min_count: int = 2, max_words: int = 20000, tag_prior: float = 0.5,
                  sif: float = 0.0,
                  given_weight: float = 2.0, use_location: bool = True, segment: bool = True,
-                 per_topic: bool = False, topic_weight: float = 0.5, min_topic_posts: int = 100,
+                 per_topic: bool = False, topic_weight: float = 0.3, min_topic_posts: int = 100,
                  prior_weight: float = 0.0, limit: int = 100, seed: int = 0,
                  topic_lists: str | Mapping[str, Sequence[str]] | None = None, **params: Any) -> None:
         if mode not in ("predict", "cosine"):
