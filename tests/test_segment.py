@@ -110,6 +110,15 @@ def test_result_is_a_fresh_list(seg):
     assert seg.segment("sunsetlover") == ["sunset", "lover"]
 
 
+def test_module_and_function_are_both_reachable():
+    import taglens.text
+    import taglens.text.segment as module
+
+    assert taglens.text.segment("#sunsetlover") == ["sunset", "lover"]  # the package's segment(tag)
+    assert module.segment("#sunsetlover") == ["sunset", "lover"]       # the module's function
+    assert module.Segmenter is Segmenter
+
+
 def test_load_is_cached():
     assert Segmenter.load() is Segmenter.load()
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import sys
+import types
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -95,7 +97,7 @@ FEATURES = WORD_FEATURES + PAIR_FEATURES
 
 MAX_WORD = 30           # longest span considered as one word
 DEFAULT_K = 8           # candidates re-ranked by the bigram features
-PRUNE_MARGIN = 12.0     # edges this far below a position's best are never explored
+PRUNE_MARGIN = 8.0      # edges this far below a position's best are never explored
 CACHE_SIZE = 65536
 _SEPARATOR_RE = regex.compile(r"([^\p{L}\p{M}\p{N}]+)")
 
@@ -157,6 +159,9 @@ class Segmenter:
         lexical_w = np.array([self.weights[n] for n in LEXICAL_FEATURES])
         self._index = {w: i for i, w in enumerate(self.words)}
         self._word_score = dict(zip(self.words, (self._lexical @ lexical_w).tolist()))
+        self._reach4 = _prefix_reach(self.words, 4)
+        self._reach6 = _prefix_reach(self.words, 6)
+        self._unknown_by_size = self._unknown_scores()
         self._whole_alnum = {w for w, f in zip(self.words, self._wf.tolist())
                              if f >= WHOLE_ALNUM_LOGP and not w.isalpha()}
         self._bigram = dict(zip(bigrams, np.asarray(bigram_logp, dtype=np.float32).tolist()))
@@ -252,8 +257,7 @@ class Segmenter:
 
     def _chunk_candidates(self, orig: str, k: int) -> list[tuple[float, list[tuple[int, int]]]]:
         low = _lower(orig)
-        edges = self._edges(orig, low)
-        paths = _k_best(edges, len(orig), k)
+        paths = _k_best(*self._lattice(orig, low), k)
         scored = [(score + self._pair_total(low, spans), spans) for score, spans in paths]
         scored.sort(key=lambda item: -item[0])  # stable: ties keep the search order
         return scored
@@ -271,8 +275,12 @@ class Segmenter:
         w = self.weights
         return w["bigram_known"] * known + w["bigram_logp"] * logp + w["repeat"] * repeat
 
-    def _edges(self, orig: str, low: str) -> list[list[tuple[int, float]]]:
-        """edges[i] = [(j, score of orig[i:j] as one word in this context), ...]."""
+    def _lattice(self, orig: str, low: str) -> tuple[list[list[tuple[int, float, float]]], list[float]]:
+        """The word lattice of one chunk, built backwards, with the best completion of each position.
+
+        edges[i] = [(j, score of orig[i:j] as one word here, that score + best[j]), ...],
+        keeping only edges within PRUNE_MARGIN of best[i]: the rest cannot make the k best.
+        """
         w = self.weights
         n = len(orig)
         ctx = _Context(orig)
@@ -282,19 +290,21 @@ class Segmenter:
         camels = ctx.crossing_sums(1.0, 0.0, 0.0)
         x_freq = w["x_camel_freq"]
         word_score = self._word_score
-        unk_base = w["wf_missing"] + w["g_missing"] + w["unknown"] + w["word"]
-        unk_len, len1, len2 = w["unknown_len"], w["len1"], w["len2"]
-        unk_len5, unk_len9 = w["unknown_len5"], w["unknown_len9"]
+        unknown_by_size = self._unknown_by_size
         number = w["number"] + w["word"]
         number_part = number + w["number_part"]
         digit1 = w["digit1"]
-        edges: list[list[tuple[int, float]]] = []
-        for i in range(n):
+        edges: list[list[tuple[int, float, float]]] = [[] for _ in range(n)]
+        best = [0.0] * (n + 1)
+        for i in range(n - 1, -1, -1):
             out: list[tuple[int, float]] = []
             run_end = ctx.run_end[i]
             run_start = ctx.run_start[i]
             known_i, unknown_i = start[i] - known_x[i], start[i] - unknown_x[i]
-            for j in range(i + 1, min(n, i + MAX_WORD) + 1):
+            last = min(n, i + MAX_WORD)
+            # spans up to `look` may be lexicon words or numbers; longer ones are unknown words
+            look = min(last, max(self._reach(low, i), run_end))
+            for j in range(i + 1, look + 1):
                 s = word_score.get(low[i:j])
                 if s is not None:
                     crossed = camels[j - 1] - camels[i]
@@ -305,13 +315,35 @@ class Segmenter:
                     s = (number if run_start and j == run_end else number_part) + start[i]
                     out.append((j, s + digit1 if j == i + 1 else s))
                 else:
-                    size = j - i
-                    s = unk_base + unk_len * size + (len1 if size == 1 else len2 if size == 2 else 0.0)
-                    if size > 5:
-                        s += unk_len5 * (size - 5) + (unk_len9 * (size - 9) if size > 9 else 0.0)
-                    out.append((j, s + unknown_i + unknown_x[j - 1]))
-            edges.append(out)
-        return edges
+                    out.append((j, unknown_by_size[j - i] + unknown_i + unknown_x[j - 1]))
+            out += [(j, unknown_by_size[j - i] + unknown_i + unknown_x[j - 1]) for j in range(look + 1, last + 1)]
+            scored = [(j, s, s + best[j]) for j, s in out]
+            top = max([t for _, _, t in scored])
+            best[i] = top
+            floor = top - PRUNE_MARGIN
+            edges[i] = [e for e in scored if e[2] >= floor]
+        return edges, best
+
+    def _reach(self, low: str, i: int) -> int:
+        """An end beyond which no lexicon word starting at i can reach (from its 4- and 6-letter prefix)."""
+        r = self._reach4.get(low[i:i + 4])
+        if r is None:
+            return i + 3
+        if r > 6:
+            r = self._reach6.get(low[i:i + 6], 5)
+        return i + r
+
+    def _unknown_scores(self) -> list[float]:
+        """Score of an unknown word of each length (index = length), before context."""
+        w = self.weights
+        base = w["wf_missing"] + w["g_missing"] + w["unknown"] + w["word"]
+        scores = [0.0]
+        for size in range(1, MAX_WORD + 1):
+            s = base + w["unknown_len"] * size + w["unknown_len5"] * max(0, size - 5)
+            s += w["unknown_len9"] * max(0, size - 9)
+            s += w["len1"] if size == 1 else w["len2"] if size == 2 else 0.0
+            scores.append(s)
+        return scores
 
     # -------------------------------------------------------------- training
     def features(self, orig: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -378,19 +410,24 @@ class Segmenter:
 class _Context:
     """What the written tag shows about word boundaries, position by position."""
 
-    __slots__ = ("kind", "run_end", "run_start")
+    __slots__ = ("kind", "plain", "run_end", "run_start")
 
     def __init__(self, orig: str) -> None:
         n = len(orig)
+        self.run_end = [0] * n
+        self.run_start = [False] * n
+        if orig.isalpha() and (orig.islower() or orig.isupper()):  # the common case: no evidence
+            self.kind = [""] + ["b_plain"] * (n - 1)
+            self.plain = True
+            return
         # kind[i]: what kind of boundary a word starting at i (> 0) would use
         kind = [""] + ["b_camel" if _is_camel(orig, i) else "b_capsend" if _is_caps_end(orig, i)
                        else "b_digit" if _is_digit_change(orig, i) else "" for i in range(1, n)]
         plain = "b_plain_camel" if any(k in ("b_camel", "b_capsend") for k in kind) else "b_plain"
         self.kind = [""] + [k or plain for k in kind[1:]]
+        self.plain = not any(kind)
         # run_end[i]: end of the digit run holding i (0 when orig[i] is not a digit);
         # run_start[i]: True when i starts that run
-        self.run_end = [0] * n
-        self.run_start = [False] * n
         i = 0
         while i < n:
             if orig[i].isdigit():
@@ -411,31 +448,33 @@ class _Context:
         """Prefix sums of the cost of a word running over each position."""
         cost = {"b_camel": camel, "b_digit": digit, "b_capsend": capsend}
         sums = [0.0] * len(self.kind)
+        if self.plain:
+            return sums  # no written boundaries at all
         for p in range(1, len(self.kind)):
             sums[p] = sums[p - 1] + cost.get(self.kind[p], 0.0)
         return sums
 
 
-def _k_best(edges: list[list[tuple[int, float]]], n: int, k: int) -> list[tuple[float, list[tuple[int, int]]]]:
-    """The k highest-scoring paths 0 -> n, best first (exact: A* with the Viterbi suffix scores)."""
-    best = [-math.inf] * (n + 1)
-    best[n] = 0.0
-    for i in range(n - 1, -1, -1):
-        best[i] = max(s + best[j] for j, s in edges[i])
+def _k_best(edges: list[list[tuple[int, float, float]]], best: list[float],
+            k: int) -> list[tuple[float, list[tuple[int, int]]]]:
+    """The k highest-scoring paths through a lattice, best first.
+
+    Exact: an A* search whose heuristic is the true best completion (`best`),
+    so complete paths come off the heap in score order.
+    """
+    n = len(edges)
     results: list[tuple[float, list[tuple[int, int]]]] = []
     heap: list[tuple[float, int, int, float, tuple]] = [(-best[0], 0, 0, 0.0, ())]
+    push, pop = heapq.heappush, heapq.heappop
     counter = 1
     while heap and len(results) < k:
-        _neg, _c, i, g, path = heapq.heappop(heap)
+        _neg, _c, i, g, path = pop(heap)
         if i == n:
             results.append((g, _unwind(path)))
             continue
-        floor = best[i] - PRUNE_MARGIN
-        for j, s in edges[i]:
-            total = s + best[j]
-            if total >= floor:
-                heapq.heappush(heap, (-(g + total), counter, j, g + s, (path, i, j)))
-                counter += 1
+        for j, s, total in edges[i]:
+            push(heap, (-(g + total), counter, j, g + s, (path, i, j)))
+            counter += 1
     return results
 
 
@@ -446,6 +485,21 @@ def _unwind(path: tuple) -> list[tuple[int, int]]:
         spans.append((i, j))
     spans.reverse()
     return spans
+
+
+def _prefix_reach(words: Sequence[str], size: int) -> dict[str, int]:
+    """Length of the longest lexicon word for each `size`-letter prefix (words of `size`+ letters).
+
+    Why: most spans of a tag are not words; knowing that no word starting with
+    'sunsetl' exists lets the search skip their look-ups.
+    """
+    reach: dict[str, int] = {}
+    for word in words:
+        if len(word) >= size:
+            key = word[:size]
+            if reach.get(key, 0) < len(word):
+                reach[key] = len(word)
+    return reach
 
 
 @lru_cache(maxsize=4)
@@ -466,3 +520,18 @@ def segment_many(tags: Iterable[str]) -> list[list[str]]:
 def camel_case(tag: str) -> str:
     """The CamelCase display form of a hashtag: `camel_case('sunsetlover') == '#SunsetLover'`."""
     return Segmenter.load().camel_case(tag)
+
+
+class _CallableModule(types.ModuleType):
+    """Lets `taglens.text.segment` be called like the function it is named after.
+
+    Why: the package exports `segment(tag)`, but `taglens.text.segment` is also
+    this module; a plain re-export would shadow the module on the package and
+    break `import taglens.text.segment`. A callable module serves both.
+    """
+
+    def __call__(self, tag: str) -> list[str]:
+        return segment(tag)
+
+
+sys.modules[__name__].__class__ = _CallableModule
