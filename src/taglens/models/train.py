@@ -30,8 +30,15 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "scorers": [
         {"name": "popularity"},
         {"name": "cooccurrence", "alpha": 1.0},
+        # Pictures (issue 5): silent for posts without images; image_head / image_knn stay
+        # empty unless the training posts have images. Fixed weights: the training data has none.
+        {"name": "image_zeroshot"},
+        {"name": "image_topic"},
+        {"name": "image_head"},
+        {"name": "image_knn"},
     ],
-    "combiner": {"type": "weighted", "weights": {"popularity": 0.02, "cooccurrence": 1.0}},
+    "combiner": {"type": "weighted", "weights": {"popularity": 0.02, "cooccurrence": 1.0, "image_zeroshot": 1.0,
+                                                 "image_topic": 0.75, "image_head": 1.0, "image_knn": 1.0}},
 }
 
 

@@ -26,7 +26,7 @@ from taglens.post import Post
 
 FOLDS = 5
 TEXT = {"popularity": 0.05, "sentence": 0.5, "knn": 1.0}
-IMAGE = {"image_head": 1.0, "image_zeroshot": 0.3}
+IMAGE = {"image_head": 1.0, "image_knn": 1.0, "image_zeroshot": 0.3}
 
 
 def instaloader_posts(folder: Path) -> list[Post]:
@@ -55,12 +55,12 @@ def _tune(per_val: Sequence[dict], gold_val: Sequence[set[str]], grid: Sequence[
 
 def _grid() -> dict[str, list[dict[str, float]]]:
     text = [TEXT, {**TEXT, "sentence": 0.0}, {**TEXT, "knn": 0.3}]
-    image = [{"popularity": 0.05, **IMAGE}, {"popularity": 0.05, "image_head": 1.0, "image_zeroshot": 0.0},
-             {"popularity": 0.05, "image_head": 1.0, "image_zeroshot": 1.0}]
+    image = [{"popularity": 0.05, **IMAGE}, {"popularity": 0.05, **IMAGE, "image_knn": 0.0},
+             {"popularity": 0.05, **IMAGE, "image_head": 0.0}, {"popularity": 0.05, **IMAGE, "image_zeroshot": 0.0}]
     fused = [{**t, **{n: w * a for n, w in i.items() if n != "popularity"}}
              for t in text for i in image for a in (0.25, 0.5, 1.0, 2.0)]
     return {"text only (sentence + kNN + popularity)": text,
-            "image only (image head + zero-shot + popularity)": image,
+            "image only (image head + image kNN + zero-shot + popularity)": image,
             "late fusion (weighted sum of both)": fused}
 
 
@@ -98,7 +98,8 @@ def _one_fold(part: dict[str, list[Post]], cache_dir: Path, log: Callable[[str],
     tasks = {s: build_task(part[s], "caption") for s in ("train", "val", "test")}
     config = {"vocab": {"min_count": 2},
               "scorers": [{"name": "popularity"}, {"name": "sentence"}, {"name": "knn", "k": 20},
-                          {"name": "image_head", "min_posts": 2}, {"name": "image_zeroshot"}],
+                          {"name": "image_head", "min_posts": 2}, {"name": "image_knn"},
+                          {"name": "image_zeroshot"}],
               "combiner": {"type": "weighted", "weights": TEXT}}
     rec = Recommender.train(part["train"], config)
     per = {s: rec.score_batch([Query.from_post(p) for p in tasks[s].inputs]) for s in ("val", "test")}

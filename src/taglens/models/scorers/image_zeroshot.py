@@ -9,6 +9,7 @@ unchanged.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,17 @@ def _tag_texts(displays: Sequence[str]) -> list[str]:
     return tag_texts(displays)
 
 
+@functools.lru_cache(maxsize=4)
+def _class_vectors(encoder: str) -> np.ndarray:
+    """Sentence embeddings of the encoder's class names (with group hints); the same for every fit."""
+    from taglens.text.sentence import SentenceEncoder
+
+    labels = create_encoder(encoder).labels
+    if not labels:
+        raise ValueError(f"encoder {encoder!r} has no class labels to bridge from")
+    return SentenceEncoder.load().encode(class_texts(labels))
+
+
 @register_scorer
 class ImageZeroShotScorer(Scorer):
     """sum over ImageNet classes of p(class | pictures) x text similarity(class name, tag)."""
@@ -50,12 +62,8 @@ class ImageZeroShotScorer(Scorer):
         """Build the bridge for this vocabulary; the training posts are not needed."""
         from taglens.text.sentence import SentenceEncoder
 
-        labels = create_encoder(self.encoder).labels
-        if not labels:
-            raise ValueError(f"encoder {self.encoder!r} has no class labels to bridge from")
-        text = SentenceEncoder.load()
-        classes = text.encode(class_texts(labels))
-        tags = text.encode(_tag_texts(vocab.displays))
+        classes = _class_vectors(self.encoder)
+        tags = SentenceEncoder.load().encode(_tag_texts(vocab.displays))
         self.bridge = build_bridge(classes, tags, vocab.counts, self.per_class, self.floor, self.popularity)
 
     def score(self, query: Query, vocab: Vocab) -> Scores:
