@@ -23,6 +23,7 @@ Case and characters are kept: the output words are slices of the input.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import json
 import math
@@ -301,7 +302,7 @@ class Segmenter:
             run_end = ctx.run_end[i]
             run_start = ctx.run_start[i]
             known_i, unknown_i = start[i] - known_x[i], start[i] - unknown_x[i]
-            last = min(n, i + MAX_WORD)
+            last = min(n, i + MAX_WORD, ctx.second_camel_after(i))  # no word runs over two camel boundaries
             # spans up to `look` may be lexicon words or numbers; longer ones are unknown words
             look = min(last, max(self._reach(low, i), run_end))
             for j in range(i + 1, look + 1):
@@ -410,7 +411,7 @@ class Segmenter:
 class _Context:
     """What the written tag shows about word boundaries, position by position."""
 
-    __slots__ = ("kind", "plain", "run_end", "run_start")
+    __slots__ = ("camels", "kind", "plain", "run_end", "run_start")
 
     def __init__(self, orig: str) -> None:
         n = len(orig)
@@ -419,6 +420,7 @@ class _Context:
         if orig.isalpha() and (orig.islower() or orig.isupper()):  # the common case: no evidence
             self.kind = [""] + ["b_plain"] * (n - 1)
             self.plain = True
+            self.camels: list[int] = []
             return
         # kind[i]: what kind of boundary a word starting at i (> 0) would use
         kind = [""] + ["b_camel" if _is_camel(orig, i) else "b_capsend" if _is_caps_end(orig, i)
@@ -426,6 +428,7 @@ class _Context:
         plain = "b_plain_camel" if any(k in ("b_camel", "b_capsend") for k in kind) else "b_plain"
         self.kind = [""] + [k or plain for k in kind[1:]]
         self.plain = not any(kind)
+        self.camels = [p for p, k in enumerate(kind) if k == "b_camel"]
         # run_end[i]: end of the digit run holding i (0 when orig[i] is not a digit);
         # run_start[i]: True when i starts that run
         i = 0
@@ -439,6 +442,11 @@ class _Context:
                 i = j
             else:
                 i += 1
+
+    def second_camel_after(self, i: int) -> int:
+        """The second camelCase boundary after i (a span ending past it would run over two), else a large number."""
+        index = bisect.bisect_right(self.camels, i) + 1
+        return self.camels[index] if index < len(self.camels) else 1 << 30
 
     def boundary_scores(self, w: dict[str, float]) -> list[float]:
         """Score of a word starting at each position."""
