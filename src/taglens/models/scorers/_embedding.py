@@ -41,13 +41,14 @@ from taglens.text.clean import CleanText, clean, content_words, tag_token
 
 @dataclass
 class Space:
-    """One embedding space: word vectors (unit rows) and candidate tag vectors."""
+    """One embedding space: query-side word vectors and candidate tag vectors
+    (unit rows in cosine mode; raw, scaled to unit mean length, in predict mode)."""
 
     words: list[str]
     word_vectors: np.ndarray  # (n_words, d) float32
     word_weights: np.ndarray  # (n_words,) SIF weights (all 1 when `sif` is 0)
     tag_rows: np.ndarray  # (n_tags,) int32 indices into the model vocab
-    tag_vectors: np.ndarray  # (n_tags, d) float32, unit rows
+    tag_vectors: np.ndarray  # (n_tags, d) float32
 
     def __post_init__(self) -> None:
         self.index = {w: i for i, w in enumerate(self.words)}
@@ -83,21 +84,22 @@ class Space:
         w = self.word_weights[ids]
         return (w @ self.word_vectors[ids]) / max(float(w.sum()), 1e-8)
 
-    def tag_vector(self, key: str) -> np.ndarray | None:
+    def tag_vector(self, key: str, segment: bool = True) -> np.ndarray | None:
         """A given tag's query-side vector: its own token, else its segmentation."""
         own = self.index.get(tag_token(key))
         if own is not None:
             return self.word_vectors[own]
-        return self.mean(content_words(key))
+        return self.mean(content_words(key)) if segment else None
 
-    def query_vector(self, words: Sequence[str], given: Sequence[str], given_weight: float) -> np.ndarray | None:
+    def query_vector(self, words: Sequence[str], given: Sequence[str], given_weight: float,
+                     segment: bool = True) -> np.ndarray | None:
         """Unit vector of the post: its words' mean plus `given_weight` times its
         given tags' mean (each part unit length first, so neither drowns the other)."""
         total = np.zeros(self.dim, dtype=np.float32)
         caption = _unit(self.mean(words))
         if caption is not None:
             total += caption
-        tags = [v for v in (self.tag_vector(k) for k in given) if v is not None]
+        tags = [v for v in (self.tag_vector(k, segment) for k in given) if v is not None]
         if tags:
             mean_tag = _unit(np.mean(tags, axis=0))
             if mean_tag is not None:
@@ -243,7 +245,7 @@ class EmbeddingScorer(Scorer):
             if only_tags is not None and key not in only_tags:
                 continue
             own_i = side.index.get(tag_token(key))
-            seg = side.mean(content_words(key))
+            seg = side.mean(content_words(key)) if self.params["segment"] else None
             if own_i is None and seg is None:
                 continue
             n = counts.get(tag_token(key), 0)
@@ -278,14 +280,15 @@ class EmbeddingScorer(Scorer):
         words = self.query_words(query)
         given_weight = float(self.params["given_weight"])
         space = self.spaces["_global"]
-        q = space.query_vector(words, query.given, given_weight)
+        segment = bool(self.params["segment"])
+        q = space.query_vector(words, query.given, given_weight, segment)
         if q is None:
             return None
         scores = _standardised(space.tag_vectors @ q)
         topic = self.route(query)
         if topic is not None:
             local = self.spaces[topic]
-            qt = local.query_vector(words, query.given, given_weight)
+            qt = local.query_vector(words, query.given, given_weight, segment)
             if qt is not None and local.tag_rows.size:
                 pos, ok = self._topic_positions(topic)
                 w = float(self.params["topic_weight"])

@@ -27,7 +27,7 @@ def _stable_hash(text: str) -> int:
 class Word2VecScorer(EmbeddingScorer):
     name = "word2vec"
 
-    def __init__(self, window: int = 10, epochs: int = 10, sg: int = 1, negative: int = 5,
+    def __init__(self, window: int = 10, epochs: int = 20, sg: int = 1, negative: int = 5,
                  **params: Any) -> None:
         super().__init__(window=window, epochs=epochs, sg=sg, negative=negative, **params)
 
