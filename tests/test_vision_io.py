@@ -128,3 +128,27 @@ def test_missing_file_and_batch_keeps_good_images(tmp_path):
     good = _bytes(Image.new("RGB", (3, 3)), "PNG")
     out = load_images([good, b"junk", good])
     assert [type(x).__name__ for x in out] == ["Image", "InputError", "Image"]
+
+
+def test_a_users_own_onnx_encoder_plugs_in_by_name(tmp_path):
+    """The registry's 'onnx' entry: a local ONNX image model with a JSON of its preprocessing."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    from taglens.vision.encoder import create_encoder
+
+    graph = helper.make_graph(
+        [helper.make_node("GlobalAveragePool", ["pixels"], ["pooled"]),
+         helper.make_node("Flatten", ["pooled"], ["embedding"])],
+        "tiny", [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, ["n", 3, 32, 32])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["n", 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = tmp_path / "tiny.onnx"
+    onnx.save(model, str(path))
+    (tmp_path / "tiny.json").write_text('{"name": "tiny", "size": 32, "resize": 32, "features": "embedding", '
+                                        '"mean": [0, 0, 0], "std": [1, 1, 1]}')
+    enc = create_encoder("onnx", path=str(path))
+    out = enc.encode([Image.new("RGB", (50, 40), (255, 0, 0))])
+    assert enc.name == "tiny" and out.probs is None
+    assert out.features.shape == (1, 3) and np.allclose(out.features[0], [1.0, 0.0, 0.0], atol=1e-3)
