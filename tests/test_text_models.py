@@ -215,3 +215,12 @@ def test_a_model_with_every_text_scorer_saves_loads_and_suggests_the_same(tmp_pa
         assert [s.key for s in a.hashtags] == [s.key for s in b.hashtags]
         assert a.topic == b.topic
     assert after.suggest(Post(text="kitten nap on the sofa")).topic.label == "pets"
+
+
+@pytest.mark.parametrize("name", ["word2vec", "glove", "lda", "topic"])
+def test_training_on_posts_without_words_gives_a_silent_scorer(name):
+    posts = [Post(id=str(i), text="\ufe0f", hashtags=["#a1", "#b2"]) for i in range(3)]
+    vocab = Vocab.build(posts)
+    scorer = make(name)
+    scorer.fit(posts, vocab)
+    assert scorer.score(q("kitten"), vocab) == {}
