@@ -13,6 +13,8 @@ network and without `wordsegment` installed, so we ship one compact npz holding
 * `parts`: the fewest common words (2-4) the word splits into, 0 when it does
   not: `throwbackthursday` -> 2. wordfreq's Twitter data holds many run-together
   hashtags; this lets the ranker tell them from real words;
+* `reach4_*` / `reach6_*`: the longest word for each 4- and 6-letter prefix
+  (the search's look-up bound), stored so loading need not compute them;
 * `in_dict`: 1 when the word is in `wordsegment`'s English word list (a
   Scrabble-style dictionary): it tells `bailout` (a word) from `homerun` (two).
 
@@ -28,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import wordfreq
 import wordsegment
+
+from taglens.text.segment import _prefix_reach
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "taglens" / "data" / "segment" / "lexicon.npz"
 WORD_RE = re.compile(r"^(?=.*[a-z])(?!.*[0-9]{2})[a-z0-9]{1,30}$")  # wordfreq smashes multi-digit runs to 0s: drop those
@@ -88,6 +92,8 @@ def main() -> None:
     pairs = sorted(bigrams)
     dictionary = _dictionary()
     common = {w for w, f in wf.items() if f >= COMMON and (len(w) > 2 or w in SHORT_WORDS)}
+    by_length = sorted(words, key=len)
+    reach = {size: _prefix_reach(by_length, size) for size in (4, 6)}
     np.savez_compressed(
         OUT,
         words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
@@ -97,6 +103,9 @@ def main() -> None:
         bigram_logp=np.array([bigrams[p] for p in pairs], dtype=np.float16),
         in_dict=np.array([w in dictionary for w in words], dtype=np.uint8),
         parts=np.array([min_parts(w, common) for w in words], dtype=np.uint8),
+        **{f"reach{size}_keys": np.frombuffer("\n".join(table).encode("utf-8"), dtype=np.uint8)
+           for size, table in reach.items()},
+        **{f"reach{size}_len": np.array(list(table.values()), dtype=np.uint8) for size, table in reach.items()},
     )
     print(f"{OUT}: {len(words)} words ({len(wf)} wordfreq, {len(google)} google), "
           f"{len(pairs)} bigrams, {OUT.stat().st_size / 1e6:.1f} MB")

@@ -30,7 +30,7 @@ import math
 import sys
 import types
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -148,7 +148,8 @@ class Segmenter:
 
     def __init__(self, words: Sequence[str], wf: np.ndarray, g: np.ndarray, in_dict: np.ndarray,
                  parts: np.ndarray, bigrams: Sequence[str], bigram_logp: np.ndarray,
-                 weights: dict[str, float], k: int = DEFAULT_K) -> None:
+                 weights: dict[str, float], k: int = DEFAULT_K,
+                 reach: tuple[dict[str, int], dict[str, int]] | None = None) -> None:
         self.weights = {name: float(weights.get(name, 0.0)) for name in FEATURES}
         self.k = k
         self.words = list(words)
@@ -156,15 +157,19 @@ class Segmenter:
         self._g = np.asarray(g, dtype=np.float32)
         self._in_dict = np.asarray(in_dict, dtype=bool)
         self._parts = np.asarray(parts, dtype=np.uint8)
-        self._lexical = self._lexical_features_array(self.words)
-        lexical_w = np.array([self.weights[n] for n in LEXICAL_FEATURES])
-        self._index = {w: i for i, w in enumerate(self.words)}
-        self._word_score = dict(zip(self.words, (self._lexical @ lexical_w).tolist()))
-        self._reach4 = _prefix_reach(self.words, 4)
-        self._reach6 = _prefix_reach(self.words, 6)
+        self._index = dict(zip(self.words, range(len(self.words))))
+        scores = np.zeros(len(self.words))
+        for name, column in self._lexical_columns(self.words).items():
+            if self.weights[name]:
+                scores += self.weights[name] * column
+        self._word_score = dict(zip(self.words, scores.tolist()))
+        if reach is None:
+            by_length = sorted(self.words, key=len)
+            reach = _prefix_reach(by_length, 4), _prefix_reach(by_length, 6)
+        self._reach4, self._reach6 = reach
         self._unknown_by_size = self._unknown_scores()
-        self._whole_alnum = {w for w, f in zip(self.words, self._wf.tolist())
-                             if f >= WHOLE_ALNUM_LOGP and not w.isalpha()}
+        frequent = np.flatnonzero(self._wf >= WHOLE_ALNUM_LOGP).tolist()
+        self._whole_alnum = {self.words[i] for i in frequent if not self.words[i].isalpha()}
         self._bigram = dict(zip(bigrams, np.asarray(bigram_logp, dtype=np.float32).tolist()))
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._segment_uncached)
 
@@ -181,20 +186,22 @@ class Segmenter:
             bigrams = npz["bigrams"].tobytes().decode("utf-8").split("\n")
             arrays = [npz[name] for name in ("wf", "g", "in_dict", "parts")]
             bigram_logp = npz["bigram_logp"]
+            reach = (_read_reach(npz, 4), _read_reach(npz, 6)) if "reach4_keys" in npz else None
         model = json.loads((data_dir / "weights.json").read_text(encoding="utf-8"))
-        return cls(words, *arrays, bigrams, bigram_logp, model["weights"], int(model.get("k", DEFAULT_K)))
+        return cls(words, *arrays, bigrams, bigram_logp, model["weights"], int(model.get("k", DEFAULT_K)), reach)
 
     def with_weights(self, weights: dict[str, float], k: int | None = None) -> Segmenter:
         """A segmenter sharing this lexicon with other weights (training and tuning)."""
         pairs = list(self._bigram)
         return Segmenter(self.words, self._wf, self._g, self._in_dict, self._parts, pairs,
-                         np.array([self._bigram[p] for p in pairs], dtype=np.float32), weights, k or self.k)
+                         np.array([self._bigram[p] for p in pairs], dtype=np.float32), weights, k or self.k,
+                         (self._reach4, self._reach6))
 
-    def _lexical_features_array(self, words: Sequence[str]) -> np.ndarray:
-        """LEXICAL_FEATURES of every lexicon word, one row each (vectorised: loading stays fast)."""
+    def _lexical_columns(self, words: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each of LEXICAL_FEATURES for every lexicon word, one column each (vectorised: loading stays fast)."""
         n = len(words)
-        lengths = np.fromiter((len(w) for w in words), dtype=np.int32, count=n)
-        short_ok = np.fromiter((w in ("a", "i") for w in words), dtype=bool, count=n)
+        lengths = np.array([len(w) for w in words], dtype=np.int32)
+        short_ok = self._mask(("a", "i"))
         wf_missing, g_missing = np.isnan(self._wf), np.isnan(self._g)
         wf = np.nan_to_num(self._wf, nan=0.0)
         columns = {
@@ -208,13 +215,24 @@ class Segmenter:
             "compound": (self._parts > 0) & ~self._in_dict,
             "compound_dict": (self._parts > 0) & self._in_dict,
             "long_nondict": (lengths >= LONG_WORD) & ~self._in_dict,
-            "suffix": np.fromiter((w in SUFFIXES for w in words), dtype=bool, count=n),
-            "prefix": np.fromiter((w in PREFIXES for w in words), dtype=bool, count=n),
+            "suffix": self._mask(SUFFIXES),
+            "prefix": self._mask(PREFIXES),
             "len1": (lengths == 1) & ~short_ok,
             "len2": lengths == 2,
             "word": np.ones(n),
         }
-        return np.stack([np.asarray(columns[name], dtype=np.float64) for name in LEXICAL_FEATURES], axis=1)
+        return {name: np.asarray(columns[name], dtype=np.float64) for name in LEXICAL_FEATURES}
+
+    @cached_property
+    def _lexical(self) -> dict[str, np.ndarray]:
+        """The lexical feature columns, rebuilt on first use (training, tests): not kept after loading."""
+        return self._lexical_columns(self.words)
+
+    def _mask(self, members: Iterable[str]) -> np.ndarray:
+        """A boolean row per lexicon word, True for `members`."""
+        mask = np.zeros(len(self.words), dtype=bool)
+        mask[[self._index[w] for w in members if w in self._index]] = True
+        return mask
 
     # -------------------------------------------------------------- public API
     def segment(self, tag: str) -> list[str]:
@@ -387,8 +405,8 @@ class Segmenter:
         """Add the word's own features to `f`; True when it counts as known (lexicon or number)."""
         idx = self._index.get(word)
         if idx is not None:
-            for name, value in zip(LEXICAL_FEATURES, self._lexical[idx]):
-                f[name] += value
+            for name in LEXICAL_FEATURES:
+                f[name] += float(self._lexical[name][idx])
             return True
         f["word"] += 1
         if j <= ctx.run_end[i]:
@@ -495,19 +513,19 @@ def _unwind(path: tuple) -> list[tuple[int, int]]:
     return spans
 
 
-def _prefix_reach(words: Sequence[str], size: int) -> dict[str, int]:
+def _prefix_reach(by_length: Sequence[str], size: int) -> dict[str, int]:
     """Length of the longest lexicon word for each `size`-letter prefix (words of `size`+ letters).
 
     Why: most spans of a tag are not words; knowing that no word starting with
-    'sunsetl' exists lets the search skip their look-ups.
+    'sunsetl' exists lets the search skip their look-ups. `by_length` is sorted
+    shortest first, so the longest word of each prefix is written last.
     """
-    reach: dict[str, int] = {}
-    for word in words:
-        if len(word) >= size:
-            key = word[:size]
-            if reach.get(key, 0) < len(word):
-                reach[key] = len(word)
-    return reach
+    return {w[:size]: len(w) for w in by_length if len(w) >= size}
+
+
+def _read_reach(npz: np.lib.npyio.NpzFile, size: int) -> dict[str, int]:
+    keys = npz[f"reach{size}_keys"].tobytes().decode("utf-8").split("\n")
+    return dict(zip(keys, npz[f"reach{size}_len"].tolist()))
 
 
 @lru_cache(maxsize=4)
