@@ -27,6 +27,7 @@ import bisect
 import heapq
 import json
 import math
+import re
 import sys
 import types
 from collections.abc import Iterable, Sequence
@@ -105,21 +106,12 @@ _SEPARATOR_RE = regex.compile(r"([^\p{L}\p{M}\p{N}]+)")
 DATA_DIR = Path(str(resources.files("taglens") / "data" / "segment"))
 
 
-def _is_camel(orig: str, i: int) -> bool:
-    """True when a new word visibly starts at `orig[i]` (`sunsetLover`, `NYCMarathon`)."""
-    prev, cur = orig[i - 1], orig[i]
-    if prev.islower() and cur.isupper():
-        return True
-    return prev.isupper() and cur.isupper() and i + 1 < len(orig) and orig[i + 1].islower()
-
-
-def _is_caps_end(orig: str, i: int) -> bool:
-    """True when a run of two or more capitals ends at i (`NSAplz`): a word may start here."""
-    return i >= 2 and orig[i].islower() and orig[i - 1].isupper() and orig[i - 2].isupper()
-
-
-def _is_digit_change(orig: str, i: int) -> bool:
-    return orig[i - 1].isdigit() != orig[i].isdigit()
+# Boundaries the writing shows, found on the tag's shape (u/l/d/o per character), in priority order.
+_SHAPE_BOUNDARIES = (
+    ("b_camel", re.compile(r"(?<=l)(?=u)|(?<=u)(?=ul)")),   # sunset|Lover, NYC|Marathon
+    ("b_capsend", re.compile(r"(?<=uu)(?=l)")),            # NSA|plz
+    ("b_digit", re.compile(r"(?<=d)(?=[^d])|(?<=[^d])(?=d)")),  # podcast|2019|vibes
+)
 
 
 def _has_upper(word: str) -> bool:
@@ -316,7 +308,7 @@ class Segmenter:
         edges: list[list[tuple[int, float, float]]] = [[] for _ in range(n)]
         best = [0.0] * (n + 1)
         for i in range(n - 1, -1, -1):
-            out: list[tuple[int, float]] = []
+            out: list[tuple[int, float, float]] = []
             run_end = ctx.run_end[i]
             run_start = ctx.run_start[i]
             known_i, unknown_i = start[i] - known_x[i], start[i] - unknown_x[i]
@@ -329,18 +321,24 @@ class Segmenter:
                     crossed = camels[j - 1] - camels[i]
                     if crossed:
                         s += x_freq * crossed * self._commonness(low[i:j])
-                    out.append((j, s + known_i + known_x[j - 1]))
+                    s += known_i + known_x[j - 1]
                 elif j <= run_end:  # all digits: a number, or part of one
                     s = (number if run_start and j == run_end else number_part) + start[i]
-                    out.append((j, s + digit1 if j == i + 1 else s))
+                    if j == i + 1:
+                        s += digit1
                 else:
-                    out.append((j, unknown_by_size[j - i] + unknown_i + unknown_x[j - 1]))
-            out += [(j, unknown_by_size[j - i] + unknown_i + unknown_x[j - 1]) for j in range(look + 1, last + 1)]
-            scored = [(j, s, s + best[j]) for j, s in out]
-            top = max([t for _, _, t in scored])
+                    s = unknown_by_size[j - i] + unknown_i + unknown_x[j - 1]
+                out.append((j, s, s + best[j]))
+            top = max([e[2] for e in out]) if out else -math.inf
+            if look < last:
+                longer = range(look + 1, last + 1)
+                scores = [unknown_by_size[j - i] + unknown_i + unknown_x[j - 1] for j in longer]
+                totals = [s + best[j] for s, j in zip(scores, longer)]
+                top = max(top, max(totals))
+                out += zip(longer, scores, totals)
             best[i] = top
             floor = top - PRUNE_MARGIN
-            edges[i] = [e for e in scored if e[2] >= floor]
+            edges[i] = [e for e in out if e[2] >= floor]
         return edges, best
 
     def _reach(self, low: str, i: int) -> int:
@@ -441,8 +439,12 @@ class _Context:
             self.camels: list[int] = []
             return
         # kind[i]: what kind of boundary a word starting at i (> 0) would use
-        kind = [""] + ["b_camel" if _is_camel(orig, i) else "b_capsend" if _is_caps_end(orig, i)
-                       else "b_digit" if _is_digit_change(orig, i) else "" for i in range(1, n)]
+        kind = [""] * n
+        shape = "".join(["u" if c.isupper() else "l" if c.islower() else "d" if c.isdigit() else "o" for c in orig])
+        for name, pattern in _SHAPE_BOUNDARIES:  # later kinds never overwrite earlier ones
+            for m in pattern.finditer(shape):
+                if 0 < m.start() < n and not kind[m.start()]:
+                    kind[m.start()] = name
         plain = "b_plain_camel" if any(k in ("b_camel", "b_capsend") for k in kind) else "b_plain"
         self.kind = [""] + [k or plain for k in kind[1:]]
         self.plain = not any(kind)
