@@ -33,8 +33,11 @@ FUSED = "taglens (learned fusion)"
 SCORER_LABELS = {
     "popularity": "top-K popularity (original baseline)",
     "cooccurrence": "co-occurrence",
-    "glove": "GloVe per topic (original project's approach)",
+    "glove": "GloVe (corpus + pretrained 6B blend)",
+    "glove_topic": "GloVe per topic (original project's approach)",
     "word2vec": "word2vec",
+    "word2vec_topic": "word2vec per topic",
+    "topic": "text topic classifier",
     "lda": "LDA topic model",
     "sentence": "sentence embeddings: caption-to-tag",
     "knn": "sentence embeddings: nearest posts",

@@ -127,7 +127,7 @@ class LearnedCombiner(Combiner):
     def __init__(self, scorers: Sequence[str] = (), weights: Sequence[float] | None = None,
                  fixed: Mapping[str, float] | None = None,
                  contexts: Sequence[str] = ("cooccurrence", "openvocab"),
-                 l2: float = 1e-3, max_validation: int = 5000, share: float = 0.2,
+                 l2: float = 1e-3, max_validation: int = 10000, share: float = 0.2,
                  seed: int = 7, trained: Sequence[str] | None = None) -> None:
         self.scorers = list(scorers)
         self.fixed = dict(fixed or {})
@@ -254,7 +254,7 @@ def _fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], free: np.ndarray,
     """Weights maximising each post's softmax mass on its gold candidates."""
     from scipy.optimize import minimize
 
-    x = np.vstack([g[0] for g in groups])[:, free].astype(np.float64)
+    x = np.vstack([g[0] for g in groups])[:, free]  # float32: ~10k posts x ~300 candidates
     y = np.concatenate([g[1] for g in groups])
     sizes = np.asarray([len(g[1]) for g in groups])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -262,7 +262,7 @@ def _fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], free: np.ndarray,
     n = len(groups)
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        s = x @ w
+        s = (x @ w.astype(np.float32)).astype(np.float64)
         smax = np.maximum.reduceat(s, starts)
         e = np.exp(s - smax[seg])
         z_all = np.add.reduceat(e, starts)
@@ -270,7 +270,7 @@ def _fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], free: np.ndarray,
         value = -np.sum(np.log(z_pos) - np.log(z_all)) / n + l2 * w @ w
         p_all = e / z_all[seg]
         p_pos = np.where(y, e / np.maximum(z_pos[seg], 1e-300), 0.0)
-        grad = x.T @ (p_all - p_pos) / n + 2 * l2 * w
+        grad = (x.T @ (p_all - p_pos).astype(np.float32)).astype(np.float64) / n + 2 * l2 * w
         return float(value), grad
 
     result = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 300})
