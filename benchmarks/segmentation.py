@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import subprocess
 import sys
 import time
@@ -192,8 +193,11 @@ def main() -> int:
         n_tags, n_distinct, speed = stream
         rows.append([f"hashtags/s, one core, real stream with repeats ({n_tags:,} tags, {n_distinct:,} distinct; "
                      "cached API)", f"{speed:,.0f}", "", ""])
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     body = ("accuracy@1, case-insensitive exact match against any gold / case-sensitive, in %. "
-            "Dev sets only; STAN-large train fits the taglens weights; nothing called test is read.\n\n"
+            "Dev sets only; STAN-large train fits the taglens weights; nothing called test is read. "
+            f"Speeds are per CPU-second of one process; load average at the end of the run: {load} "
+            "(a shared machine: contention still slows every segmenter).\n\n"
             + markdown_table(["set (hashtags)", *names], rows))
     write_section("segmentation", "Hashtag segmentation", body)
     print(body)
