@@ -39,6 +39,7 @@ SCORERS = [
     ("word2vec (cosine, original)", "word2vec", {"mode": "cosine"}),
     ("word2vec per topic", "word2vec_topic", {}),
     ("GloVe (predict)", "glove", {}),
+    ("GloVe (cosine, original)", "glove", {"mode": "cosine"}),
     ("GloVe + GloVe-6B 0.2", "glove", {"pretrained_weight": 0.2}),
     ("GloVe per topic", "glove_topic", {}),
     ("LDA", "lda", {}),
