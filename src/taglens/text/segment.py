@@ -99,7 +99,7 @@ FEATURES = WORD_FEATURES + PAIR_FEATURES
 
 MAX_WORD = 30           # longest span considered as one word
 DEFAULT_K = 8           # candidates re-ranked by the bigram features
-PRUNE_MARGIN = 8.0      # edges this far below a position's best are never explored
+PRUNE_MARGIN = 6.0      # edges this far below a position's best are never explored
 CACHE_SIZE = 65536
 _SEPARATOR_RE = regex.compile(r"([^\p{L}\p{M}\p{N}]+)")
 
@@ -149,7 +149,8 @@ class Segmenter:
         self._g = np.asarray(g, dtype=np.float32)
         self._in_dict = np.asarray(in_dict, dtype=bool)
         self._parts = np.asarray(parts, dtype=np.uint8)
-        self._index = dict(zip(self.words, range(len(self.words))))
+        special = SUFFIXES | PREFIXES | {"a", "i"}
+        self._special = {w: i for i, w in enumerate(self.words) if w in special}  # for _mask, without a full index
         scores = np.zeros(len(self.words))
         for name, column in self._lexical_columns(self.words).items():
             if self.weights[name]:
@@ -160,6 +161,8 @@ class Segmenter:
             reach = _prefix_reach(by_length, 4), _prefix_reach(by_length, 6)
         self._reach4, self._reach6 = reach
         self._unknown_by_size = self._unknown_scores()
+        common = np.flatnonzero(self._wf > COMMON_LOGP)
+        self._common = dict(zip([self.words[i] for i in common.tolist()], (self._wf[common] - COMMON_LOGP).tolist()))
         frequent = np.flatnonzero(self._wf >= WHOLE_ALNUM_LOGP).tolist()
         self._whole_alnum = {self.words[i] for i in frequent if not self.words[i].isalpha()}
         self._bigram = dict(zip(bigrams, np.asarray(bigram_logp, dtype=np.float32).tolist()))
@@ -216,6 +219,11 @@ class Segmenter:
         return {name: np.asarray(columns[name], dtype=np.float64) for name in LEXICAL_FEATURES}
 
     @cached_property
+    def _index(self) -> dict[str, int]:
+        """Word -> row, built on first use (training, tests): serving never needs it."""
+        return dict(zip(self.words, range(len(self.words))))
+
+    @cached_property
     def _lexical(self) -> dict[str, np.ndarray]:
         """The lexical feature columns, rebuilt on first use (training, tests): not kept after loading."""
         return self._lexical_columns(self.words)
@@ -223,7 +231,7 @@ class Segmenter:
     def _mask(self, members: Iterable[str]) -> np.ndarray:
         """A boolean row per lexicon word, True for `members`."""
         mask = np.zeros(len(self.words), dtype=bool)
-        mask[[self._index[w] for w in members if w in self._index]] = True
+        mask[[self._special[w] for w in members if w in self._special]] = True
         return mask
 
     # -------------------------------------------------------------- public API
@@ -300,6 +308,7 @@ class Segmenter:
         unknown_x = ctx.crossing_sums(w["x_camel_unknown"], w["x_digit_unknown"], w["x_capsend"])
         camels = ctx.crossing_sums(1.0, 0.0, 0.0)
         x_freq = w["x_camel_freq"]
+        common = self._common
         word_score = self._word_score
         unknown_by_size = self._unknown_by_size
         number = w["number"] + w["word"]
@@ -320,7 +329,7 @@ class Segmenter:
                 if s is not None:
                     crossed = camels[j - 1] - camels[i]
                     if crossed:
-                        s += x_freq * crossed * self._commonness(low[i:j])
+                        s += x_freq * crossed * common.get(low[i:j], 0.0)
                     s += known_i + known_x[j - 1]
                 elif j <= run_end:  # all digits: a number, or part of one
                     s = (number if run_start and j == run_end else number_part) + start[i]
@@ -393,11 +402,7 @@ class Segmenter:
 
     def _commonness(self, word: str) -> float:
         """How far the word's wordfreq frequency is above 10^-7 (0 for rare or unknown words)."""
-        idx = self._index.get(word)
-        if idx is None:
-            return 0.0
-        wf = float(self._wf[idx])
-        return 0.0 if math.isnan(wf) else max(0.0, wf - COMMON_LOGP)
+        return self._common.get(word, 0.0)
 
     def _add_word_features(self, f: dict[str, float], word: str, ctx: _Context, i: int, j: int) -> bool:
         """Add the word's own features to `f`; True when it counts as known (lexicon or number)."""
