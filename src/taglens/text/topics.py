@@ -117,7 +117,7 @@ class TopicClassifier:
     """Multinomial logistic regression over bag-of-words features, numpy at serving time."""
 
     def __init__(self, topic_lists: str | Mapping[str, Sequence[str]] | None = None, min_vote: float = 0.5,
-                 margin: float = 0.1, min_prob: float = 0.4, none_ratio: float = 2.0, c: float = 4.0,
+                 margin: float = 0.1, min_prob: float = 0.4, none_ratio: float = 2.0, c: float = 1.0,
                  max_features: int = 30000, seed: int = 0) -> None:
         self.topic_lists = topic_lists
         self.min_vote, self.margin, self.min_prob = min_vote, margin, min_prob

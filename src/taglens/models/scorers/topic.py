@@ -29,7 +29,7 @@ class TopicScorer(Scorer):
     name = "topic"
 
     def __init__(self, topic_lists: str | dict | None = None, min_prob: float = 0.4, none_ratio: float = 2.0,
-                 c: float = 4.0, tags_per_topic: int = 100, limit: int = 100, seed: int = 0,
+                 c: float = 1.0, tags_per_topic: int = 100, limit: int = 100, seed: int = 0,
                  **params: Any) -> None:
         # A path is recorded; lists handed over as a mapping (tests) stay out of the manifest.
         super().__init__(topic_lists=topic_lists if isinstance(topic_lists, str) else None, min_prob=min_prob, none_ratio=none_ratio, c=c,
