@@ -224,3 +224,22 @@ def test_training_on_posts_without_words_gives_a_silent_scorer(name):
     scorer = make(name)
     scorer.fit(posts, vocab)
     assert scorer.score(q("kitten"), vocab) == {}
+
+
+def test_without_topic_lists_topic_scorers_train_on_own_labels_or_stay_silent(monkeypatch, tmp_path):
+    monkeypatch.setenv("TAGLENS_SHARED", str(tmp_path))  # no lists anywhere
+    monkeypatch.chdir(tmp_path)
+    posts = synthetic_posts(10)
+    vocab = Vocab.build(posts)
+    with pytest.warns(UserWarning, match="topic labels only"):
+        silent = create_scorer("topic")
+        silent.fit(posts, vocab)
+    assert silent.score(q("kitten meow"), vocab) == {}
+    for post in posts:
+        post.topic = "pets" if "cat" in post.tag_keys else "food"
+    with pytest.warns(UserWarning):
+        scorer = create_scorer("topic", min_prob=0.3)
+        scorer.fit(posts, vocab)
+    query = q("kitten meow purr")
+    scorer.score(query, vocab)
+    assert query.cache["topic"].label == "pets"

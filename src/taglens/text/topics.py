@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -136,13 +137,24 @@ class TopicClassifier:
     def labels_of(self, posts: Sequence[Post]) -> list[str | None]:
         """Each post's training label: its own topic field, else its tags' vote."""
         if not self.votes:
-            self.votes = tag_votes(load_topic_lists(self.topic_lists))
+            self.votes = self._votes_or_none()
         out: list[str | None] = []
         for post in posts:
             own = SOURCE_NAMES.get(post.topic or "", post.topic or "")
             out.append(own if own in TOPICS else label_post(post.all_tag_keys(), self.votes,
                                                             self.min_vote, self.margin))
         return out
+
+    def _votes_or_none(self) -> dict[str, dict[str, float]]:
+        """The lists' votes; without lists (no ../shared) only posts' own `topic` labels
+        count, so training a model with topic scorers never fails for want of them."""
+        try:
+            return tag_votes(load_topic_lists(self.topic_lists))
+        except InputError as exc:
+            if self.topic_lists is not None:
+                raise
+            warnings.warn(f"topic classifier: {exc}; using the posts' own topic labels only", stacklevel=2)
+            return {}
 
     # -- training -------------------------------------------------------------
     def fit(self, posts: Sequence[Post], labels: Sequence[str | None] | None = None) -> dict[str, int]:
