@@ -243,3 +243,13 @@ def test_without_topic_lists_topic_scorers_train_on_own_labels_or_stay_silent(mo
     query = q("kitten meow purr")
     scorer.score(query, vocab)
     assert query.cache["topic"].label == "pets"
+
+
+def test_segmentation_ablation_switch_reaches_the_embedding_scorers(fitted, corpus):
+    from taglens.text.tagtext import segmentation
+
+    scorer, vocab = fitted["word2vec"], corpus[1]
+    query = Query.from_post(Post(text="#kittenmeow"))  # an unknown tag: only its words say anything
+    assert scorer.score(query, vocab)
+    with segmentation(False):
+        assert scorer.score(Query.from_post(Post(text="#kittenmeow")), vocab) == {}

@@ -259,10 +259,16 @@ class EmbeddingScorer(Scorer):
         return rows, vecs
 
     # -- scoring --------------------------------------------------------------
+    def segmenting(self) -> bool:
+        """Segment tags at query time: the model's setting, unless the evaluation's
+        segmentation ablation (`taglens.text.tagtext.segmentation(False)`) is on."""
+        from taglens.text.tagtext import segmentation_enabled
+
+        return bool(self.params["segment"]) and segmentation_enabled()
+
     def query_words(self, query: Query) -> list[str]:
         c: CleanText = query.cached("clean", lambda: clean(query.post.text))
-        return c.words(segment_tags=bool(self.params["segment"]),
-                       with_location=bool(self.params["use_location"]))
+        return c.words(segment_tags=self.segmenting(), with_location=bool(self.params["use_location"]))
 
     def route(self, query: Query) -> str | None:
         """The topic whose space serves this post, or None for the global space only."""
@@ -280,7 +286,7 @@ class EmbeddingScorer(Scorer):
         words = self.query_words(query)
         given_weight = float(self.params["given_weight"])
         space = self.spaces["_global"]
-        segment = bool(self.params["segment"])
+        segment = self.segmenting()
         q = space.query_vector(words, query.given, given_weight, segment)
         if q is None:
             return None
