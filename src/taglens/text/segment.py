@@ -3,20 +3,21 @@
 Why this design:
 
 * **A real word LM, searched exactly.** Every span of the tag that is a known
-  word (415k words: `wordfreq`'s social-media-heavy English list joined with
+  word (413k words: `wordfreq`'s social-media-heavy English list joined with
   the Google Web unigrams) or a number or an unknown word becomes an edge of a
   lattice. A backward Viterbi pass gives each position its best completion,
-  so a best-first search pops the k best segmentations in exact order.
+  so an A* search pops the k best segmentations in exact score order.
 * **The tag's own boundaries.** camelCase, letter-digit changes and
   underscores are strong, not absolute, evidence: `#iPhone` and `#FreeBSD`
   stay whole because crossing a camel boundary only costs a learned penalty.
 * **A learned linear model.** Every score is a weighted sum of features
   (log frequencies in each source, unknown-word length, word length, boundary
-  kind, Google bigram fit). The weights are a pairwise logistic ranker fitted
-  on STAN-large train (see `scripts/train_segmenter.py`); the unigram part
-  drives the search and the bigram part re-ranks the top candidates.
+  kind, Google bigram fit). The weights are a listwise softmax ranker fitted
+  on STAN-large train (see `scripts/train_segmenter.py`); the per-word part
+  drives the search and the per-pair part re-ranks the k best.
 * **Speed.** Word scores are precomputed per word at load, so the search is
-  dict look-ups and additions; results are cached per tag.
+  dict look-ups and additions, with look-ups skipped past the longest word
+  a prefix allows; results are cached per tag.
 
 Case and characters are kept: the output words are slices of the input.
 """
