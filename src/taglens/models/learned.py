@@ -79,41 +79,41 @@ class FeatureBuilder:
         return self.base_names + [f"{c}*{n}" for c in self.contexts for n in self.base_names]
 
     def build(self, per_scorer: Mapping[str, Scores]) -> tuple[list[str], np.ndarray]:
-        keys: list[str] = []
+        """(candidate keys, feature matrix); vectorised, as it runs once per served post."""
         index: dict[str, int] = {}
         for name in self.scorers:
-            for key in per_scorer.get(name, {}):
-                if key not in index:
-                    index[key] = len(keys)
-                    keys.append(key)
-        width = len(self.scorers) * len(PER_SCORER) + len(GLOBAL)
-        base = np.zeros((len(keys), width), dtype=np.float32)
+            for key in per_scorer.get(name) or ():
+                index.setdefault(key, len(index))
+        keys = list(index)
+        n, s = len(keys), len(self.scorers)
+        if not n:
+            return keys, np.zeros((0, len(self.names)), dtype=np.float32)
+        base = np.zeros((n, s * len(PER_SCORER) + len(GLOBAL)), dtype=np.float32)
         active = 0
         for j, name in enumerate(self.scorers):
             scores = per_scorer.get(name) or {}
             if not scores:
                 continue
             active += 1
-            best = max(scores.values())
-            scale = best if best > 0 else 1.0
-            ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-            for rank, (key, value) in enumerate(ranked, start=1):
-                row = base[index[key]]
-                row[3 * j] = max(value, 0.0) / scale
-                row[3 * j + 1] = min(max(value, 0.0), 1.0)
-                row[3 * j + 2] = 1.0 / math.sqrt(rank)
-        g = len(self.scorers) * len(PER_SCORER)
-        for i, key in enumerate(keys):
-            count = self.vocab.count(key) if self.vocab is not None else 0
-            base[i, g] = math.log1p(count) / self.log_top
-            base[i, g + 1] = 1.0 if count else 0.0
-        if keys and active:
-            proposed = (base[:, 2:g:3] > 0).sum(axis=1)
-            base[:, g + 2] = proposed / active
+            rows = np.fromiter((index[k] for k in scores), dtype=np.int64, count=len(scores))
+            values = np.maximum(np.fromiter(scores.values(), dtype=np.float64, count=len(scores)), 0.0)
+            best = values.max()
+            ranks = np.empty(len(values))
+            ranks[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
+            base[rows, 3 * j] = values / (best if best > 0 else 1.0)
+            base[rows, 3 * j + 1] = np.minimum(values, 1.0)
+            base[rows, 3 * j + 2] = 1.0 / np.sqrt(ranks)
+        g = s * len(PER_SCORER)
+        if self.vocab is not None:
+            ids = np.fromiter((self.vocab.index.get(k, -1) for k in keys), dtype=np.int64, count=n)
+            counts = np.where(ids >= 0, self.vocab.counts[np.maximum(ids, 0)], 0)
+            base[:, g] = np.log1p(counts) / self.log_top
+            base[:, g + 1] = counts > 0
+        base[:, g + 2] = (base[:, 2:g:3] > 0).sum(axis=1) / max(active, 1)
         norms = base[:, 0:g:3]
-        crosses = [norms * base[:, g + 1:g + 2]]
-        crosses += [(norms[:, a] * norms[:, b])[:, None] for a, b in self.pairs]
-        base = np.hstack([base, *crosses]) if keys else np.zeros((0, len(self.base_names)), np.float32)
+        pairs = self.pairs
+        cross = norms[:, [a for a, _ in pairs]] * norms[:, [b for _, b in pairs]] if pairs else norms[:, :0]
+        base = np.hstack([base, norms * base[:, g + 1:g + 2], cross])
         blocks = [base] + [base * (1.0 if per_scorer.get(c) else 0.0) for c in self.contexts]
         return keys, np.hstack(blocks)
 
@@ -146,18 +146,20 @@ class LearnedCombiner(Combiner):
             return []
         totals = x @ self.weights
         order = np.argsort(-totals, kind="stable")
-        return [Ranked(keys[i], float(totals[i]), self._evidence(x[i])) for i in order]
+        evidence = self._evidence(x[order])
+        return [Ranked(keys[i], float(totals[i]), ev) for i, ev in zip(order, evidence, strict=True)]
 
-    def _evidence(self, row: np.ndarray) -> list[str]:
-        contrib = np.maximum(row * self.weights, 0.0)
+    def _evidence(self, x: np.ndarray) -> list[list[str]]:
+        """Per row: scorers carrying at least `share` of its positive per-scorer contribution."""
+        s = len(self.scorers)
         per_block = len(self.features.base_names)
-        both = contrib.reshape(-1, per_block).sum(axis=0)
-        by_scorer = np.asarray([both[3 * j:3 * j + 3].sum() for j in range(len(self.scorers))])
-        total = by_scorer.sum()
-        if total <= 0:
-            return []
-        order = np.argsort(-by_scorer, kind="stable")
-        return [self.scorers[j] for j in order if by_scorer[j] >= self.share * total]
+        contrib = np.maximum(x * self.weights, 0.0).reshape(len(x), -1, per_block).sum(axis=1)
+        by_scorer = contrib[:, : 3 * s].reshape(len(x), s, 3).sum(axis=2)
+        total = by_scorer.sum(axis=1, keepdims=True)
+        strong = (by_scorer >= self.share * total) & (total > 0)
+        order = np.argsort(-by_scorer, axis=1, kind="stable")
+        names = self.scorers
+        return [[names[j] for j in row_order if row_strong[j]] for row_order, row_strong in zip(order, strong, strict=True)]
 
     def bind(self, vocab: Vocab) -> None:
         """Give the combiner the model's vocabulary (popularity features)."""

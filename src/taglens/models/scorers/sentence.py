@@ -81,7 +81,7 @@ class SentenceScorer(Scorer):
 
     def score_many(self, queries: Sequence[Query], vocab: Vocab) -> list[Scores]:
         vectors = ensure_caption_embeddings(queries)
-        keys = [vocab.keys[i] for i in self.tag_ids]
+        keys = self._keys(vocab)
         out: list[Scores] = []
         for query, vector in zip(queries, vectors, strict=True):
             if not np.any(vector) or not len(keys):
@@ -91,6 +91,14 @@ class SentenceScorer(Scorer):
             scores = top_scores(keys, sims, self.limit, exclude=query.given)
             out.append({k: v for k, v in scores.items() if v > 0})
         return out
+
+    def _keys(self, vocab: Vocab) -> list[str]:
+        """The matrix rows' tag keys, built once per vocabulary (not per post)."""
+        cached = getattr(self, "_key_cache", None)
+        if cached is None or cached[0] is not vocab or len(cached[1]) != len(self.tag_ids):
+            cached = (vocab, [vocab.keys[i] for i in self.tag_ids])
+            self._key_cache = cached
+        return cached[1]
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
