@@ -175,8 +175,9 @@ def main() -> int:
     for set_name, examples in sets.items():
         row: list[object] = [f"{set_name} ({len(examples):,})"]
         for name in names:
-            acc, acc_cs, _ = results[(name, set_name)]
-            row.append(f"**{acc:.2f}** / {acc_cs:.2f}" if name == "taglens" else f"{acc:.2f} / {acc_cs:.2f}")
+            acc, acc_cs, speed = results[(name, set_name)]
+            cell = f"**{acc:.2f}**" if name == "taglens" else f"{acc:.2f}"
+            row.append(f"{cell} / {acc_cs:.2f} / {speed:,.0f}")
         rows.append(row)
     costs = {name: load_cost(name) for name in names}
     total = sum(len(e) for e in sets.values())
@@ -194,7 +195,8 @@ def main() -> int:
         rows.append([f"hashtags/s, one core, real stream with repeats ({n_tags:,} tags, {n_distinct:,} distinct; "
                      "cached API)", f"{speed:,.0f}", "", ""])
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    body = ("accuracy@1, case-insensitive exact match against any gold / case-sensitive, in %. "
+    body = ("Each cell: accuracy@1 (case-insensitive exact match against any gold, %) / case-sensitive "
+            "accuracy (%) / hashtags per second (cold cache). "
             "Dev sets only; STAN-large train fits the taglens weights; nothing called test is read. "
             f"Speeds are per CPU-second of one process; load average at the end of the run: {load} "
             "(a shared machine: contention still slows every segmenter).\n\n"
