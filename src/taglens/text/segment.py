@@ -315,16 +315,24 @@ class Segmenter:
         number = w["number"] + w["word"]
         number_part = number + w["number_part"]
         digit1 = w["digit1"]
+        reach4, reach6 = self._reach4, self._reach6
+        run_ends, run_starts, limits = ctx.run_end, ctx.run_start, ctx.span_limits()
         edges: list[list[tuple[int, float, float]]] = [[] for _ in range(n)]
         best = [0.0] * (n + 1)
         for i in range(n - 1, -1, -1):
             out: list[tuple[int, float, float]] = []
-            run_end = ctx.run_end[i]
-            run_start = ctx.run_start[i]
+            run_end = run_ends[i]
+            run_start = run_starts[i]
             known_i, unknown_i = start[i] - known_x[i], start[i] - unknown_x[i]
-            last = min(n, i + MAX_WORD, ctx.second_camel_after(i))  # no word runs over two camel boundaries
-            # spans up to `look` may be lexicon words or numbers; longer ones are unknown words
-            look = min(last, max(self._reach(low, i), run_end))
+            last = min(n, i + MAX_WORD, limits[i])  # no word runs over two camel boundaries
+            # spans up to `look` may be lexicon words or numbers; longer ones are unknown words:
+            # no lexicon word with this 4- (6-) letter prefix is longer than reach4 (reach6) says
+            reach = reach4.get(low[i:i + 4])
+            if reach is None:
+                reach = 3
+            elif reach > 6:
+                reach = reach6.get(low[i:i + 6], 5)
+            look = min(last, max(i + reach, run_end))
             for j in range(i + 1, look + 1):
                 s = word_score.get(low[i:j])
                 if s is not None:
@@ -350,15 +358,6 @@ class Segmenter:
             floor = top - PRUNE_MARGIN
             edges[i] = [e for e in out if e[2] >= floor]
         return edges, best
-
-    def _reach(self, low: str, i: int) -> int:
-        """An end beyond which no lexicon word starting at i can reach (from its 4- and 6-letter prefix)."""
-        r = self._reach4.get(low[i:i + 4])
-        if r is None:
-            return i + 3
-        if r > 6:
-            r = self._reach6.get(low[i:i + 6], 5)
-        return i + r
 
     def _unknown_scores(self) -> list[float]:
         """Score of an unknown word of each length (index = length), before context."""
@@ -469,10 +468,17 @@ class _Context:
             else:
                 i += 1
 
-    def second_camel_after(self, i: int) -> int:
-        """The second camelCase boundary after i (a span ending past it would run over two), else a large number."""
-        index = bisect.bisect_right(self.camels, i) + 1
-        return self.camels[index] if index < len(self.camels) else 1 << 30
+    def span_limits(self) -> list[int]:
+        """For each start i, the second camelCase boundary after it: a span ending past it would run over two."""
+        n = len(self.kind)
+        if len(self.camels) < 2:
+            return [n] * n
+        limits = [n] * n
+        for i in range(n):
+            index = bisect.bisect_right(self.camels, i) + 1
+            if index < len(self.camels):
+                limits[i] = self.camels[index]
+        return limits
 
     def boundary_scores(self, w: dict[str, float]) -> list[float]:
         """Score of a word starting at each position."""
