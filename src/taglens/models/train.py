@@ -65,6 +65,23 @@ def load_config(path: str | Path | None) -> dict[str, Any]:
     return config
 
 
+def _with_validation(posts: Sequence[Post], validation: Sequence[Post], config: dict[str, Any],
+                     log: Callable[[str], None]) -> tuple[Sequence[Post], Sequence[Post]]:
+    """A learning combiner needs posts its scorers never saw: when none are given,
+    hold out the hash split 'val' of `posts`; with too few posts for that, fit on them."""
+    if validation or config.get("combiner", {}).get("type", "weighted") == "weighted":
+        return posts, validation
+    from taglens.evaluate.protocol import split_of
+
+    held = [p for p in posts if split_of(p.id) == "val"]
+    rest = [p for p in posts if split_of(p.id) != "val"]
+    if held and any(p.hashtags for p in rest):
+        log(f"holding out {len(held)} posts (hash split 'val') to fit the combiner")
+        return rest, held
+    log("too few posts to hold out a validation split: the combiner is fitted on the training posts")
+    return posts, posts
+
+
 def train_model(
     posts: Sequence[Post],
     config: dict[str, Any] | None = None,
@@ -75,6 +92,7 @@ def train_model(
 ) -> ModelBundle:
     """Fit every scorer in `config` on `posts`; fit a learning combiner on `validation`."""
     config = copy.deepcopy(config or DEFAULT_CONFIG)
+    posts, validation = _with_validation(posts, validation, config, log)
     tagged = [p for p in posts if p.hashtags]
     if not tagged:
         raise InputError("no training posts with hashtags")
