@@ -66,6 +66,8 @@ WORD_FEATURES = LEXICAL_FEATURES + (
     "number",         # a run of digits
     "number_part",    # ... that is only part of a longer run ('F1 2013')
     "digit1",         # ... of one digit: '4 ever' is less likely than '4ever'
+    "word_short_tag",  # 1 per word in a chunk of 6 or fewer characters: short tags are mostly one token
+    "word_long_tag",  # 1 per word in a chunk of 13 or more: long tags are mostly phrases
     "b_camel",        # the word starts at a camelCase boundary
     "b_capsend",      # ... where a run of capitals meets lower case ('NSA|plz')
     "b_digit",        # ... at a letter-digit change
@@ -88,6 +90,7 @@ PREFIXES = frozenset(
     "re un pre anti multi non dis mis over under out sub super inter trans ultra mega micro mini semi co de "
     "ex bi tri uni auto tele hyper post pro".split())
 LONG_WORD = 7
+SHORT_TAG, LONG_TAG = 6, 13
 COMMON_LOGP = -7.0      # x_camel_freq counts log10 frequency above this
 WHOLE_ALNUM_LOGP = -7.5  # a tag that is one known letters-and-digits word ('4ever', 'ps4') stays whole
 # Per-pair features, summed over adjacent words: they re-rank the k best.
@@ -113,6 +116,11 @@ _SHAPE_BOUNDARIES = (
     ("b_capsend", re.compile(r"(?<=uu)(?=l)")),            # NSA|plz
     ("b_digit", re.compile(r"(?<=d)(?=[^d])|(?<=[^d])(?=d)")),  # podcast|2019|vibes
 )
+
+
+def _tag_length_feature(n: int) -> str:
+    """The per-word feature a chunk of n characters carries ('' for middle lengths)."""
+    return "word_short_tag" if n <= SHORT_TAG else "word_long_tag" if n >= LONG_TAG else ""
 
 
 def _has_upper(word: str) -> bool:
@@ -305,6 +313,9 @@ class Segmenter:
         n = len(orig)
         ctx = _Context(orig)
         start = ctx.boundary_scores(w)
+        per_word = _tag_length_feature(n)
+        if per_word:  # the same cost for every word of this chunk: add it where each word starts
+            start = [x + w[per_word] for x in start]
         known_x = ctx.crossing_sums(w["x_camel"], w["x_digit"], w["x_capsend"])
         unknown_x = ctx.crossing_sums(w["x_camel_unknown"], w["x_digit_unknown"], w["x_capsend"])
         camels = ctx.crossing_sums(1.0, 0.0, 0.0)
@@ -382,6 +393,8 @@ class Segmenter:
         f = dict.fromkeys(FEATURES, 0.0)
         for i, j in spans:
             known = self._add_word_features(f, low[i:j], ctx, i, j)
+            if _tag_length_feature(len(orig)):
+                f[_tag_length_feature(len(orig))] += 1
             if i > 0:
                 f[ctx.kind[i]] += 1
             for p in range(i + 1, j):
