@@ -73,7 +73,8 @@ def _charts(ev, root: Path, title: str) -> list[Path]:
         import matplotlib.pyplot as plt
     except ImportError:
         return []
-    slug = "".join(c if c.isalnum() else "_" for c in f"{title}_{ev.task}").strip("_").lower()
+    name = title if title == ev.task else f"{title}_{ev.task}"
+    slug = "".join(c if c.isalnum() else "_" for c in name).strip("_").lower()
     paths = [_bar_chart(plt, ev.systems, root / f"systems_{slug}.png", f"{title}: A@5 and P@1 per system")]
     if ev.per_topic:
         paths.append(_bar_chart(plt, ev.per_topic, root / f"topics_{slug}.png", f"{title}: per topic"))
