@@ -112,3 +112,16 @@ def test_sentence_matrix_is_stored_as_float16(vocab: Vocab, tmp_path) -> None:
     with np.load(tmp_path / "s" / "tags.npz") as z:
         assert z["matrix"].dtype == np.float16
 
+
+
+def test_tfidf_round_trip_and_lexical_match(vocab: Vocab, tmp_path) -> None:
+    scorer = fitted("tfidf", vocab, min_df=1)
+    q = query("homemade pizza tonight")
+    scores = scorer.score(q, vocab)
+    assert max(scores, key=scores.get) in {"foodporn", "pizza"}
+    assert "catsofinstagram" not in scores  # no shared word, no vote
+    loaded = round_trip(scorer, vocab, tmp_path)
+    again = loaded.score(query("homemade pizza tonight"), vocab)
+    assert list(again) == list(scores)
+    assert all(again[k] == pytest.approx(v, abs=1e-3) for k, v in scores.items())
+    assert scorer.score(query("", ["#pizza"]), vocab) == {}  # bare tag lists: co-occurrence's job

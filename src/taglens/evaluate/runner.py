@@ -41,6 +41,7 @@ SCORER_LABELS = {
     "lda": "LDA topic model",
     "sentence": "sentence embeddings: caption-to-tag",
     "knn": "sentence embeddings: nearest posts",
+    "tfidf": "TF-IDF nearest posts (scorer, sample kept in the model)",
     "openvocab": "open vocabulary (caption names/places/words)",
 }
 
