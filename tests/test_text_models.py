@@ -253,3 +253,13 @@ def test_segmentation_ablation_switch_reaches_the_embedding_scorers(fitted, corp
     assert scorer.score(query, vocab)
     with segmentation(False):
         assert scorer.score(Query.from_post(Post(text="#kittenmeow")), vocab) == {}
+
+
+@pytest.mark.parametrize("unseen,expected", [(0.0, False), (0.5, True)])
+def test_tags_never_seen_as_tokens_score_by_their_words_only_when_asked(unseen, expected):
+    posts = synthetic_posts() + [Post(id="once", text="today", hashtags=["#KittenPurr"])]
+    vocab = Vocab.build(posts)
+    scorer = create_scorer("word2vec", **{**SMALL, "min_count": 2, "epochs": 40, "unseen_weight": unseen,
+                                          "limit": 1000})
+    scorer.fit(posts, vocab)
+    assert ("kittenpurr" in scorer.score(q("kitten purr meow"), vocab)) is expected
