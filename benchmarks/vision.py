@@ -181,23 +181,17 @@ def topic_section(data: Path, finetune: bool) -> tuple[str, dict]:
 # -- 3. topic hashtags + speed through the recommender ------------------------------
 
 def image_recommender():
-    """The shipped model if it has image scorers, else the shipped text model plus the image scorers."""
-    from taglens.models.base import create_scorer
-    from taglens.models.combiner import WeightedSumCombiner
-    from taglens.models.model_dir import ModelBundle, load_model
+    """The shipped model if it has image scorers, else the shipped text model plus the image scorers
+    added as a rebuild with DEFAULT_CONFIG would add them (taglens.vision.attach)."""
+    from taglens.models.model_dir import load_model
     from taglens.recommend import Recommender
+    from taglens.vision.attach import add_image_scorers
 
     bundle = load_model("default")
     if any(s.name.startswith("image_") for s in bundle.scorers):
         return Recommender(bundle), "shipped default model"
-    scorers = [s for s in bundle.scorers]
-    for name in ("image_zeroshot", "image_topic"):
-        scorer = create_scorer(name)
-        scorer.fit([], bundle.vocab)
-        scorers.append(scorer)
-    weights = {**getattr(bundle.combiner, "weights", {}), "image_zeroshot": 1.0, "image_topic": 0.75}
-    rec = Recommender(ModelBundle(bundle.vocab, scorers, WeightedSumCombiner(weights)))
-    return rec, "shipped text model + image_zeroshot (1.0) + image_topic (0.75, chosen on training photos), weighted sum"
+    return (Recommender(add_image_scorers(bundle)),
+            f"shipped text model ({bundle.combiner.name} combiner) + image scorers added with their fixed weights")
 
 
 def topic_hashtags_section(data: Path) -> tuple[str, dict]:

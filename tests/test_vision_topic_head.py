@@ -141,3 +141,19 @@ def test_cli_image_video_and_jsonl(trained, tmp_path, capsys):
     assert [r["id"] for r in rows] == ["a", "b"]
     assert rows[0]["topic"]["label"] == "food" and "broken.jpg" in rows[0]["warnings"][0]
     assert {h["tag"] for h in rows[0]["hashtags"]} == {"#coffee", "#morning"}
+
+
+def test_image_scorers_attach_to_a_trained_text_model_without_changing_text_results(trained):
+    from conftest import toy_posts
+
+    from taglens.vision.attach import add_image_scorers
+
+    _rec, _folder, held_out = trained
+    config = {"vocab": {"min_count": 1}, "scorers": [{"name": "popularity"}, {"name": "cooccurrence"}],
+              "combiner": {"type": "learned"}}
+    text = Recommender.train(toy_posts() * 2, config, validation=toy_posts())
+    both = Recommender(add_image_scorers(text.bundle))
+    post = Post(id="t", text="beach", hashtags=["#sea"])
+    assert [s.key for s in both.suggest(post, k=5).hashtags] == [s.key for s in text.suggest(post, k=5).hashtags]
+    pictured = both.suggest(Post(id="p", images=[held_out["cup"]]), k=3)
+    assert pictured.topic.label == "food" and "image" in pictured.hashtags[0].evidence

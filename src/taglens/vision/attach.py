@@ -1,0 +1,60 @@
+"""Give an already trained text model the image scorers, without retraining it.
+
+Why this is exact for the learned combiner: the image scorers are silent on the
+text-only validation posts the combiner learns from, so retraining with them
+present learns the same text weights, and the image scorers get their fixed
+weights (fixed x the mean learned norm weight), which is what this computes.
+For the weighted combiner the image scorers are simply added with their weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from taglens.models.base import create_scorer
+from taglens.models.combiner import Combiner, WeightedSumCombiner
+from taglens.models.model_dir import ModelBundle
+
+IMAGE_SCORERS = ("image_zeroshot", "image_topic", "image_head", "image_knn")
+# Multiples of the combiner's unit weight; chosen on topic8 training photos (see benchmarks/vision.py).
+LEARNED_FIXED = {"image_zeroshot": 8.0, "image_topic": 6.0, "image_head": 8.0, "image_knn": 8.0}
+WEIGHTED = {"image_zeroshot": 1.0, "image_topic": 0.75, "image_head": 1.0, "image_knn": 1.0}
+
+
+def add_image_scorers(bundle: ModelBundle, fixed: Mapping[str, float] | None = None) -> ModelBundle:
+    """A new bundle: the same text scorers and weights plus the image scorers fitted on its vocabulary."""
+    names = [n for n in IMAGE_SCORERS if n not in {s.name for s in bundle.scorers}]
+    scorers = list(bundle.scorers)
+    for name in names:
+        scorer = create_scorer(name)
+        scorer.fit([], bundle.vocab)  # no pictures in hand: image_head / image_knn stay empty
+        scorers.append(scorer)
+    combiner = _extend(bundle.combiner, names, bundle, fixed)
+    extras = {**bundle.extras, "image_scorers": "added by taglens.vision.attach without retraining the text model"}
+    return ModelBundle(bundle.vocab, scorers, combiner, bundle.training, bundle.metrics, extras)
+
+
+def _extend(combiner: Combiner, names: list[str], bundle: ModelBundle, fixed: Mapping[str, float] | None = None) -> Combiner:
+    if isinstance(combiner, WeightedSumCombiner):
+        weights = {**combiner.weights, **{n: (fixed or WEIGHTED)[n] for n in names}}
+        return WeightedSumCombiner(weights)
+    if combiner.name != "learned":
+        raise ValueError(f"cannot add image scorers to a {combiner.name!r} combiner")
+    from taglens.models.learned import LearnedCombiner
+
+    old: LearnedCombiner = combiner  # type: ignore[assignment]
+    old_w = dict(zip(old.features.names, old.weights, strict=True))
+    new = LearnedCombiner(scorers=old.scorers + names, fixed={**old.fixed, **(fixed or LEARNED_FIXED)},
+                          contexts=old.contexts, l2=old.l2, max_validation=old.max_validation, share=old.share,
+                          seed=old.seed, trained=old.trained)
+    new.bind(bundle.vocab)
+    unit_terms = [old_w[n] for n in old_w if n.startswith("norm:") and n[5:] in old.trained]
+    unit = float(np.mean(unit_terms)) if unit_terms else 1.0
+    weights = np.asarray([old_w.get(n, 0.0) for n in new.features.names])
+    for i, n in enumerate(new.features.names):
+        if n.startswith("norm:") and n[5:] in names:
+            weights[i] = new.fixed.get(n[5:], 1.0) * unit
+    new.weights = weights
+    return new
