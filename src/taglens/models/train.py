@@ -32,11 +32,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
         {"name": "popularity"},
         {"name": "cooccurrence", "alpha": 1.0},
         {"name": "sentence", "max_tags": 5000},
-        {"name": "knn", "max_posts": 14000},
+        {"name": "knn", "max_posts": 13000},
+        {"name": "tfidf"},
         {"name": "openvocab"},
         {"name": "topic"},
         {"name": "word2vec", "dim": 32, "max_words": 5000},
-        {"name": "glove_topic", "dim": 32, "max_words": 5000, "pretrained_weight": 0.5},
+        {"name": "glove_topic", "dim": 24, "max_words": 3000, "pretrained_weight": 0.5},
         {"name": "lda"},
         # Pictures (issue 5): silent on posts without images; image_head / image_knn stay empty
         # unless the training posts have pictures (~0.3 MB in all on this vocabulary).
@@ -46,8 +47,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
         {"name": "image_knn"},
     ],
     # Learned on the validation split; image scorers (absent on text posts) get fixed prior weights.
-    "combiner": {"type": "learned", "fixed": {"image_head": 1.0, "image_zeroshot": 1.0, "image_topic": 1.0,
-                                              "image_knn": 1.0}},
+    # Image weights (x the mean learned norm weight): chosen on topic8 *training* photos, image-only posts;
+    # 1.0 leaves popular tags on top (#food first for a painting), 8 puts the picture's own tags first.
+    "combiner": {"type": "learned", "fixed": {"image_head": 8.0, "image_zeroshot": 8.0, "image_topic": 6.0,
+                                              "image_knn": 8.0}},
 }
 
 
