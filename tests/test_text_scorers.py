@@ -125,3 +125,20 @@ def test_tfidf_round_trip_and_lexical_match(vocab: Vocab, tmp_path) -> None:
     assert list(again) == list(scores)
     assert all(again[k] == pytest.approx(v, abs=1e-3) for k, v in scores.items())
     assert scorer.score(query("", ["#pizza"]), vocab) == {}  # bare tag lists: co-occurrence's job
+
+
+def test_coverage_picks_a_diverse_set_and_round_trips(tmp_path) -> None:
+    posts = ([Post(hashtags=["#sea", "#love", "#instalove"])] * 6
+             + [Post(hashtags=["#sea", "#beach"])] * 4)
+    vocab = Vocab.build(posts)
+    scorer = create_scorer("coverage", decay=0.0)
+    scorer.fit(posts, vocab)
+    scores = scorer.score(query("", ["#sea"]), vocab)
+    # love (or its twin instalove) covers 6 posts; the twin adds nothing (decay 0),
+    # beach covers the other 4: co-occurrence would rank the twin second, coverage ranks beach
+    assert list(scores)[0] in {"love", "instalove"} and list(scores)[1] == "beach"
+    assert len(scores) == 2
+    assert "sea" not in scores
+    loaded = round_trip(scorer, vocab, tmp_path)
+    assert loaded.score(query("", ["#sea"]), vocab) == scores
+    assert scorer.score(query("no tags here"), vocab) == {}

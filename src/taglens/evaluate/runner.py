@@ -33,6 +33,7 @@ FUSED = "taglens (learned fusion)"
 SCORER_LABELS = {
     "popularity": "top-K popularity (original baseline)",
     "cooccurrence": "co-occurrence",
+    "coverage": "co-occurrence, greedy coverage",
     "glove": "GloVe (corpus + pretrained 6B blend)",
     "glove_topic": "GloVe per topic (original project's approach)",
     "word2vec": "word2vec",
