@@ -157,3 +157,13 @@ def test_image_scorers_attach_to_a_trained_text_model_without_changing_text_resu
     assert [s.key for s in both.suggest(post, k=5).hashtags] == [s.key for s in text.suggest(post, k=5).hashtags]
     pictured = both.suggest(Post(id="p", images=[held_out["cup"]]), k=3)
     assert pictured.topic.label == "food" and "image" in pictured.hashtags[0].evidence
+
+
+def test_a_model_without_image_scorers_says_it_ignored_the_pictures(trained):
+    from conftest import toy_posts
+
+    _rec, _folder, held_out = trained
+    text = Recommender.train(toy_posts(), {"vocab": {"min_count": 1}, "scorers": [{"name": "popularity"}],
+                                           "combiner": {"type": "weighted", "weights": {"popularity": 1.0}}})
+    prediction = text.suggest(Post(id="p", text="x", images=[held_out["cat"]]), k=2)
+    assert prediction.hashtags and "no image scorers" in prediction.warnings[0]

@@ -122,6 +122,10 @@ class Recommender:
     def _serve_batch(self, posts: Sequence[Post], k: int, allow_banned: bool,
                      max_tags: int | None) -> Iterator[Prediction]:
         queries = [Query.from_post(p) for p in posts]
+        if not any(s.name.startswith("image_") for s in self.scorers):
+            for query in queries:  # say so rather than silently ignore the pictures
+                if query.post.images or query.post.video:
+                    query.warnings.append("this model has no image scorers: the pictures were not used")
         limit = k if max_tags is None else max(0, min(k, max_tags))
         for query, per_scorer in zip(queries, self.score_batch(queries), strict=True):
             given = set(query.given)
