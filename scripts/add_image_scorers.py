@@ -1,4 +1,4 @@
-"""Add the image scorers to a trained text model folder, without retraining it.
+"""Add the image scorers to a trained text model folder (or reset their fixed weights), without retraining it.
 
     .venv/bin/python scripts/add_image_scorers.py MODEL_DIR [--out OUT_DIR]
 

@@ -157,6 +157,9 @@ def test_image_scorers_attach_to_a_trained_text_model_without_changing_text_resu
     assert [s.key for s in both.suggest(post, k=5).hashtags] == [s.key for s in text.suggest(post, k=5).hashtags]
     pictured = both.suggest(Post(id="p", images=[held_out["cup"]]), k=3)
     assert pictured.topic.label == "food" and "image" in pictured.hashtags[0].evidence
+    again = add_image_scorers(both.bundle, fixed={"image_zeroshot": 2.0})  # re-weighting, no second copy
+    assert [s.name for s in again.scorers] == [s.name for s in both.scorers]
+    assert again.combiner.fixed["image_zeroshot"] == 2.0
 
 
 def test_a_model_without_image_scorers_says_it_ignored_the_pictures(trained):

@@ -24,7 +24,9 @@ WEIGHTED = {"image_zeroshot": 1.0, "image_topic": 0.75, "image_head": 1.0, "imag
 
 
 def add_image_scorers(bundle: ModelBundle, fixed: Mapping[str, float] | None = None) -> ModelBundle:
-    """A new bundle: the same text scorers and weights plus the image scorers fitted on its vocabulary."""
+    """A new bundle: the same text scorers and weights plus the image scorers fitted on its vocabulary.
+
+    Image scorers already in the model are kept; their fixed weights are (re)set to `fixed`."""
     names = [n for n in IMAGE_SCORERS if n not in {s.name for s in bundle.scorers}]
     scorers = list(bundle.scorers)
     for name in names:
@@ -53,8 +55,8 @@ def _extend(combiner: Combiner, names: list[str], bundle: ModelBundle, fixed: Ma
     unit_terms = [old_w[n] for n in old_w if n.startswith("norm:") and n[5:] in old.trained]
     unit = float(np.mean(unit_terms)) if unit_terms else 1.0
     weights = np.asarray([old_w.get(n, 0.0) for n in new.features.names])
-    for i, n in enumerate(new.features.names):
-        if n.startswith("norm:") and n[5:] in names:
+    for i, n in enumerate(new.features.names):  # every image scorer, new or already there
+        if n.startswith("norm:") and n[5:] in IMAGE_SCORERS and n[5:] not in old.trained:
             weights[i] = new.fixed.get(n[5:], 1.0) * unit
     new.weights = weights
     return new
