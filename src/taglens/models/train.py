@@ -31,8 +31,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "scorers": [
         {"name": "popularity"},
         {"name": "cooccurrence", "alpha": 1.0},
+        {"name": "coverage"},
         {"name": "sentence", "max_tags": 5000},
-        {"name": "knn", "max_posts": 13000},
+        {"name": "knn", "max_posts": 16000},
         {"name": "tfidf"},
         {"name": "openvocab"},
         {"name": "topic"},
