@@ -93,6 +93,8 @@ def test_demo_prints_suggestions_for_samples():
     assert proc.returncode == 0, proc.stderr.decode()
     text = proc.stdout.decode()
     assert "sunset-pier" in text and text.count("\n  #") >= 10
+    cat = text.split("cat-photo:")[1].split("\n\n")[0]
+    assert "#cat" in cat and "image" in cat  # the bundled photo is served through the image path
 
 
 def test_non_utf8_jsonl_is_reported(tmp_path):
