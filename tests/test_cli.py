@@ -102,3 +102,12 @@ def test_non_utf8_jsonl_is_reported(tmp_path):
     path.write_bytes('{"id": "a", "text": "caf\xe9", "hashtags": ["#x"]}\n'.encode("latin-1"))
     proc = run("suggest", "--jsonl", str(path))
     assert "line 1: not UTF-8" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
+
+
+def test_suggest_camel_case_display(capsys):
+    assert main(["suggest", "--caption", "golden hour", "--tag", "#sunset", "--camel", "--json", "-k", "5"]) == 0
+    hashtags = json.loads(capsys.readouterr().out)["hashtags"]
+    for h in hashtags:
+        # the display is the same tag (same letters), each word capitalised
+        assert h["display"].lower() == h["tag"].lower() and h["display"][1].isupper()
+    assert any(sum(c.isupper() for c in h["display"]) >= 2 for h in hashtags)

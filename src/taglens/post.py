@@ -120,11 +120,14 @@ class Suggestion:
     score: float
     evidence: list[str] = field(default_factory=list)
     reach: str | None = None
+    display: str | None = None  # CamelCase form (#SunsetLover), when asked for
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"tag": self.tag, "score": round(float(self.score), 4), "evidence": self.evidence}
+        data: dict[str, Any] = {"tag": self.tag, "score": round(float(self.score), 4), "evidence": self.evidence}
         if self.reach:
             data["reach"] = self.reach
+        if self.display:
+            data["display"] = self.display
         return data
 
 

@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-k", type=int, default=10, help="how many hashtags (default 10)")
     p.add_argument("--model", metavar="DIR", help="model folder or shipped name (default: the shipped model)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--camel", action="store_true",
+                   help="show each tag in CamelCase (#SunsetLover): easier to read, and screen readers say it right")
     p.add_argument("--allow-banned", action="store_true", help="do not filter spam / banned-style tags")
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
     p.add_argument("--platform", metavar="NAME",
@@ -62,9 +64,16 @@ def _print_table(post: Post, prediction: Prediction) -> None:
     if prediction.topic:
         print(f"  topic: {prediction.topic.label} ({prediction.topic.score:.2f})")
     for s in prediction.hashtags:
-        print(f"  {s.tag:<28} {s.score:7.3f}  {', '.join(s.evidence)}")
+        print(f"  {s.display or s.tag:<28} {s.score:7.3f}  {', '.join(s.evidence)}")
     for warning in prediction.warnings:
         print(f"  warning: {warning}", file=sys.stderr)
+
+
+def _add_camel_case(prediction: Prediction) -> None:
+    from taglens.text.display import camel_case
+
+    for suggestion in prediction.hashtags:
+        suggestion.display = camel_case(suggestion.tag)
 
 
 def run_suggest(args: argparse.Namespace) -> int:
@@ -84,6 +93,8 @@ def run_suggest(args: argparse.Namespace) -> int:
     post = Post(id="post", text=args.caption, hashtags=tags, images=list(args.image), video=args.video)
     prediction = _recommender(args).suggest(post, k=args.k, allow_banned=args.allow_banned,
                                               platform=args.platform)
+    if args.camel:
+        _add_camel_case(prediction)
     if args.json:
         print(json.dumps(prediction.to_dict(), ensure_ascii=False))
     else:
@@ -108,6 +119,8 @@ def _suggest_jsonl(args: argparse.Namespace) -> int:
 
     for prediction in rec.suggest_many(good_posts(), k=args.k, allow_banned=args.allow_banned,
                                       platform=args.platform):
+        if args.camel:
+            _add_camel_case(prediction)
         sys.stdout.write(json.dumps(prediction.to_dict(), ensure_ascii=False) + "\n")
     sys.stdout.flush()
     return 1 if errors else 0

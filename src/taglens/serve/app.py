@@ -31,7 +31,7 @@ from taglens.serve.parsing import SuggestJob, parse_tags, read_job
 from taglens.serve.schemas import (
     ERROR_RESPONSES, MULTIPART_SCHEMA, SegmentRequest, SegmentResponse, SuggestFields, SuggestResponse,
 )
-from taglens.serve.segmenting import camel_case, segment_tags
+from taglens.text.display import camel_case, segment_tags
 from taglens.serve.uploads import save_image, save_video
 
 STATIC = Path(__file__).with_name("static")

@@ -1,8 +1,8 @@
-"""Hashtag segmentation for the API and the page: words and CamelCase display.
+"""Display forms built on segmentation: CamelCase tags and words per tag.
 
 `#sunsetlover` reads better, and a screen reader says it right, as
-`#SunsetLover`. The segmenter is `taglens.text.segment`; this module only
-shapes its output for JSON.
+`#SunsetLover`. The segmenter is `taglens.text.segment`; this module decides
+how its output is shown, for the CLI (`suggest --camel`), the API and the page.
 """
 
 from __future__ import annotations
