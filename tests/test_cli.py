@@ -105,7 +105,7 @@ def test_non_utf8_jsonl_is_reported(tmp_path):
 
 
 def test_suggest_camel_case_display(capsys):
-    assert main(["suggest", "--caption", "golden hour", "--tag", "#sunset", "--camel", "--json", "-k", "5"]) == 0
+    assert main(["suggest", "--caption", "golden hour at the pier", "--camel", "--json", "-k", "5"]) == 0
     hashtags = json.loads(capsys.readouterr().out)["hashtags"]
     for h in hashtags:
         # the display is the same tag (same letters), each word capitalised
