@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test bench default-model evaluate clean
+.PHONY: run test bench default-model clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
