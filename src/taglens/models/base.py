@@ -155,6 +155,19 @@ class Scorer(ABC):
         return {"name": self.name, "params": self.params}
 
 
+
+class StatelessScorer(Scorer):
+    """A scorer whose only state is its params (it reads the shared vocab at query time):
+    saving writes the params, loading rebuilds from them."""
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(self.params))
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "Scorer":
+        return cls(**params)
+
 _SCORERS: dict[str, type[Scorer]] = {}
 S = TypeVar("S", bound=type[Scorer])
 

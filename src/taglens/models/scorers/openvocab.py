@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import functools
 import html
-import json
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import regex
 
 from taglens.hashtags import hashtag_key, is_hashtag_body, remove_hashtags
-from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
+from taglens.models.base import Query, Scores, StatelessScorer, Vocab, register_scorer
 from taglens.post import Post
 from taglens.text.clean import STOPWORDS, split_location, strip_noise
 
@@ -126,7 +124,7 @@ def caption_candidates(text: str) -> dict[str, tuple[str, float]]:
 
 
 @register_scorer
-class OpenVocabScorer(Scorer):
+class OpenVocabScorer(StatelessScorer):
     """Tags built from the caption's places, names and key words; needs no training."""
 
     name = "openvocab"
@@ -152,11 +150,3 @@ class OpenVocabScorer(Scorer):
             if len(out) >= self.limit:
                 break
         return out
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "config.json").write_text(json.dumps(self.params))
-
-    @classmethod
-    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "OpenVocabScorer":
-        return cls(**params)

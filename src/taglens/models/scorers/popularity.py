@@ -7,19 +7,17 @@ prior that breaks ties towards tags people actually use.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
+from taglens.models.base import Query, Scores, StatelessScorer, Vocab, register_scorer
 from taglens.post import Post
 
 
 @register_scorer
-class PopularityScorer(Scorer):
+class PopularityScorer(StatelessScorer):
     name = "popularity"
 
     def __init__(self, limit: int = 100, **params: Any) -> None:
@@ -40,11 +38,3 @@ class PopularityScorer(Scorer):
             if len(out) >= self.limit:
                 break
         return out
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "config.json").write_text(json.dumps(self.params))
-
-    @classmethod
-    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "PopularityScorer":
-        return cls(**params)
