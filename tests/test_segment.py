@@ -56,6 +56,25 @@ def test_numbers_are_kept_whole_and_split_from_words(tag, words):
     assert segment(tag) == words
 
 
+@pytest.mark.parametrize("tag,words", [
+    ("a330", ["a330"]),          # one or two letters then a number: a code, not 'a 330'
+    ("i7500", ["i7500"]),
+    ("AA3", ["AA3"]),
+    ("#T20", ["T20"]),
+    ("sb09", ["sb", "09"]),      # ... but letters + a year are two tokens
+    ("ca2009", ["ca", "2009"]),
+])
+def test_short_letter_number_codes_stay_whole(tag, words):
+    assert segment(tag) == words
+
+
+def test_long_phrases_get_a_wider_rerank(seg):
+    # the per-word search ranks this below 8 others; the bigram re-rank needs the wider beam to see it
+    tag = "stuckonthemotorwayforoveranhourandahalf"
+    assert seg.segment(tag) == "stuck on the motorway for over an hour and a half".split()
+    assert seg._chunk_candidates(tag, 8)[0][1] != seg._chunk_candidates(tag, 32)[0][1]
+
+
 @pytest.mark.parametrize("tag", ["sunset", "photography", "love", "instagram", "nofilter", "selfie",
                                  "beyonce", "kardashian", "throwback", "tbt", "lol", "i", "x"])
 def test_single_words_stay_whole(tag):

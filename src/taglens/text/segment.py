@@ -93,6 +93,10 @@ LONG_WORD = 7
 SHORT_TAG, LONG_TAG = 6, 13
 COMMON_LOGP = -7.0      # x_camel_freq counts log10 frequency above this
 WHOLE_ALNUM_LOGP = -7.5  # a tag that is one known letters-and-digits word ('4ever', 'ps4') stays whole
+# A chunk of one or two letters then a number is a code ('a330', 'T20', 'i7500', 'AA3') and stays whole,
+# except letters + a year ('sb09', 'IC10', 'cg2010'), which STAN-large train mostly splits.
+_CODE_RE = re.compile(r"[^\W\d_]{1,2}(\d{1,4})")
+_YEAR_RE = re.compile(r"[01]\d|(?:19|20)\d\d")
 # Per-pair features, summed over adjacent words: they re-rank the k best.
 PAIR_FEATURES = (
     "bigram_logp",    # log10 P(w2 | w1), Google bigrams (0 when absent)
@@ -103,9 +107,13 @@ FEATURES = WORD_FEATURES + PAIR_FEATURES
 
 MAX_WORD = 30           # longest span considered as one word
 DEFAULT_K = 8           # candidates re-ranked by the bigram features
+# ... and LONG_K for a chunk with a run of LONG_RUN+ lower-case letters: in a long phrase with no case
+# evidence ('stuckonthemotorwayforoveranhour...') the per-word search ranks the best phrase lower
+LONG_RUN, LONG_K = 18, 32
 PRUNE_MARGIN = 6.0      # edges this far below a position's best are never explored
 CACHE_SIZE = 65536
 _SEPARATOR_RE = regex.compile(r"([^\p{L}\p{M}\p{N}]+)")
+_LOWER_RUN_RE = regex.compile(r"\p{Ll}+")
 
 DATA_DIR = Path(str(resources.files("taglens") / "data" / "segment"))
 
@@ -116,6 +124,12 @@ _SHAPE_BOUNDARIES = (
     ("b_capsend", re.compile(r"(?<=uu)(?=l)")),            # NSA|plz
     ("b_digit", re.compile(r"(?<=d)(?=[^d])|(?<=[^d])(?=d)")),  # podcast|2019|vibes
 )
+
+
+def _is_code(chunk: str) -> bool:
+    """One or two letters then up to four digits, not a year: 'a330', 'T20', 'AA3' (not 'sb09', 'ca2009')."""
+    m = _CODE_RE.fullmatch(chunk)
+    return m is not None and _YEAR_RE.fullmatch(m[1]) is None
 
 
 def _tag_length_feature(n: int) -> str:
@@ -273,15 +287,21 @@ class Segmenter:
         """Segment each run of letters and digits; separators ('_') stay, as their own tokens."""
         words: list[str] = []
         for piece in strip_tag(tag).split():
-            for n, chunk in enumerate(_SEPARATOR_RE.split(piece)):
+            for n, chunk in enumerate((piece,) if piece.isalnum() else _SEPARATOR_RE.split(piece)):
                 if n % 2:
                     words.append(chunk)
-                elif chunk in self._whole_alnum or _lower(chunk) in self._whole_alnum:
-                    words.append(chunk)  # slang and product names with digits: '4ever', 'ps4', 'b2b'
+                elif chunk in self._whole_alnum or _lower(chunk) in self._whole_alnum or _is_code(chunk):
+                    words.append(chunk)  # slang and product names with digits: '4ever', 'ps4', 'b2b', 'a330'
                 elif chunk:
-                    best = self._chunk_candidates(chunk, self.k)
+                    best = self._chunk_candidates(chunk, self._beam(chunk))
                     words.extend(chunk[i:j] for i, j in best[0][1])
         return tuple(words)
+
+    def _beam(self, chunk: str) -> int:
+        """How many candidates the bigram features re-rank for this chunk."""
+        if len(chunk) >= LONG_RUN and max(map(len, _LOWER_RUN_RE.findall(chunk)), default=0) >= LONG_RUN:
+            return max(self.k, LONG_K)
+        return self.k
 
     def _chunk_candidates(self, orig: str, k: int) -> list[tuple[float, list[tuple[int, int]]]]:
         low = _lower(orig)
