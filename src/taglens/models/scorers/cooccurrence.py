@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from taglens.models.arrays import load_csr, save_csr
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, top_scores
 from taglens.post import Post
 
@@ -62,18 +63,13 @@ class CooccurrenceScorer(Scorer):
         if self.counts is None:
             raise RuntimeError("nothing to save: cooccurrence scorer is not fitted")
         folder.mkdir(parents=True, exist_ok=True)
-        m = self.counts.tocsr()
-        np.savez_compressed(folder / "counts.npz", data=m.data.astype(np.float32),
-                            indices=m.indices.astype(np.int32), indptr=m.indptr.astype(np.int64),
-                            shape=np.asarray(m.shape, dtype=np.int64))
+        save_csr(folder / "counts.npz", self.counts)
         (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "CooccurrenceScorer":
         scorer = cls(**params)
-        with np.load(folder / "counts.npz", allow_pickle=False) as z:
-            shape = tuple(int(x) for x in z["shape"])
-            scorer.counts = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+        scorer.counts = load_csr(folder / "counts.npz")
         if scorer.counts.shape[0] != len(vocab):
             raise ValueError("cooccurrence matrix does not match the model's vocabulary")
         return scorer

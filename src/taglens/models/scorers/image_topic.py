@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from taglens.models.arrays import load_csr, save_csr
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, top_scores
 from taglens.post import Post, TopicPrediction
 from taglens.vision.encoder import DEFAULT_ENCODER, encoders_dir
@@ -106,9 +107,7 @@ class ImageTopicScorer(Scorer):
             raise RuntimeError("nothing to save: image_topic is not fitted")
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.head_path, folder / "head.npz")
-        m = self.bridge.tocsr()
-        np.savez_compressed(folder / "bridge.npz", data=m.data.astype(np.float32), indices=m.indices.astype(np.int32),
-                            indptr=m.indptr.astype(np.int64), shape=np.asarray(m.shape, dtype=np.int64))
+        save_csr(folder / "bridge.npz", self.bridge)
         (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
@@ -116,9 +115,7 @@ class ImageTopicScorer(Scorer):
         scorer = cls(**{**params, "head": str(folder / "head.npz")})
         scorer.params = dict(params)
         scorer.head = TopicHead.load(folder / "head.npz")
-        with np.load(folder / "bridge.npz", allow_pickle=False) as z:
-            shape = tuple(int(x) for x in z["shape"])
-            scorer.bridge = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+        scorer.bridge = load_csr(folder / "bridge.npz")
         if scorer.bridge.shape[1] != len(vocab):
             raise ValueError("image_topic bridge does not match the model's vocabulary")
         return scorer

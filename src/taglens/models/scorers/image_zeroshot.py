@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from taglens.models.arrays import load_csr, save_csr
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, top_scores
 from taglens.post import Post
 from taglens.vision.encoder import DEFAULT_ENCODER, create_encoder
@@ -87,17 +88,13 @@ class ImageZeroShotScorer(Scorer):
         if self.bridge is None:
             raise RuntimeError("nothing to save: image_zeroshot is not fitted")
         folder.mkdir(parents=True, exist_ok=True)
-        m = self.bridge.tocsr()
-        np.savez_compressed(folder / "bridge.npz", data=m.data.astype(np.float16), indices=m.indices.astype(np.int32),
-                            indptr=m.indptr.astype(np.int64), shape=np.asarray(m.shape, dtype=np.int64))
+        save_csr(folder / "bridge.npz", self.bridge, np.float16)
         (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "ImageZeroShotScorer":
         scorer = cls(**params)
-        with np.load(folder / "bridge.npz", allow_pickle=False) as z:
-            shape = tuple(int(x) for x in z["shape"])
-            scorer.bridge = sparse.csr_matrix((z["data"].astype(np.float32), z["indices"], z["indptr"]), shape=shape)
+        scorer.bridge = load_csr(folder / "bridge.npz")
         if scorer.bridge.shape[1] != len(vocab):
             raise ValueError("image_zeroshot bridge does not match the model's vocabulary")
         return scorer
