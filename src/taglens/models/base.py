@@ -220,3 +220,24 @@ def top_scores(keys: Sequence[str], values: np.ndarray, limit: int, exclude: Ite
         if len(out) >= limit:
             break
     return out
+
+
+def vote_for_tags(posts: Iterable[int], weights: Iterable[float], indptr: np.ndarray, tag_ids: np.ndarray,
+                  vocab: Vocab, exclude: Iterable[str], limit: int, scale: float = 1.0) -> Scores:
+    """Neighbour posts vote for their tags: each post's weight goes to every tag it
+    holds (`tag_ids[indptr[p]:indptr[p + 1]]`, ids into `vocab`); the `limit` best
+    keys not in `exclude`, each vote divided by `scale`."""
+    votes: dict[int, float] = {}
+    for post, weight in zip(posts, weights, strict=True):
+        for tag in tag_ids[indptr[post]:indptr[post + 1]]:
+            votes[int(tag)] = votes.get(int(tag), 0.0) + float(weight)
+    banned = set(exclude)
+    out: Scores = {}
+    for tag, vote in sorted(votes.items(), key=lambda kv: -kv[1]):
+        key = vocab.keys[tag]
+        if key not in banned:
+            out[key] = vote / scale
+            if len(out) >= limit:
+                break
+    return out
+

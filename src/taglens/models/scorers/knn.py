@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
+from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, vote_for_tags
 from taglens.models.scorers.sentence import embed_posts, ensure_caption_embeddings
 from taglens.post import Post
 from taglens.text.tagtext import has_prose
@@ -89,21 +89,8 @@ class KnnScorer(Scorer):
         k = min(self.k, n)
         near = np.argpartition(-sims, k - 1)[:k]
         weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
-        votes: dict[int, float] = {}
-        for post, w in zip(near, weights, strict=True):
-            for tag in self.tag_ids[self.indptr[post]:self.indptr[post + 1]]:
-                votes[int(tag)] = votes.get(int(tag), 0.0) + float(w)
-        total = float(weights.sum())
-        given = set(query.given)
-        ranked = sorted(votes.items(), key=lambda kv: -kv[1])
-        out: Scores = {}
-        for tag, vote in ranked:
-            key = vocab.keys[tag]
-            if key not in given:
-                out[key] = vote / total
-                if len(out) >= self.limit:
-                    break
-        return out
+        return vote_for_tags(near, weights, self.indptr, self.tag_ids, vocab, query.given,
+                             self.limit, scale=float(weights.sum()))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

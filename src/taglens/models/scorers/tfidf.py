@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
+from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, vote_for_tags
 from taglens.post import Post
 from taglens.text.tagtext import has_prose, post_text
 
@@ -80,19 +80,8 @@ class TfidfScorer(Scorer):
         if k == 0:
             return {}
         near = np.argpartition(-sims, k - 1)[:k]
-        votes: dict[int, float] = {}
-        for post in near:
-            for tag in self.tag_ids[self.indptr[post]:self.indptr[post + 1]]:
-                votes[int(tag)] = votes.get(int(tag), 0.0) + float(sims[post])
-        given = set(query.given)
-        out: Scores = {}
-        for tag, vote in sorted(votes.items(), key=lambda kv: -kv[1]):
-            key = vocab.keys[tag]
-            if key not in given:
-                out[key] = vote / k
-                if len(out) >= self.limit:
-                    break
-        return out
+        return vote_for_tags(near, sims[near], self.indptr, self.tag_ids, vocab, query.given,
+                             self.limit, scale=k)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
