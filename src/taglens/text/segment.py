@@ -33,6 +33,7 @@ import sys
 import types
 from collections.abc import Iterable, Sequence
 from functools import cached_property, lru_cache
+from itertools import accumulate
 from importlib import resources
 from pathlib import Path
 
@@ -80,6 +81,7 @@ WORD_FEATURES = LEXICAL_FEATURES + (
     "x_digit",        # letter-digit changes a known word runs over ('4ever', 'b2b')
     "x_digit_unknown",  # ... an unknown word runs over
 )
+AFFIX_LOGP, AFFIX_LEN, AFFIX_MIN_WORD = -5.0, 4, 6  # unknown_affix: a word at least this common and long
 RARE_LOGP = -6.5
 UNCOMMON_LOGP = -5.5
 SUFFIXES = frozenset(
@@ -102,6 +104,9 @@ PAIR_FEATURES = (
     "bigram_logp",    # log10 P(w2 | w1), Google bigrams (0 when absent)
     "bigram_known",   # the pair is among the Google bigrams
     "repeat",         # the same word twice ('nom nom nom', 'hee hee')
+    "tweet_bigram",   # the pair is written as two words in real social-media captions (TweetEval train)
+    "tweet_bigram_logc",  # ... log10 of how often
+    "unknown_affix",  # an unknown word of 6+ letters that starts or ends with a common 4+ letter word ('nhtweetup')
 )
 FEATURES = WORD_FEATURES + PAIR_FEATURES
 
@@ -124,6 +129,11 @@ _SHAPE_BOUNDARIES = (
     ("b_capsend", re.compile(r"(?<=uu)(?=l)")),            # NSA|plz
     ("b_digit", re.compile(r"(?<=d)(?=[^d])|(?<=[^d])(?=d)")),  # podcast|2019|vibes
 )
+
+
+# The shape letter (u/l/d/o) of each ASCII character; other characters are classified one by one.
+_ASCII_SHAPE = str.maketrans({chr(c): "u" if chr(c).isupper() else "l" if chr(c).islower()
+                              else "d" if chr(c).isdigit() else "o" for c in range(128)})
 
 
 def _is_code(chunk: str) -> bool:
@@ -164,7 +174,8 @@ class Segmenter:
     def __init__(self, words: Sequence[str], wf: np.ndarray, g: np.ndarray, in_dict: np.ndarray,
                  parts: np.ndarray, bigrams: Sequence[str], bigram_logp: np.ndarray,
                  weights: dict[str, float], k: int = DEFAULT_K,
-                 reach: tuple[dict[str, int], dict[str, int]] | None = None) -> None:
+                 reach: tuple[dict[str, int], dict[str, int]] | None = None,
+                 tweet_bigrams: dict[str, float] | None = None) -> None:
         self.weights = {name: float(weights.get(name, 0.0)) for name in FEATURES}
         self.k = k
         self.words = list(words)
@@ -189,6 +200,19 @@ class Segmenter:
         frequent = np.flatnonzero(self._wf >= WHOLE_ALNUM_LOGP).tolist()
         self._whole_alnum = {self.words[i] for i in frequent if not self.words[i].isalpha()}
         self._bigram = dict(zip(bigrams, np.asarray(bigram_logp, dtype=np.float32).tolist()))
+        self._tweet_bigram = tweet_bigrams or {}
+        w = self.weights
+        self._kind_costs = {  # boundary kind -> (word starting there, known / unknown word over it, camel over it)
+            "": (0.0, 0.0, 0.0, 0.0), "b_plain": (w["b_plain"], 0.0, 0.0, 0.0),
+            "b_plain_camel": (w["b_plain_camel"], 0.0, 0.0, 0.0),
+            "b_camel": (w["b_camel"], w["x_camel"], w["x_camel_unknown"], 1.0),
+            "b_digit": (w["b_digit"], w["x_digit"], w["x_digit_unknown"], 0.0),
+            "b_capsend": (w["b_capsend"], w["x_capsend"], w["x_capsend"], 0.0),
+        }
+        self._pair_weights = tuple(self.weights[name] for name in (
+            "bigram_known", "bigram_logp", "repeat", "tweet_bigram", "tweet_bigram_logc", "unknown_affix"))
+        affix = np.flatnonzero(self._wf >= AFFIX_LOGP).tolist()
+        self._affix_words = frozenset(w for w in (self.words[i] for i in affix) if len(w) >= AFFIX_LEN)
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._segment_uncached)
 
     # ------------------------------------------------------------------ loading
@@ -205,15 +229,20 @@ class Segmenter:
             arrays = [npz[name] for name in ("wf", "g", "in_dict", "parts")]
             bigram_logp = npz["bigram_logp"]
             reach = (_read_reach(npz, 4), _read_reach(npz, 6)) if "reach4_keys" in npz else None
+            tweet = None
+            if "tweet_bigrams" in npz:
+                pairs = npz["tweet_bigrams"].tobytes().decode("utf-8").split("\n")
+                tweet = dict(zip(pairs, npz["tweet_bigram_logc"].astype(np.float32).tolist()))
         model = json.loads((data_dir / "weights.json").read_text(encoding="utf-8"))
-        return cls(words, *arrays, bigrams, bigram_logp, model["weights"], int(model.get("k", DEFAULT_K)), reach)
+        return cls(words, *arrays, bigrams, bigram_logp, model["weights"], int(model.get("k", DEFAULT_K)), reach,
+                   tweet)
 
     def with_weights(self, weights: dict[str, float], k: int | None = None) -> Segmenter:
         """A segmenter sharing this lexicon with other weights (training and tuning)."""
         pairs = list(self._bigram)
         return Segmenter(self.words, self._wf, self._g, self._in_dict, self._parts, pairs,
                          np.array([self._bigram[p] for p in pairs], dtype=np.float32), weights, k or self.k,
-                         (self._reach4, self._reach6))
+                         (self._reach4, self._reach6), self._tweet_bigram)
 
     def _lexical_columns(self, words: Sequence[str]) -> dict[str, np.ndarray]:
         """Each of LEXICAL_FEATURES for every lexicon word, one column each (vectorised: loading stays fast)."""
@@ -311,37 +340,95 @@ class Segmenter:
         return scored
 
     def _pair_total(self, low: str, spans: list[tuple[int, int]]) -> float:
-        bigram = self._bigram
-        known, logp, repeat = 0, 0.0, 0
-        for (i, j), (a, b) in zip(spans, spans[1:]):
-            first, second = low[i:j], low[a:b]
-            p = bigram.get(first + " " + second)
+        """The re-ranking part of a candidate's score: the weighted PAIR_FEATURES (`_pair_features`, unrolled)."""
+        w_known, w_logp, w_repeat, w_tweet, w_tweet_logc, w_affix = self._pair_weights
+        words = [low[i:j] for i, j in spans]
+        total = 0.0
+        if len(words) > 1:
+            bigram_get, tweet_get = self._bigram.get, self._tweet_bigram.get
+            for first, second in zip(words, words[1:]):
+                pair = first + " " + second
+                p = bigram_get(pair)
+                if p is not None:
+                    total += w_known + w_logp * p
+                c = tweet_get(pair)
+                if c is not None:
+                    total += w_tweet + w_tweet_logc * c
+                if first == second:
+                    total += w_repeat
+        if w_affix:
+            word_score = self._word_score
+            for word in words:
+                if len(word) >= AFFIX_MIN_WORD and word not in word_score and self._has_common_affix(word):
+                    total += w_affix
+        return total
+
+    def _pair_features(self, low: str, spans: Sequence[tuple[int, int]]) -> dict[str, float]:
+        """PAIR_FEATURES of one candidate: features of adjacent words, and of unknown words in context."""
+        bigram, tweet = self._bigram, self._tweet_bigram
+        known = logp = repeat = tweet_known = tweet_logc = affix = 0.0
+        words = [low[i:j] for i, j in spans]
+        for first, second in zip(words, words[1:]):
+            pair = first + " " + second
+            p = bigram.get(pair)
             if p is not None:
                 known += 1
                 logp += p
+            c = tweet.get(pair)
+            if c is not None:
+                tweet_known += 1
+                tweet_logc += c
             repeat += first == second
-        w = self.weights
-        return w["bigram_known"] * known + w["bigram_logp"] * logp + w["repeat"] * repeat
+        for word in words:
+            if len(word) >= AFFIX_MIN_WORD and word not in self._word_score and self._has_common_affix(word):
+                affix += 1
+        return {"bigram_logp": logp, "bigram_known": known, "repeat": repeat, "tweet_bigram": tweet_known,
+                "tweet_bigram_logc": tweet_logc, "unknown_affix": affix}
+
+    def _has_common_affix(self, word: str) -> bool:
+        """True when `word` (not a lexicon word) starts or ends with a common word of AFFIX_LEN+ letters,
+        leaving at least two letters: 'nhtweetup' (nh + tweetup), 'winebarsf'; not digits."""
+        if not word.isalpha():
+            return False
+        common = self._affix_words
+        return any(word[:n] in common or word[-n:] in common for n in range(AFFIX_LEN, len(word) - 1))
 
     def _lattice(self, orig: str, low: str) -> tuple[list[list[tuple[int, float, float]]], list[float]]:
         """The word lattice of one chunk, built backwards, with the best completion of each position.
 
         edges[i] = [(j, score of orig[i:j] as one word here, that score + best[j]), ...],
         keeping only edges within PRUNE_MARGIN of best[i]: the rest cannot make the k best.
+        Written as plain loops: for the few spans of one position, comprehensions cost more than they save.
         """
         w = self.weights
         n = len(orig)
-        ctx = _Context(orig)
-        start = ctx.boundary_scores(w)
         per_word = _tag_length_feature(n)
-        if per_word:  # the same cost for every word of this chunk: add it where each word starts
-            start = [x + w[per_word] for x in start]
-        known_x = ctx.crossing_sums(w["x_camel"], w["x_digit"], w["x_capsend"])
-        unknown_x = ctx.crossing_sums(w["x_camel_unknown"], w["x_digit_unknown"], w["x_capsend"])
-        camels = ctx.crossing_sums(1.0, 0.0, 0.0)
+        pw = w[per_word] if per_word else 0.0
+        if orig.isalpha() and (orig.islower() or orig.isupper()):  # no written boundaries: the common case
+            return self._plain_lattice(low, n, pw)
+        ctx = _Context(orig)
+        if ctx.plain and not ctx.digits:  # 'Sunset': capitalised, still no boundaries
+            return self._plain_lattice(low, n, pw)
+        # per position: the score of a word starting there, and prefix sums of the cost of a known
+        # (unknown) word running over it and of the camelCase boundaries it runs over
+        start: list[float] = []
+        known_x: list[float] = []
+        unknown_x: list[float] = []
+        camels: list[float] = []
+        kx = ux = cx = 0.0
+        kind_costs = self._kind_costs
+        for kind in ctx.kind:
+            word_start, known_over, unknown_over, camel_over = kind_costs[kind]
+            start.append(word_start + pw if per_word else word_start)
+            kx += known_over
+            ux += unknown_over
+            cx += camel_over
+            known_x.append(kx)
+            unknown_x.append(ux)
+            camels.append(cx)
         x_freq = w["x_camel_freq"]
         common = self._common
-        word_score = self._word_score
+        word_get = self._word_score.get
         unknown_by_size = self._unknown_by_size
         number = w["number"] + w["word"]
         number_part = number + w["number_part"]
@@ -351,11 +438,13 @@ class Segmenter:
         edges: list[list[tuple[int, float, float]]] = [[] for _ in range(n)]
         best = [0.0] * (n + 1)
         for i in range(n - 1, -1, -1):
-            out: list[tuple[int, float, float]] = []
             run_end = run_ends[i]
-            run_start = run_starts[i]
-            known_i, unknown_i = start[i] - known_x[i], start[i] - unknown_x[i]
-            last = min(n, i + MAX_WORD, limits[i])  # no word runs over two camel boundaries
+            start_i = start[i]
+            known_i, unknown_i = start_i - known_x[i], start_i - unknown_x[i]
+            camel_i = camels[i]
+            last = limits[i]  # no word runs over two camel boundaries
+            if last > i + MAX_WORD:
+                last = i + MAX_WORD
             # spans up to `look` may be lexicon words or numbers; longer ones are unknown words:
             # no lexicon word with this 4- (6-) letter prefix is longer than reach4 (reach6) says
             reach = reach4.get(low[i:i + 4])
@@ -363,28 +452,77 @@ class Segmenter:
                 reach = 3
             elif reach > 6:
                 reach = reach6.get(low[i:i + 6], 5)
-            look = min(last, max(i + reach, run_end))
+            look = i + reach
+            if look < run_end:
+                look = run_end
+            if look > last:
+                look = last
+            out: list[tuple[int, float, float]] = []
+            top = -math.inf
             for j in range(i + 1, look + 1):
-                s = word_score.get(low[i:j])
+                s = word_get(low[i:j])
                 if s is not None:
-                    crossed = camels[j - 1] - camels[i]
-                    if crossed:
-                        s += x_freq * crossed * common.get(low[i:j], 0.0)
+                    if camels[j - 1] != camel_i:  # a known word running over camelCase boundaries
+                        s += x_freq * (camels[j - 1] - camel_i) * common.get(low[i:j], 0.0)
                     s += known_i + known_x[j - 1]
                 elif j <= run_end:  # all digits: a number, or part of one
-                    s = (number if run_start and j == run_end else number_part) + start[i]
+                    s = (number if run_starts[i] and j == run_end else number_part) + start_i
                     if j == i + 1:
                         s += digit1
                 else:
                     s = unknown_by_size[j - i] + unknown_i + unknown_x[j - 1]
-                out.append((j, s, s + best[j]))
-            top = max([e[2] for e in out]) if out else -math.inf
-            if look < last:
-                longer = range(look + 1, last + 1)
-                scores = [unknown_by_size[j - i] + unknown_i + unknown_x[j - 1] for j in longer]
-                totals = [s + best[j] for s, j in zip(scores, longer)]
-                top = max(top, max(totals))
-                out += zip(longer, scores, totals)
+                t = s + best[j]
+                if t > top:
+                    top = t
+                out.append((j, s, t))
+            for j in range(look + 1, last + 1):  # longer spans: unknown words
+                s = unknown_by_size[j - i] + unknown_i + unknown_x[j - 1]
+                t = s + best[j]
+                if t > top:
+                    top = t
+                out.append((j, s, t))
+            best[i] = top
+            floor = top - PRUNE_MARGIN
+            edges[i] = [e for e in out if e[2] >= floor]
+        return edges, best
+
+    def _plain_lattice(self, low: str, n: int, per_word: float) -> tuple[list[list[tuple[int, float, float]]], list[float]]:
+        """`_lattice` for a chunk with no written boundaries (no camelCase, no digits): every word
+        start costs the same and nothing is run over. Same scores, less work."""
+        word_get = self._word_score.get
+        unknown_by_size = self._unknown_by_size
+        reach4, reach6 = self._reach4, self._reach6
+        inner = self.weights["b_plain"] + per_word
+        edges: list[list[tuple[int, float, float]]] = [[] for _ in range(n)]
+        best = [0.0] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            st = inner if i else per_word
+            last = i + MAX_WORD
+            if last > n:
+                last = n
+            reach = reach4.get(low[i:i + 4])
+            if reach is None:
+                reach = 3
+            elif reach > 6:
+                reach = reach6.get(low[i:i + 6], 5)
+            look = i + reach
+            if look > last:
+                look = last
+            out: list[tuple[int, float, float]] = []
+            top = -math.inf
+            for j in range(i + 1, look + 1):
+                s = word_get(low[i:j])
+                s = unknown_by_size[j - i] + st if s is None else s + st
+                t = s + best[j]
+                if t > top:
+                    top = t
+                out.append((j, s, t))
+            for j in range(look + 1, last + 1):
+                s = unknown_by_size[j - i] + st
+                t = s + best[j]
+                if t > top:
+                    top = t
+                out.append((j, s, t))
             best[i] = top
             floor = top - PRUNE_MARGIN
             edges[i] = [e for e in out if e[2] >= floor]
@@ -425,12 +563,8 @@ class Segmenter:
                     f["x_digit" if known else "x_digit_unknown"] += 1
                 elif ctx.kind[p] == "b_capsend":
                     f["x_capsend"] += 1
-        for (i, j), (a, b) in zip(spans, spans[1:]):
-            p = self._bigram.get(low[i:j] + " " + low[a:b])
-            if p is not None:
-                f["bigram_known"] += 1
-                f["bigram_logp"] += p
-            f["repeat"] += low[i:j] == low[a:b]
+        for name, value in self._pair_features(low, spans).items():
+            f[name] += value
         return np.array([f[name] for name in FEATURES])
 
     def _commonness(self, word: str) -> float:
@@ -465,7 +599,7 @@ class Segmenter:
 class _Context:
     """What the written tag shows about word boundaries, position by position."""
 
-    __slots__ = ("camels", "kind", "plain", "run_end", "run_start")
+    __slots__ = ("camels", "digits", "kind", "plain", "run_end", "run_start")
 
     def __init__(self, orig: str) -> None:
         n = len(orig)
@@ -474,11 +608,14 @@ class _Context:
         if orig.isalpha() and (orig.islower() or orig.isupper()):  # the common case: no evidence
             self.kind = [""] + ["b_plain"] * (n - 1)
             self.plain = True
+            self.digits = False
             self.camels: list[int] = []
             return
         # kind[i]: what kind of boundary a word starting at i (> 0) would use
         kind = [""] * n
-        shape = "".join(["u" if c.isupper() else "l" if c.islower() else "d" if c.isdigit() else "o" for c in orig])
+        shape = orig.translate(_ASCII_SHAPE)
+        if not shape.isascii():  # other characters: classify them one by one
+            shape = "".join(["u" if c.isupper() else "l" if c.islower() else "d" if c.isdigit() else "o" for c in orig])
         for name, pattern in _SHAPE_BOUNDARIES:  # later kinds never overwrite earlier ones
             for m in pattern.finditer(shape):
                 if 0 < m.start() < n and not kind[m.start()]:
@@ -489,7 +626,7 @@ class _Context:
         self.camels = [p for p, k in enumerate(kind) if k == "b_camel"]
         # run_end[i]: end of the digit run holding i (0 when orig[i] is not a digit);
         # run_start[i]: True when i starts that run
-        i = 0
+        i = 0 if "d" in shape else n
         while i < n:
             if orig[i].isdigit():
                 j = i + 1
@@ -500,6 +637,7 @@ class _Context:
                 i = j
             else:
                 i += 1
+        self.digits = any(self.run_start)
 
     def span_limits(self) -> list[int]:
         """For each start i, the second camelCase boundary after it: a span ending past it would run over two."""
