@@ -54,3 +54,11 @@ def test_odd_input_never_raises():
     for text in ("", "   ", "\ufe0f\ufe0f", "@ ", "@", "…", "&#;", "#", "@user", "🎉" * 50):
         c = clean(text)
         assert isinstance(c.tokens, tuple)
+
+
+def test_swarm_companions_and_city_do_not_hide_the_place():
+    assert split_location("Back at it (@ The Mirage Hotel & Casino - @user") == ("Back at it", "The Mirage Hotel & Casino")
+    assert split_location("Dinner (@ Sushi Roku w/ @user")[1] == "Sushi Roku"
+    assert split_location("Coffee (@ Starbucks in Phoenix, AZ)")[1] == "Starbucks in Phoenix, AZ"
+    # a mention after a dash is no check-in
+    assert split_location("me - @user is great") == ("me - @user is great", None)

@@ -100,6 +100,18 @@ def test_openvocab_makes_well_formed_tags_from_place_and_names(vocab: Vocab, tmp
     assert loaded.score(query(q.post.text), vocab) == scores
 
 
+def test_openvocab_proposes_the_short_names_a_place_is_tagged_by(vocab: Vocab) -> None:
+    scorer = fitted("openvocab", vocab)
+    scores = scorer.score(query("Day 3 of carnival food @ The Rib Fest London"), vocab)
+    assert scores["theribfestlondon"] == max(scores.values())
+    assert scores["ribfestlondon"] > scores["ribfest"] > scores["fest"]  # whole, then spans, then words
+    assert "theribfest" in scores and "festlondon" in scores
+    assert "the" not in scores and "thefest" not in scores
+    swarm = scorer.score(query("Coffee date (@ Starbucks in Phoenix, AZ)"), vocab)
+    assert swarm["starbucks"] == 1.0 and swarm["phoenix"] == 0.9
+    assert "starbucksinphoenix" not in swarm
+
+
 def test_openvocab_never_proposes_a_given_tag(vocab: Vocab) -> None:
     scores = fitted("openvocab", vocab).score(query("Dinner in Boston tonight", ["#boston"]), vocab)
     assert "boston" not in scores

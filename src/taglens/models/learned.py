@@ -168,20 +168,35 @@ class LearnedCombiner(Combiner):
     # -- training -------------------------------------------------------------
     def fit(self, bundle: "ModelBundle", validation: Sequence["Post"]) -> None:
         """Learn weights from `validation` posts (their tags hidden, see `validation_queries`)."""
+        self.fit_folds([(bundle, validation)])
+
+    def fit_folds(self, folds: Sequence[tuple["ModelBundle", Sequence["Post"]]]) -> None:
+        """Learn weights from (scorers, posts those scorers never saw) pairs.
+
+        One pair is a plain validation split. Several pairs are cross-fitting: each
+        fold's posts are scored by scorers fitted without them, so every training
+        post can teach the combiner once, and `max_validation` is shared by the folds.
+        Each fold's features read that fold's vocabulary, so a tag's popularity never
+        counts the post that is asking.
+        """
         if not self.scorers:
-            self.scorers = [s.name for s in bundle.scorers]
-            self.features = FeatureBuilder(self.scorers, self.contexts, bundle.vocab)
-        self.bind(bundle.vocab)
-        queries, gold = validation_queries(validation, self.max_validation, self.seed)
-        per_query = score_queries(bundle, queries)
-        groups = []
-        for scores, g in zip(per_query, gold, strict=True):
-            keys, x = self.features.build(scores)
-            y = np.asarray([k in g for k in keys], dtype=bool)
-            if y.any() and not y.all():
-                groups.append((x, y))
-        self.trained = [s for s in self.scorers if s not in self.fixed
-                        and any(scores.get(s) for scores in per_query)]
+            self.scorers = [s.name for s in folds[0][0].scorers]
+            self.features = FeatureBuilder(self.scorers, self.contexts, folds[0][0].vocab)
+        groups: list[tuple[np.ndarray, np.ndarray]] = []
+        spoke: set[str] = set()
+        limit = max(1, self.max_validation // len(folds))
+        for bundle, posts in folds:
+            self.bind(bundle.vocab)
+            queries, gold = validation_queries(posts, limit, self.seed)
+            per_query = score_queries(bundle, queries)
+            spoke |= {name for scores in per_query for name, s in scores.items() if s}
+            for scores, g in zip(per_query, gold, strict=True):
+                keys, x = self.features.build(scores)
+                y = np.asarray([k in g for k in keys], dtype=bool)
+                if y.any() and not y.all():
+                    groups.append((x, y))
+        self.bind(folds[-1][0].vocab)
+        self.trained = [s for s in self.scorers if s not in self.fixed and s in spoke]
         self.weights = self._learn(groups)
 
     def _learn(self, groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -222,21 +237,25 @@ def _scorer_of(feature: str) -> str | None:
 
 def validation_queries(posts: Sequence["Post"], limit: int, seed: int) -> tuple[list[Query], list[set[str]]]:
     """Validation posts as the recommender would see them: a post with a caption
-    is asked from its caption alone; a post without (HARRISON) from its first tag."""
+    is asked from its caption alone; a post without (HARRISON) from its first tag.
+    At most `limit` of each kind, a seeded sample, so a large tag-list corpus does
+    not crowd out the captions."""
     from taglens.evaluate.protocol import hide
     from taglens.hashtags import remove_hashtags
 
-    posts = list(posts)
-    if len(posts) > limit:
-        rng = np.random.default_rng(seed)
-        posts = [posts[i] for i in sorted(rng.choice(len(posts), limit, replace=False))]
-    queries, gold = [], []
+    rng = np.random.default_rng(seed)
+    by_task: dict[str, list[tuple[Query, set[str]]]] = {"caption": [], "given1": []}
     for post in posts:
         task = "caption" if remove_hashtags(post.text).strip() else "given1"
         hidden = hide(post, task)
         if hidden is not None:
-            queries.append(Query.from_post(hidden[0]))
-            gold.append(hidden[1])
+            by_task[task].append((Query.from_post(hidden[0]), hidden[1]))
+    queries, gold = [], []
+    for group in by_task.values():
+        if len(group) > limit:
+            group = [group[i] for i in sorted(rng.choice(len(group), limit, replace=False))]
+        queries += [q for q, _ in group]
+        gold += [g for _, g in group]
     return queries, gold
 
 
@@ -256,7 +275,7 @@ def _fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], free: np.ndarray,
     """Weights maximising each post's softmax mass on its gold candidates."""
     from scipy.optimize import minimize
 
-    x = np.vstack([g[0] for g in groups])[:, free]  # float32: ~10k posts x ~300 candidates
+    x = np.vstack([g[0][:, free] for g in groups])  # float32: ~10k posts x ~300 candidates
     y = np.concatenate([g[1] for g in groups])
     sizes = np.asarray([len(g[1]) for g in groups])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])

@@ -36,6 +36,8 @@ _EMOJI_RE = regex.compile(
 # `@ Place` at the end of a cross-post, optionally wrapped as Swarm's `(@ Place)`.
 _PLACE_RE = regex.compile(r"(?:^|(?<=\s)|\()@\s+(?P<place>[^@\n]+?)\)?\s*…?\s*$")
 _TRUNC_RE = regex.compile(r"\s*(?:…|\.\.\.)\s*$")
+# Swarm names companions after the place: `(@ Starbucks - @user` / `(@ Starbucks w/ @user`.
+_COMPANION_RE = regex.compile(r"(\(@\s[^@\n]+?)\s+(?:-|w/)\s+@[\p{L}\p{N}_]+.*$")
 _WORD_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}]+)*")
 _LETTER_RE = regex.compile(r"\p{L}")
 _SPACE_RE = regex.compile(r"\s+")
@@ -77,11 +79,12 @@ class CleanText:
 
 def split_location(text: str) -> tuple[str, str | None]:
     """(caption, place) for a cross-post ending in `@ Place`; (text, None) otherwise."""
-    match = _PLACE_RE.search(text)
+    match = _PLACE_RE.search(_COMPANION_RE.sub(r"\1", text))
     if match is None:
         return text, None
     place = _TRUNC_RE.sub("", match.group("place")).strip(" ,.")
     place = _EMOJI_RE.sub(" ", place).strip()
+    text = match.string
     if not place or not _LETTER_RE.search(place):
         return text[: match.start()].rstrip(" (("), None
     return text[: match.start()].rstrip(" ("), _SPACE_RE.sub(" ", place)

@@ -8,7 +8,7 @@ normaliser's `is_hashtag_body`) with a CamelCase display form, so the generator
 can propose a tag no model has seen.
 
 Scores encode the kind of candidate, so the learned combiner can weigh them:
-  place (the check-in suffix)        1.0, its last part (a city) 0.9
+  place (the check-in suffix)        1.0, its last part (a city) 0.9, shorter spans 0.3 .. 0.85
   multi-word name                    0.8
   single capitalised word            0.6
   adjacent content-word pair         0.05 (often a phrase, more often noise)
@@ -64,13 +64,37 @@ def _words(text: str) -> list[str]:
 
 
 def place_candidates(place: str) -> Iterator[tuple[list[str], float]]:
-    parts = [p.strip() for p in regex.split(r",|\s[-|–]\s", place) if p.strip()]
+    """The check-in place, its parts and the shorter names people tag it by.
+
+    '@ The Apache Cafe ATL' is tagged #ApacheCafe, '@ Rib Fest London' #RibFest,
+    '@ Beautique Dining' #Beautique: so besides each whole part (Swarm's
+    'Place in City, ST' counts as parts), its spans are proposed, lower-scored:
+    without a leading 'The' 0.85, leading spans 0.5, trailing spans 0.45, single
+    words 0.3.
+    """
+    parts = [p.strip() for p in regex.split(r",|\s[-|–]\s|\sin\s", place) if p.strip()]
     parts = [p for p in parts if not p.endswith("…")]
     for i, part in enumerate(parts):
         words = _words(part)
-        if words and len(words) <= 5:
+        if not words or len(words) > 6:
+            continue
+        if len(words) <= 5:
             yield words, 1.0 if i == 0 else 0.9
-
+        core = words[1:] if words[0].lower() == "the" else words
+        if len(core) < len(words) and core:
+            yield core, 0.85
+        if len(core) < len(words):  # '@ The Mirage Hotel & Casino' is also #TheMirage
+            for length in range(2, len(words)):
+                yield words[:length], 0.4
+        n = len(core)
+        for length in range(n - 1, 0, -1):
+            for start in range(0, n - length + 1):
+                span = core[start:start + length]
+                if length == 1:
+                    if not _stop(span[0]) and len(span[0]) > 2:
+                        yield span, 0.3
+                elif not _stop(span[0]) and not _stop(span[-1]):
+                    yield span, 0.5 if start == 0 else 0.45 if start + length == n else 0.35
 
 
 def name_candidates(sentence: str) -> Iterator[tuple[list[str], float]]:

@@ -8,7 +8,8 @@ sublinear TF x IDF, cosine against every captioned training post, and the `k`
 nearest vote for their tags with their cosine. Posts without a caption are not
 kept: with a bare tag list, co-occurrence already says what they would.
 
-Stored as a float16 CSR matrix, the term list and the posts' tag ids (npz + JSON).
+Stored as a float16 CSR matrix (`models/arrays.save_csr`), the term list and the posts'
+tag ids (npz + JSON).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from taglens.models.arrays import load_csr, save_csr
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, vote_for_tags
 from taglens.post import Post
 from taglens.text.tagtext import has_prose, post_text
@@ -85,10 +87,9 @@ class TfidfScorer(Scorer):
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        m = self.matrix.tocsr()
-        np.savez_compressed(folder / "tfidf.npz", data=m.data.astype(np.float16), indices=m.indices.astype(np.int32),
-                            row_ptr=m.indptr.astype(np.int64), shape=np.asarray(m.shape, dtype=np.int64),
-                            idf=self.idf.astype(np.float32), indptr=self.indptr, tag_ids=self.tag_ids)
+        save_csr(folder / "matrix.npz", self.matrix, np.float16)
+        np.savez_compressed(folder / "tfidf.npz", idf=self.idf.astype(np.float32), indptr=self.indptr,
+                            tag_ids=self.tag_ids)
         (folder / "terms.json").write_text(json.dumps(sorted(self.terms, key=self.terms.get), ensure_ascii=False))
         (folder / "config.json").write_text(json.dumps(self.params))
 
@@ -98,8 +99,12 @@ class TfidfScorer(Scorer):
         terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
         scorer.terms = {t: i for i, t in enumerate(terms)}
         with np.load(folder / "tfidf.npz", allow_pickle=False) as z:
-            shape = tuple(int(x) for x in z["shape"])
-            scorer.matrix = sparse.csr_matrix((z["data"].astype(np.float32), z["indices"], z["row_ptr"]), shape=shape)
+            if "row_ptr" in z:  # models saved before the matrix had its own file
+                shape = tuple(int(x) for x in z["shape"])
+                scorer.matrix = sparse.csr_matrix((z["data"].astype(np.float32), z["indices"], z["row_ptr"]),
+                                                  shape=shape)
+            else:
+                scorer.matrix = load_csr(folder / "matrix.npz")
             scorer.idf = z["idf"].astype(np.float32)
             scorer.indptr = z["indptr"].astype(np.int64)
             scorer.tag_ids = z["tag_ids"].astype(np.int32)
