@@ -17,21 +17,19 @@ network and without `wordsegment` installed, so we ship one compact npz holding
   (the search's look-up bound), stored so loading need not compute them;
 * `in_dict`: 1 when the word is in `wordsegment`'s English word list (a
   Scrabble-style dictionary): it tells `bailout` (a word) from `homerun` (two).
-* `tweet_bigrams` / `tweet_bigram_logc`: word pairs written as two words at
-  least twice in real social-media captions (TweetEval emoji **train** split,
-  `../shared/data/tweeteval-emoji/train_text.txt`), log10 count; both words in
-  the lexicon. Google's bigram list keeps only its top pairs, so informal
-  pairs ('real talk', 'no filter', 'comic con') are missing there.
+* `char_trigram_logp`: a letter-trigram model of English words, log10 P(c3 | c1 c2)
+  as a (27, 27, 27) array over '^a-z' x '^a-z' x 'a-z$' ('^' pads the start, '$'
+  ends), fitted on the types of the common wordfreq words (frequency >= 1e-6,
+  letters a-z), add-0.1 smoothing. It scores unknown words: 'maltego' reads
+  like a word, 'hullfc' ('lfc$') and 'nhtweetup' ('^nh', 'nht') do not.
 
-Run: `.venv/bin/python scripts/build_segment_lexicon.py [--shared ../shared]`
+Run: `.venv/bin/python scripts/build_segment_lexicon.py`
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -87,35 +85,24 @@ def min_parts(word: str, common: set[str]) -> int:
     return best[n] if 2 <= best[n] <= MAX_PARTS else 0
 
 
-TWEET_TOKEN_RE = re.compile(r"[a-z0-9]+")
-TWEET_MIN_COUNT = 2
+CHAR_CONTEXT = "^abcdefghijklmnopqrstuvwxyz"
+CHAR_NEXT = "abcdefghijklmnopqrstuvwxyz$"
+CHAR_SMOOTHING = 0.1
 
 
-def tweet_bigrams(path: Path, lexicon: set[str]) -> dict[str, int]:
-    """Counts of adjacent word pairs in the captions of `path` (one per line), both words in `lexicon`.
-
-    Lower-cased; apostrophes dropped ("don't" -> 'dont', as in hashtags); '@user', links
-    and '#hashtags' are not words of the caption's text and break a pair.
-    """
-    counts: Counter[str] = Counter()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        words: list[str] = []
-        for token in line.lower().replace("'", "").replace("\u2019", "").split():
-            if token.startswith(("@", "#", "http")):
-                words.append("")
-                continue
-            words.extend(TWEET_TOKEN_RE.findall(token) or [""])
-        counts.update(f"{a} {b}" for a, b in zip(words, words[1:]) if a in lexicon and b in lexicon)
-    return {pair: n for pair, n in counts.items() if n >= TWEET_MIN_COUNT}
+def char_trigrams(words: list[str]) -> np.ndarray:
+    """log10 P(c3 | c1 c2) over CHAR_CONTEXT x CHAR_CONTEXT x CHAR_NEXT, from word types (add-0.1)."""
+    counts = np.zeros((len(CHAR_CONTEXT), len(CHAR_CONTEXT), len(CHAR_NEXT)))
+    context, following = {c: k for k, c in enumerate(CHAR_CONTEXT)}, {c: k for k, c in enumerate(CHAR_NEXT)}
+    for word in words:
+        padded = "^^" + word + "$"
+        for k in range(len(word) + 1):
+            counts[context[padded[k]], context[padded[k + 1]], following[padded[k + 2]]] += 1
+    counts += CHAR_SMOOTHING
+    return np.log10(counts / counts.sum(axis=2, keepdims=True))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", default=str(OUT.parents[4].parent / "shared"))
-    args = parser.parse_args()
-    captions = Path(args.shared) / "data" / "tweeteval-emoji" / "train_text.txt"
-    if not captions.exists():
-        raise SystemExit(f"{captions} is missing: the caption bigrams need ../shared/data")
     wf = {w: f for w, f in wordfreq.get_frequency_dict("en", wordlist="large").items()
           if WORD_RE.match(w) and f >= MIN_WF}
     google = _google_unigrams()
@@ -127,8 +114,7 @@ def main() -> None:
     pairs = sorted(bigrams)
     dictionary = _dictionary()
     common = {w for w, f in wf.items() if f >= COMMON and (len(w) > 2 or w in SHORT_WORDS)}
-    tweet = tweet_bigrams(captions, set(words))
-    tweet_pairs = sorted(tweet)
+    trigram_logp = char_trigrams(sorted(w for w, f in wf.items() if f >= COMMON and w.isascii() and w.isalpha()))
     by_length = sorted(words, key=len)
     reach = {size: _prefix_reach(by_length, size) for size in (4, 6)}
     np.savez_compressed(
@@ -139,15 +125,14 @@ def main() -> None:
         bigrams=np.frombuffer("\n".join(pairs).encode("utf-8"), dtype=np.uint8),
         bigram_logp=np.array([bigrams[p] for p in pairs], dtype=np.float16),
         in_dict=np.array([w in dictionary for w in words], dtype=np.uint8),
-        tweet_bigrams=np.frombuffer("\n".join(tweet_pairs).encode("utf-8"), dtype=np.uint8),
-        tweet_bigram_logc=np.array([math.log10(tweet[p]) for p in tweet_pairs], dtype=np.float16),
+        char_trigram_logp=trigram_logp.astype(np.float16),
         parts=np.array([min_parts(w, common) for w in words], dtype=np.uint8),
         **{f"reach{size}_keys": np.frombuffer("\n".join(table).encode("utf-8"), dtype=np.uint8)
            for size, table in reach.items()},
         **{f"reach{size}_len": np.array(list(table.values()), dtype=np.uint8) for size, table in reach.items()},
     )
     print(f"{OUT}: {len(words)} words ({len(wf)} wordfreq, {len(google)} google), "
-          f"{len(pairs)} bigrams, {len(tweet_pairs)} caption bigrams, {OUT.stat().st_size / 1e6:.1f} MB")
+          f"{len(pairs)} bigrams, {OUT.stat().st_size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

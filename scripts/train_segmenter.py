@@ -89,8 +89,8 @@ def collect(seg: Segmenter, examples, pool: list[dict[Spans, bool]], k: int) -> 
             cands.setdefault(tuple(spans), tuple(spans) in gold)
 
 
-def fit(seg: Segmenter, examples, pool, l2: float) -> dict[str, float]:
-    """Listwise softmax ranker over each pool; returns the new weights."""
+def fit(seg: Segmenter, examples, pool, l2: float, fixed: frozenset[str] = frozenset()) -> dict[str, float]:
+    """Listwise softmax ranker over each pool; returns the new weights (`fixed` features stay at 0)."""
     groups = []
     for (tag, _), cands in zip(examples, pool):
         if len(cands) < 2 or not any(cands.values()):
@@ -98,9 +98,11 @@ def fit(seg: Segmenter, examples, pool, l2: float) -> dict[str, float]:
         X = np.array([seg.features(tag, spans) for spans in cands])
         y = np.array(list(cands.values()), dtype=bool)
         groups.append((X, y))
-    w0 = np.array([seg.weights[n] for n in FEATURES])
+    free = np.array([name not in fixed for name in FEATURES], dtype=float)
+    w0 = np.array([seg.weights[n] for n in FEATURES]) * free
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        w = w * free
         total, grad = l2 * w @ w, 2 * l2 * w
         for X, y in groups:
             s = X @ w
@@ -109,11 +111,11 @@ def fit(seg: Segmenter, examples, pool, l2: float) -> dict[str, float]:
             z, zg = p.sum(), p[y].sum()
             total -= np.log(zg / z)
             grad -= (p[y] @ X[y]) / zg - (p @ X) / z
-        return total / len(groups), grad / len(groups)
+        return total / len(groups), grad * free / len(groups)
 
     res = minimize(loss, w0, jac=True, method="L-BFGS-B", options={"maxiter": 500})
     print(f"  fitted on {len(groups)} hashtags: loss {res.fun:.4f} ({res.message})")
-    return dict(zip(FEATURES, res.x.tolist()))
+    return dict(zip(FEATURES, (res.x * free).tolist()))
 
 
 def main() -> int:
@@ -124,6 +126,7 @@ def main() -> int:
     parser.add_argument("--l2", type=float, default=1e-3)
     parser.add_argument("--camel-share", type=float, default=0.5,
                         help="share of lower-case multi-word train tags also added in CamelCase")
+    parser.add_argument("--drop", default="", help="comma-separated features kept at weight 0")
     parser.add_argument("--out", default=str(DATA_DIR / "weights.json"))
     args = parser.parse_args()
     data = Path(args.shared) / "data"
@@ -131,18 +134,23 @@ def main() -> int:
              if not _SEPARATOR_RE.search(t)]
     train += camelised(train, args.camel_share)
     dev = datasets(data)
+    fixed = frozenset(name for name in args.drop.split(",") if name)
+    unknown = fixed - set(FEATURES)
+    if unknown:
+        parser.error(f"unknown features: {sorted(unknown)}")
     seg = Segmenter.load().with_weights(INITIAL_WEIGHTS)
     pool: list[dict[Spans, bool]] = [{} for _ in train]
     for r in range(args.rounds):
         collect(seg, train, pool, args.k)
-        weights = fit(seg, train, pool, args.l2)
+        weights = fit(seg, train, pool, args.l2, fixed)
         seg = seg.with_weights(weights)
         train_acc = accuracy(seg._segment_uncached, train)[0]  # including the CamelCase copies
         checks = "  ".join(f"{name} {accuracy(seg._segment_uncached, ex)[0]:.2f}" for name, ex in dev.items())
         print(f"round {r + 1}: train {train_acc:.2f} | dev: {checks}", flush=True)
     model = {"k": 8, "features": list(FEATURES), "weights": weights,
              "fitted_on": f"STAN-large train ({len(train)} single-chunk hashtags incl. CamelCase copies, "
-                          f"camel share {args.camel_share}), {args.rounds} rounds, k={args.k}, l2={args.l2}"}
+                          f"camel share {args.camel_share}), {args.rounds} rounds, k={args.k}, l2={args.l2}"
+                          + (f", kept at 0: {', '.join(sorted(fixed))}" if fixed else "")}
     Path(args.out).write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

@@ -64,6 +64,7 @@ WORD_FEATURES = LEXICAL_FEATURES + (
     "unknown_len",    # its length
     "unknown_len5",   # letters beyond the 5th: long unknown words are rarer than their length says
     "unknown_len9",   # letters beyond the 9th ('hasabigtodger' is four words, not one)
+    "unknown_logp",   # log10 P of its letters under a letter-trigram model of English words ('hullfc': 'lfc$')
     "number",         # a run of digits
     "number_part",    # ... that is only part of a longer run ('F1 2013')
     "digit1",         # ... of one digit: '4 ever' is less likely than '4ever'
@@ -81,7 +82,8 @@ WORD_FEATURES = LEXICAL_FEATURES + (
     "x_digit",        # letter-digit changes a known word runs over ('4ever', 'b2b')
     "x_digit_unknown",  # ... an unknown word runs over
 )
-AFFIX_LOGP, AFFIX_LEN, AFFIX_MIN_WORD = -5.0, 4, 6  # unknown_affix: a word at least this common and long
+CHAR_CONTEXT, CHAR_NEXT = "^abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyz$"  # the letter model's axes
+OTHER_LETTER_LOGP = -math.log10(27)  # a step of the letter model that involves a character other than a-z
 RARE_LOGP = -6.5
 UNCOMMON_LOGP = -5.5
 SUFFIXES = frozenset(
@@ -104,9 +106,6 @@ PAIR_FEATURES = (
     "bigram_logp",    # log10 P(w2 | w1), Google bigrams (0 when absent)
     "bigram_known",   # the pair is among the Google bigrams
     "repeat",         # the same word twice ('nom nom nom', 'hee hee')
-    "tweet_bigram",   # the pair is written as two words in real social-media captions (TweetEval train)
-    "tweet_bigram_logc",  # ... log10 of how often
-    "unknown_affix",  # an unknown word of 6+ letters that starts or ends with a common 4+ letter word ('nhtweetup')
 )
 FEATURES = WORD_FEATURES + PAIR_FEATURES
 
@@ -175,7 +174,7 @@ class Segmenter:
                  parts: np.ndarray, bigrams: Sequence[str], bigram_logp: np.ndarray,
                  weights: dict[str, float], k: int = DEFAULT_K,
                  reach: tuple[dict[str, int], dict[str, int]] | None = None,
-                 tweet_bigrams: dict[str, float] | None = None) -> None:
+                 char_trigram_logp: np.ndarray | None = None) -> None:
         self.weights = {name: float(weights.get(name, 0.0)) for name in FEATURES}
         self.k = k
         self.words = list(words)
@@ -200,7 +199,26 @@ class Segmenter:
         frequent = np.flatnonzero(self._wf >= WHOLE_ALNUM_LOGP).tolist()
         self._whole_alnum = {self.words[i] for i in frequent if not self.words[i].isalpha()}
         self._bigram = dict(zip(bigrams, np.asarray(bigram_logp, dtype=np.float32).tolist()))
-        self._tweet_bigram = tweet_bigrams or {}
+        self._char_trigram_logp = char_trigram_logp
+        # the letter model, log10 P: of a word's first two letters ('ab'), of its end after two letters
+        # ('ab'), and of a letter after two others ('abc'); a-z only (other letters count 0)
+        self._start_pair: dict[str, float] = {}
+        self._end_pair: dict[str, float] = {}
+        self._trigram: dict[str, float] = {}
+        self._letter_pair: dict[str, tuple[float, float]] = {}
+        self._letter_triple: dict[str, tuple[float, float, float]] = {}
+        if char_trigram_logp is not None:
+            t = np.asarray(char_trigram_logp, dtype=np.float64)
+            letters = CHAR_CONTEXT[1:]
+            for x, a in enumerate(letters, 1):
+                for y, b in enumerate(letters, 1):
+                    self._start_pair[a + b] = float(t[0, 0, x - 1] + t[0, x, y - 1])
+                    self._end_pair[a + b] = float(t[x, y, len(CHAR_NEXT) - 1])
+                    self._letter_pair[a + b] = (self._start_pair[a + b], self._end_pair[a + b])
+                    for z, c in enumerate(letters):
+                        self._trigram[a + b + c] = float(t[x, y, z])
+            for key, value in self._trigram.items():
+                self._letter_triple[key] = (value, *self._letter_pair[key[1:]])
         w = self.weights
         self._kind_costs = {  # boundary kind -> (word starting there, known / unknown word over it, camel over it)
             "": (0.0, 0.0, 0.0, 0.0), "b_plain": (w["b_plain"], 0.0, 0.0, 0.0),
@@ -210,9 +228,7 @@ class Segmenter:
             "b_capsend": (w["b_capsend"], w["x_capsend"], w["x_capsend"], 0.0),
         }
         self._pair_weights = tuple(self.weights[name] for name in (
-            "bigram_known", "bigram_logp", "repeat", "tweet_bigram", "tweet_bigram_logc", "unknown_affix"))
-        affix = np.flatnonzero(self._wf >= AFFIX_LOGP).tolist()
-        self._affix_words = frozenset(w for w in (self.words[i] for i in affix) if len(w) >= AFFIX_LEN)
+            "bigram_known", "bigram_logp", "repeat"))
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._segment_uncached)
 
     # ------------------------------------------------------------------ loading
@@ -229,20 +245,17 @@ class Segmenter:
             arrays = [npz[name] for name in ("wf", "g", "in_dict", "parts")]
             bigram_logp = npz["bigram_logp"]
             reach = (_read_reach(npz, 4), _read_reach(npz, 6)) if "reach4_keys" in npz else None
-            tweet = None
-            if "tweet_bigrams" in npz:
-                pairs = npz["tweet_bigrams"].tobytes().decode("utf-8").split("\n")
-                tweet = dict(zip(pairs, npz["tweet_bigram_logc"].astype(np.float32).tolist()))
+            trigram = npz["char_trigram_logp"] if "char_trigram_logp" in npz else None
         model = json.loads((data_dir / "weights.json").read_text(encoding="utf-8"))
         return cls(words, *arrays, bigrams, bigram_logp, model["weights"], int(model.get("k", DEFAULT_K)), reach,
-                   tweet)
+                   trigram)
 
     def with_weights(self, weights: dict[str, float], k: int | None = None) -> Segmenter:
         """A segmenter sharing this lexicon with other weights (training and tuning)."""
         pairs = list(self._bigram)
         return Segmenter(self.words, self._wf, self._g, self._in_dict, self._parts, pairs,
                          np.array([self._bigram[p] for p in pairs], dtype=np.float32), weights, k or self.k,
-                         (self._reach4, self._reach6), self._tweet_bigram)
+                         (self._reach4, self._reach6), self._char_trigram_logp)
 
     def _lexical_columns(self, words: Sequence[str]) -> dict[str, np.ndarray]:
         """Each of LEXICAL_FEATURES for every lexicon word, one column each (vectorised: loading stays fast)."""
@@ -340,58 +353,56 @@ class Segmenter:
         return scored
 
     def _pair_total(self, low: str, spans: list[tuple[int, int]]) -> float:
-        """The re-ranking part of a candidate's score: the weighted PAIR_FEATURES (`_pair_features`, unrolled)."""
-        w_known, w_logp, w_repeat, w_tweet, w_tweet_logc, w_affix = self._pair_weights
-        words = [low[i:j] for i, j in spans]
+        """The re-ranking part of a candidate's score: the weighted PAIR_FEATURES (`features`, unrolled)."""
+        if len(spans) < 2:
+            return 0.0
+        w_known, w_logp, w_repeat = self._pair_weights
+        bigram_get = self._bigram.get
         total = 0.0
-        if len(words) > 1:
-            bigram_get, tweet_get = self._bigram.get, self._tweet_bigram.get
-            for first, second in zip(words, words[1:]):
-                pair = first + " " + second
-                p = bigram_get(pair)
-                if p is not None:
-                    total += w_known + w_logp * p
-                c = tweet_get(pair)
-                if c is not None:
-                    total += w_tweet + w_tweet_logc * c
-                if first == second:
-                    total += w_repeat
-        if w_affix:
-            word_score = self._word_score
-            for word in words:
-                if len(word) >= AFFIX_MIN_WORD and word not in word_score and self._has_common_affix(word):
-                    total += w_affix
+        (i, j), *rest = spans
+        first = low[i:j]
+        for i, j in rest:
+            second = low[i:j]
+            p = bigram_get(first + " " + second)
+            if p is not None:
+                total += w_known + w_logp * p
+            if first == second:
+                total += w_repeat
+            first = second
         return total
 
-    def _pair_features(self, low: str, spans: Sequence[tuple[int, int]]) -> dict[str, float]:
-        """PAIR_FEATURES of one candidate: features of adjacent words, and of unknown words in context."""
-        bigram, tweet = self._bigram, self._tweet_bigram
-        known = logp = repeat = tweet_known = tweet_logc = affix = 0.0
-        words = [low[i:j] for i, j in spans]
-        for first, second in zip(words, words[1:]):
-            pair = first + " " + second
-            p = bigram.get(pair)
-            if p is not None:
-                known += 1
-                logp += p
-            c = tweet.get(pair)
-            if c is not None:
-                tweet_known += 1
-                tweet_logc += c
-            repeat += first == second
-        for word in words:
-            if len(word) >= AFFIX_MIN_WORD and word not in self._word_score and self._has_common_affix(word):
-                affix += 1
-        return {"bigram_logp": logp, "bigram_known": known, "repeat": repeat, "tweet_bigram": tweet_known,
-                "tweet_bigram_logc": tweet_logc, "unknown_affix": affix}
+    def _edge_letters(self, low: str) -> tuple[list[float], list[float]]:
+        """The weighted letter-model score of an unknown word low[i:j] of 2+ letters, split as
+        first[i] + second[j]: with S[p] the sum of log10 P of the letters at 2..p-1 after their two
+        predecessors, first[i] = w (start(i) - S[i+2]) and second[j] = w (S[j] + end(j))."""
+        n = len(low)
+        w = self.weights["unknown_logp"]
+        first = [0.0] * (n + 1)
+        if not w or not self._trigram:
+            return first, first
+        second = [0.0] * (n + 1)
+        pair_get, triple_get, trigram_get = self._letter_pair.get, self._letter_triple.get, self._trigram.get
+        no_pair = (2 * OTHER_LETTER_LOGP, OTHER_LETTER_LOGP)
+        total = 0.0
+        for i in range(n - 1):
+            # 'xab' -> (P(b | xa), start 'ab', end 'ab') in one look-up; else some letter is not a-z
+            triple = triple_get(low[i - 1:i + 2]) if i else None
+            if triple is not None:
+                letter, start, end = triple
+                total += letter
+            else:
+                if i:
+                    total += trigram_get(low[i - 1:i + 2], OTHER_LETTER_LOGP)
+                start, end = pair_get(low[i:i + 2], no_pair)
+            first[i] = w * (start - total)
+            second[i + 2] = w * (total + end)
+        return first, second
 
-    def _has_common_affix(self, word: str) -> bool:
-        """True when `word` (not a lexicon word) starts or ends with a common word of AFFIX_LEN+ letters,
-        leaving at least two letters: 'nhtweetup' (nh + tweetup), 'winebarsf'; not digits."""
-        if not word.isalpha():
-            return False
-        common = self._affix_words
-        return any(word[:n] in common or word[-n:] in common for n in range(AFFIX_LEN, len(word) - 1))
+    def _letters_logp(self, word: str) -> float:
+        """log10 P of a word of 2+ letters under the letter model (what `_edge_letters` adds up)."""
+        trigram_get, other = self._trigram.get, OTHER_LETTER_LOGP
+        inner = sum(trigram_get(word[k - 2:k + 1], other) for k in range(2, len(word)))
+        return self._start_pair.get(word[:2], 2 * other) + inner + self._end_pair.get(word[-2:], other)
 
     def _lattice(self, orig: str, low: str) -> tuple[list[list[tuple[int, float, float]]], list[float]]:
         """The word lattice of one chunk, built backwards, with the best completion of each position.
@@ -435,12 +446,14 @@ class Segmenter:
         digit1 = w["digit1"]
         reach4, reach6 = self._reach4, self._reach6
         run_ends, run_starts, limits = ctx.run_end, ctx.run_start, ctx.span_limits()
+        letter_start, letter_end = self._edge_letters(low)
         edges: list[list[tuple[int, float, float]]] = [[] for _ in range(n)]
         best = [0.0] * (n + 1)
         for i in range(n - 1, -1, -1):
             run_end = run_ends[i]
             start_i = start[i]
             known_i, unknown_i = start_i - known_x[i], start_i - unknown_x[i]
+            unknown_i2 = unknown_i + letter_start[i]  # unknown words of 2+ letters: the letter model too
             camel_i = camels[i]
             last = limits[i]  # no word runs over two camel boundaries
             if last > i + MAX_WORD:
@@ -458,6 +471,7 @@ class Segmenter:
             if look > last:
                 look = last
             out: list[tuple[int, float, float]] = []
+            append = out.append
             top = -math.inf
             for j in range(i + 1, look + 1):
                 s = word_get(low[i:j])
@@ -469,18 +483,20 @@ class Segmenter:
                     s = (number if run_starts[i] and j == run_end else number_part) + start_i
                     if j == i + 1:
                         s += digit1
+                elif j > i + 1:
+                    s = unknown_by_size[j - i] + unknown_i2 + unknown_x[j - 1] + letter_end[j]
                 else:
-                    s = unknown_by_size[j - i] + unknown_i + unknown_x[j - 1]
+                    s = unknown_by_size[1] + unknown_i + unknown_x[j - 1]
                 t = s + best[j]
                 if t > top:
                     top = t
-                out.append((j, s, t))
+                append((j, s, t))
             for j in range(look + 1, last + 1):  # longer spans: unknown words
-                s = unknown_by_size[j - i] + unknown_i + unknown_x[j - 1]
+                s = unknown_by_size[j - i] + unknown_i2 + unknown_x[j - 1] + letter_end[j]
                 t = s + best[j]
                 if t > top:
                     top = t
-                out.append((j, s, t))
+                append((j, s, t))
             best[i] = top
             floor = top - PRUNE_MARGIN
             edges[i] = [e for e in out if e[2] >= floor]
@@ -493,10 +509,12 @@ class Segmenter:
         unknown_by_size = self._unknown_by_size
         reach4, reach6 = self._reach4, self._reach6
         inner = self.weights["b_plain"] + per_word
+        letter_start, letter_end = self._edge_letters(low)
         edges: list[list[tuple[int, float, float]]] = [[] for _ in range(n)]
         best = [0.0] * (n + 1)
         for i in range(n - 1, -1, -1):
             st = inner if i else per_word
+            st2 = st + letter_start[i]  # unknown words of 2+ letters: the letter model too
             last = i + MAX_WORD
             if last > n:
                 last = n
@@ -509,20 +527,26 @@ class Segmenter:
             if look > last:
                 look = last
             out: list[tuple[int, float, float]] = []
+            append = out.append
             top = -math.inf
             for j in range(i + 1, look + 1):
                 s = word_get(low[i:j])
-                s = unknown_by_size[j - i] + st if s is None else s + st
+                if s is not None:
+                    s += st
+                elif j > i + 1:
+                    s = unknown_by_size[j - i] + st2 + letter_end[j]
+                else:
+                    s = unknown_by_size[1] + st
                 t = s + best[j]
                 if t > top:
                     top = t
-                out.append((j, s, t))
+                append((j, s, t))
             for j in range(look + 1, last + 1):
-                s = unknown_by_size[j - i] + st
+                s = unknown_by_size[j - i] + st2 + letter_end[j]
                 t = s + best[j]
                 if t > top:
                     top = t
-                out.append((j, s, t))
+                append((j, s, t))
             best[i] = top
             floor = top - PRUNE_MARGIN
             edges[i] = [e for e in out if e[2] >= floor]
@@ -563,8 +587,12 @@ class Segmenter:
                     f["x_digit" if known else "x_digit_unknown"] += 1
                 elif ctx.kind[p] == "b_capsend":
                     f["x_capsend"] += 1
-        for name, value in self._pair_features(low, spans).items():
-            f[name] += value
+        for (i, j), (a, b) in zip(spans, spans[1:]):
+            p = self._bigram.get(low[i:j] + " " + low[a:b])
+            if p is not None:
+                f["bigram_known"] += 1
+                f["bigram_logp"] += p
+            f["repeat"] += low[i:j] == low[a:b]
         return np.array([f[name] for name in FEATURES])
 
     def _commonness(self, word: str) -> float:
@@ -591,6 +619,8 @@ class Segmenter:
         f["unknown_len"] += size
         f["unknown_len5"] += max(0, size - 5)
         f["unknown_len9"] += max(0, size - 9)
+        if size >= 2:
+            f["unknown_logp"] += self._letters_logp(word)
         f["len1"] += size == 1
         f["len2"] += size == 2
         return False
@@ -620,13 +650,14 @@ class _Context:
             for m in pattern.finditer(shape):
                 if 0 < m.start() < n and not kind[m.start()]:
                     kind[m.start()] = name
-        plain = "b_plain_camel" if any(k in ("b_camel", "b_capsend") for k in kind) else "b_plain"
+        plain = "b_plain_camel" if "b_camel" in kind or "b_capsend" in kind else "b_plain"
         self.kind = [""] + [k or plain for k in kind[1:]]
         self.plain = not any(kind)
         self.camels = [p for p, k in enumerate(kind) if k == "b_camel"]
         # run_end[i]: end of the digit run holding i (0 when orig[i] is not a digit);
         # run_start[i]: True when i starts that run
-        i = 0 if "d" in shape else n
+        self.digits = "d" in shape
+        i = 0 if self.digits else n
         while i < n:
             if orig[i].isdigit():
                 j = i + 1
@@ -637,7 +668,6 @@ class _Context:
                 i = j
             else:
                 i += 1
-        self.digits = any(self.run_start)
 
     def span_limits(self) -> list[int]:
         """For each start i, the second camelCase boundary after it: a span ending past it would run over two."""
