@@ -472,7 +472,7 @@ class Segmenter:
                 look = last
             out: list[tuple[int, float, float]] = []
             append = out.append
-            top = -math.inf
+            top = floor = -math.inf
             for j in range(i + 1, look + 1):
                 s = word_get(low[i:j])
                 if s is not None:
@@ -490,15 +490,18 @@ class Segmenter:
                 t = s + best[j]
                 if t > top:
                     top = t
-                append((j, s, t))
+                    floor = t - PRUNE_MARGIN
+                if t >= floor:  # the floor only rises: an edge below it now stays pruned
+                    append((j, s, t))
             for j in range(look + 1, last + 1):  # longer spans: unknown words
                 s = unknown_by_size[j - i] + unknown_i2 + unknown_x[j - 1] + letter_end[j]
                 t = s + best[j]
                 if t > top:
                     top = t
-                append((j, s, t))
+                    floor = t - PRUNE_MARGIN
+                if t >= floor:  # the floor only rises: an edge below it now stays pruned
+                    append((j, s, t))
             best[i] = top
-            floor = top - PRUNE_MARGIN
             edges[i] = [e for e in out if e[2] >= floor]
         return edges, best
 
@@ -528,7 +531,7 @@ class Segmenter:
                 look = last
             out: list[tuple[int, float, float]] = []
             append = out.append
-            top = -math.inf
+            top = floor = -math.inf
             for j in range(i + 1, look + 1):
                 s = word_get(low[i:j])
                 if s is not None:
@@ -540,15 +543,18 @@ class Segmenter:
                 t = s + best[j]
                 if t > top:
                     top = t
-                append((j, s, t))
+                    floor = t - PRUNE_MARGIN
+                if t >= floor:  # the floor only rises: an edge below it now stays pruned
+                    append((j, s, t))
             for j in range(look + 1, last + 1):
                 s = unknown_by_size[j - i] + st2 + letter_end[j]
                 t = s + best[j]
                 if t > top:
                     top = t
-                append((j, s, t))
+                    floor = t - PRUNE_MARGIN
+                if t >= floor:  # the floor only rises: an edge below it now stays pruned
+                    append((j, s, t))
             best[i] = top
-            floor = top - PRUNE_MARGIN
             edges[i] = [e for e in out if e[2] >= floor]
         return edges, best
 
