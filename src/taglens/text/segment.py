@@ -11,13 +11,16 @@ Why this design:
   underscores are strong, not absolute, evidence: `#iPhone` and `#FreeBSD`
   stay whole because crossing a camel boundary only costs a learned penalty.
 * **A learned linear model.** Every score is a weighted sum of features
-  (log frequencies in each source, unknown-word length, word length, boundary
-  kind, Google bigram fit). The weights are a listwise softmax ranker fitted
+  (log frequencies in each source, unknown-word length and how English its
+  letters read under a letter-trigram model, word length, boundary kind,
+  Google bigram fit). The weights are a listwise softmax ranker fitted
   on STAN-large train (see `scripts/train_segmenter.py`); the per-word part
   drives the search and the per-pair part re-ranks the k best.
 * **Speed.** Word scores are precomputed per word at load, so the search is
   dict look-ups and additions, with look-ups skipped past the longest word
-  a prefix allows; results are cached per tag.
+  a prefix allows, the letter model as prefix sums, and plain loops (a
+  position has a handful of spans: comprehensions cost more than they save);
+  results are cached per tag.
 
 Case and characters are kept: the output words are slices of the input.
 """
@@ -201,7 +204,8 @@ class Segmenter:
         self._bigram = dict(zip(bigrams, np.asarray(bigram_logp, dtype=np.float32).tolist()))
         self._char_trigram_logp = char_trigram_logp
         # the letter model, log10 P: of a word's first two letters ('ab'), of its end after two letters
-        # ('ab'), and of a letter after two others ('abc'); a-z only (other letters count 0)
+        # ('ab'), and of a letter after two others ('abc'); a-z only (a step involving another character
+        # scores OTHER_LETTER_LOGP)
         self._start_pair: dict[str, float] = {}
         self._end_pair: dict[str, float] = {}
         self._trigram: dict[str, float] = {}
