@@ -18,6 +18,7 @@ from taglens.errors import TaglensError
 # Subcommand modules, in the order `taglens --help` lists them.
 COMMANDS = (
     "taglens.cli.suggest",
+    "taglens.cli.batch",
     "taglens.cli.corpus",
     "taglens.cli.train",
     "taglens.cli.evaluate",
