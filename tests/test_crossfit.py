@@ -93,3 +93,10 @@ def test_validation_queries_cap_each_kind_separately() -> None:
     # a caption query hides every tag; a tag-list query keeps the first
     assert all(not q.given for q in with_caption)
     assert all(q.given == ("a",) for q in queries if not q.post.text.strip())
+
+
+def test_validation_queries_take_a_cap_per_kind() -> None:
+    captions = [Post(id=f"c{i}", text=f"caption {i} #a", hashtags=["#a"]) for i in range(50)]
+    tag_lists = [Post(id=f"t{i}", text="", hashtags=["#a", "#b"]) for i in range(200)]
+    queries, _ = validation_queries(captions + tag_lists, limit={"caption": 40, "given1": 5}, seed=1)
+    assert sum(bool(q.post.text.strip()) for q in queries) == 40 and len(queries) == 45

@@ -20,6 +20,15 @@ Model: a linear score, trained with a listwise softmax loss (the gold tags'
 probability mass among each post's candidates; ListNet-style) plus L2, by
 L-BFGS. It is plain numpy at serving time; weights live in the manifest.
 
+Optional residual trees (`trees: {...}`): boosted regression trees (LightGBM's
+lambdarank at training, `models/trees.py` numpy at serving) fitted on top of
+the linear score (its init score) for posts where the `gate` context scorer
+spoke (default openvocab: the post has a caption). A linear score cannot say
+'kNN agreeing with TF-IDF matters only for a rare tag'; the trees add such
+interactions as a correction, in the linear score's own units, so the fixed
+image weights and the evidence (read off the linear part) keep their meaning,
+and tag-list queries keep the linear ranking.
+
 Scorers the validation data cannot train (image scorers: the validation posts
 have no images) get a *fixed* weight instead: `fixed: {"image_x": 1.0}` puts
 1.0 x (the mean learned norm weight of the trained scorers) on their norm
@@ -39,14 +48,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from taglens.errors import InputError
 from taglens.models.base import Query, Scores, Vocab
 from taglens.models.combiner import Combiner, Ranked, register_combiner
+from taglens.models.trees import TreeEnsemble
 
 if TYPE_CHECKING:
     from taglens.models.model_dir import ModelBundle
     from taglens.post import Post
 
 PER_SCORER = ("norm", "raw", "rank")
+TREES_FILE = "trees.npz"
 GLOBAL = ("popularity", "in_vocab", "agreement")
 
 
@@ -127,15 +139,19 @@ class LearnedCombiner(Combiner):
     def __init__(self, scorers: Sequence[str] = (), weights: Sequence[float] | None = None,
                  fixed: Mapping[str, float] | None = None,
                  contexts: Sequence[str] = ("cooccurrence", "openvocab"),
-                 l2: float = 1e-3, max_validation: int = 10000, share: float = 0.2,
-                 seed: int = 7, trained: Sequence[str] | None = None) -> None:
+                 l2: float = 1e-3, max_validation: int | Mapping[str, int] = 10000, share: float = 0.2,
+                 seed: int = 7, trained: Sequence[str] | None = None,
+                 trees: Mapping[str, Any] | None = None) -> None:
         self.scorers = list(scorers)
         self.fixed = dict(fixed or {})
         self.contexts = list(contexts)
-        self.l2, self.max_validation, self.share, self.seed = float(l2), int(max_validation), float(share), int(seed)
+        self.l2, self.share, self.seed = float(l2), float(share), int(seed)
+        self.max_validation = dict(max_validation) if isinstance(max_validation, Mapping) else int(max_validation)
         self.features = FeatureBuilder(self.scorers, self.contexts, None)
         self.weights = np.asarray(weights, dtype=np.float64) if weights is not None else None
         self.trained = list(trained or [])
+        self.tree_params = dict(trees or {})
+        self.trees: TreeEnsemble | None = None
 
     # -- serving --------------------------------------------------------------
     def combine(self, per_scorer: Mapping[str, Scores]) -> list[Ranked]:
@@ -145,6 +161,8 @@ class LearnedCombiner(Combiner):
         if not keys:
             return []
         totals = x @ self.weights
+        if self.trees is not None and per_scorer.get(self._gate):
+            totals = totals + self.trees.predict(self._tree_input(x))
         order = np.argsort(-totals, kind="stable")
         evidence = self._evidence(x[order])
         return [Ranked(keys[i], float(totals[i]), ev) for i, ev in zip(order, evidence, strict=True)]
@@ -160,6 +178,16 @@ class LearnedCombiner(Combiner):
         order = np.argsort(-by_scorer, axis=1, kind="stable")
         names = self.scorers
         return [[names[j] for j in row_order if row_strong[j]] for row_order, row_strong in zip(order, strong, strict=True)]
+
+    @property
+    def _gate(self) -> str:
+        return str(self.tree_params.get("gate", "openvocab"))
+
+    def _tree_input(self, x: np.ndarray) -> np.ndarray:
+        """The base block plus one 0/1 column per context: trees find interactions themselves."""
+        nb = len(self.features.base_names)
+        flags = [x[:, nb * (i + 1):nb * (i + 2)].any(axis=1) for i in range(len(self.features.contexts))]
+        return np.hstack([x[:, :nb], np.stack(flags, axis=1).astype(x.dtype)]) if flags else x[:, :nb]
 
     def bind(self, vocab: Vocab) -> None:
         """Give the combiner the model's vocabulary (popularity features)."""
@@ -183,8 +211,11 @@ class LearnedCombiner(Combiner):
             self.scorers = [s.name for s in folds[0][0].scorers]
             self.features = FeatureBuilder(self.scorers, self.contexts, folds[0][0].vocab)
         groups: list[tuple[np.ndarray, np.ndarray]] = []
+        gated: list[bool] = []
         spoke: set[str] = set()
-        limit = max(1, self.max_validation // len(folds))
+        cap = self.max_validation
+        limit = ({k: max(1, v // len(folds)) for k, v in cap.items()} if isinstance(cap, dict)
+                 else max(1, cap // len(folds)))
         for bundle, posts in folds:
             self.bind(bundle.vocab)
             queries, gold = validation_queries(posts, limit, self.seed)
@@ -195,9 +226,34 @@ class LearnedCombiner(Combiner):
                 y = np.asarray([k in g for k in keys], dtype=bool)
                 if y.any() and not y.all():
                     groups.append((x, y))
+                    gated.append(bool(scores.get(self._gate)))
         self.bind(folds[-1][0].vocab)
         self.trained = [s for s in self.scorers if s not in self.fixed and s in spoke]
         self.weights = self._learn(groups)
+        self.trees = None
+        if self.tree_params:
+            self.trees = self._grow_trees([g for g, on in zip(groups, gated, strict=True) if on])
+
+    def _grow_trees(self, groups: list[tuple[np.ndarray, np.ndarray]]) -> TreeEnsemble | None:
+        """Boosted trees correcting the linear score on gated posts (see the module docstring)."""
+        if not groups:
+            return None
+        try:
+            import lightgbm
+        except ImportError:
+            raise InputError("the learned combiner's trees need LightGBM at training time: "
+                             "pip install 'taglens[train]'") from None
+        params = {"objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 31, "max_depth": 8,
+                  "min_data_in_leaf": 100, "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1,
+                  "lambdarank_truncation_level": 20, "verbose": -1, "num_threads": 1, "seed": self.seed,
+                  "deterministic": True, "force_row_wise": True}
+        params.update({k: v for k, v in self.tree_params.items() if k not in ("gate", "rounds")})
+        x = np.vstack([self._tree_input(g[0]) for g in groups])
+        init = np.concatenate([g[0] @ self.weights for g in groups])
+        y = np.concatenate([g[1] for g in groups]).astype(np.int32)
+        data = lightgbm.Dataset(x, y, group=[len(g[1]) for g in groups], init_score=init)
+        booster = lightgbm.train(params, data, num_boost_round=int(self.tree_params.get("rounds", 100)))
+        return TreeEnsemble.from_lightgbm(booster.dump_model())
 
     def _learn(self, groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         names = self.features.names
@@ -218,14 +274,23 @@ class LearnedCombiner(Combiner):
         return {
             "type": self.name, "scorers": self.scorers, "fixed": self.fixed, "contexts": self.contexts,
             "l2": self.l2, "max_validation": self.max_validation, "share": self.share, "seed": self.seed,
-            "trained": self.trained, "feature_names": self.features.names,
+            "trained": self.trained, "trees": self.tree_params, "feature_names": self.features.names,
             "weights": None if self.weights is None else [round(float(v), 6) for v in self.weights],
         }
 
     @classmethod
     def from_config(cls, config: dict[str, Any], folder: Path | None = None) -> "LearnedCombiner":
-        keep = ("scorers", "weights", "fixed", "contexts", "l2", "max_validation", "share", "seed", "trained")
-        return cls(**{k: config[k] for k in keep if k in config})
+        keep = ("scorers", "weights", "fixed", "contexts", "l2", "max_validation", "share", "seed", "trained",
+                "trees")
+        combiner = cls(**{k: config[k] for k in keep if k in config})
+        if combiner.tree_params and folder is not None and (folder / TREES_FILE).is_file():
+            combiner.trees = TreeEnsemble.load(folder / TREES_FILE)
+        return combiner
+
+    def save(self, folder: Path) -> None:
+        if self.trees is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.trees.save(folder / TREES_FILE)
 
 
 def _scorer_of(feature: str) -> str | None:
@@ -235,11 +300,12 @@ def _scorer_of(feature: str) -> str | None:
     return name.split(":", 1)[1]
 
 
-def validation_queries(posts: Sequence["Post"], limit: int, seed: int) -> tuple[list[Query], list[set[str]]]:
+def validation_queries(posts: Sequence["Post"], limit: int | Mapping[str, int],
+                       seed: int) -> tuple[list[Query], list[set[str]]]:
     """Validation posts as the recommender would see them: a post with a caption
-    is asked from its caption alone; a post without (HARRISON) from its first tag.
-    At most `limit` of each kind, a seeded sample, so a large tag-list corpus does
-    not crowd out the captions."""
+    is asked from its caption alone ('caption'); a post without (HARRISON) from its
+    first tag ('given1'). At most `limit` of each kind (or `limit[kind]`), a seeded
+    sample, so a large tag-list corpus does not crowd out the captions."""
     from taglens.evaluate.protocol import hide
     from taglens.hashtags import remove_hashtags
 
@@ -251,9 +317,10 @@ def validation_queries(posts: Sequence["Post"], limit: int, seed: int) -> tuple[
         if hidden is not None:
             by_task[task].append((Query.from_post(hidden[0]), hidden[1]))
     queries, gold = [], []
-    for group in by_task.values():
-        if len(group) > limit:
-            group = [group[i] for i in sorted(rng.choice(len(group), limit, replace=False))]
+    for task, group in by_task.items():
+        cap = limit.get(task, 0) if isinstance(limit, Mapping) else limit
+        if len(group) > cap:
+            group = [group[i] for i in sorted(rng.choice(len(group), cap, replace=False))]
         queries += [q for q, _ in group]
         gold += [g for _, g in group]
     return queries, gold

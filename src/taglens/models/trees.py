@@ -1,0 +1,101 @@
+"""Boosted regression trees as flat numpy arrays: trained with LightGBM, served without it.
+
+LightGBM is a training-time dependency (`taglens[train]`). A fitted ensemble is
+turned into five arrays (split feature, threshold, left child, right child, leaf
+value) plus each tree's root, stored as npz in the model folder, and evaluated
+here with vectorised numpy: every (row, tree) pair walks one level per step, so
+a post's few hundred candidates are scored in a handful of array operations.
+No pickle, no LightGBM at serving time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from taglens.errors import ModelError
+
+
+class TreeEnsemble:
+    """Sum of binary trees; node i is a leaf when `feature[i] < 0`."""
+
+    def __init__(self, feature: np.ndarray, threshold: np.ndarray, left: np.ndarray, right: np.ndarray,
+                 value: np.ndarray, roots: np.ndarray, depth: int) -> None:
+        self.feature = np.asarray(feature, dtype=np.int32)
+        self.threshold = np.asarray(threshold, dtype=np.float64)
+        self.left = np.asarray(left, dtype=np.int32)
+        self.right = np.asarray(right, dtype=np.int32)
+        self.value = np.asarray(value, dtype=np.float64)
+        self.roots = np.asarray(roots, dtype=np.int32)
+        self.depth = int(depth)
+
+    def __len__(self) -> int:
+        return len(self.roots)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """One score per row of `x` (rows x features)."""
+        n = x.shape[0]
+        if n == 0 or not len(self.roots):
+            return np.zeros(n)
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        rows = np.arange(n)[:, None]
+        for _ in range(self.depth):
+            f = self.feature[node]
+            inner = f >= 0
+            if not inner.any():
+                break
+            go_left = x[rows, np.maximum(f, 0)] <= self.threshold[node]
+            node = np.where(inner, np.where(go_left, self.left[node], self.right[node]), node)
+        return self.value[node].sum(axis=1)
+
+    # -- conversion and storage -------------------------------------------------
+    @classmethod
+    def from_lightgbm(cls, dump: dict[str, Any]) -> "TreeEnsemble":
+        """From `Booster.dump_model()`: numerical '<=' splits on data without missing values."""
+        feature: list[int] = []
+        threshold: list[float] = []
+        left: list[int] = []
+        right: list[int] = []
+        value: list[float] = []
+        roots: list[int] = []
+        depth = 0
+
+        def add(node: dict[str, Any], level: int) -> int:
+            nonlocal depth
+            i = len(feature)
+            feature.append(-1)
+            threshold.append(0.0)
+            left.append(i)
+            right.append(i)
+            value.append(float(node.get("leaf_value", 0.0)))
+            if "split_feature" in node:
+                if node.get("decision_type", "<=") != "<=":
+                    raise ModelError(f"unsupported tree split {node.get('decision_type')!r}")
+                feature[i] = int(node["split_feature"])
+                threshold[i] = float(node["threshold"])
+                value[i] = 0.0
+                left[i] = add(node["left_child"], level + 1)
+                right[i] = add(node["right_child"], level + 1)
+            depth = max(depth, level)
+            return i
+
+        for tree in dump.get("tree_info", []):
+            roots.append(add(tree["tree_structure"], 0))
+        return cls(np.asarray(feature), np.asarray(threshold), np.asarray(left), np.asarray(right),
+                   np.asarray(value), np.asarray(roots), depth)
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(path, feature=self.feature, threshold=self.threshold, left=self.left,
+                            right=self.right, value=self.value, roots=self.roots,
+                            depth=np.asarray(self.depth))
+
+    @classmethod
+    def load(cls, path: Path) -> "TreeEnsemble":
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return cls(z["feature"], z["threshold"], z["left"], z["right"], z["value"], z["roots"],
+                           int(z["depth"]))
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(f"{path}: not a taglens tree ensemble ({exc})") from None

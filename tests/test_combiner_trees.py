@@ -1,0 +1,132 @@
+"""Residual trees on the learned combiner: they find what a linear score cannot,
+stay out of posts their gate scorer did not speak on, and round-trip as npz."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("lightgbm")
+
+from taglens.models.base import Query, Scorer, Scores, Vocab  # noqa: E402
+from taglens.models.combiner import combiner_from_config  # noqa: E402
+from taglens.models.learned import LearnedCombiner  # noqa: E402
+from taglens.models.model_dir import ModelBundle  # noqa: E402
+from taglens.models.trees import TreeEnsemble  # noqa: E402
+from taglens.post import Post  # noqa: E402
+
+TAGS = [f"t{i}" for i in range(40)]
+
+
+class _Fake(Scorer):
+    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None: ...
+    def save(self, folder: Path) -> None: ...
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "Scorer":
+        return cls()
+
+
+class Band(_Fake):
+    """The hidden tag scores in the middle band (0.45..0.55); decoys score low or high.
+    Any score monotone in this scorer's output ranks a decoy first."""
+
+    name = "band"
+
+    def score(self, query: Query, vocab: Vocab) -> Scores:
+        rng = random.Random(query.post.text)
+        gold = query.post.text.split()[-1]
+        out = {t: rng.choice([rng.uniform(0.0, 0.3), rng.uniform(0.7, 1.0)]) for t in rng.sample(TAGS, 12)}
+        out.pop(gold, None)
+        out[gold] = rng.uniform(0.45, 0.55)
+        return out
+
+
+class Gate(_Fake):
+    """Speaks only on posts whose text says 'caption' (the trees' gate)."""
+
+    name = "gate"
+
+    def score(self, query: Query, vocab: Vocab) -> Scores:
+        return {"t0": 0.01} if "caption" in query.post.text else {}
+
+
+def posts(n: int, seed: int, word: str = "caption") -> list[Post]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        tag = rng.choice(TAGS[1:])
+        out.append(Post(id=f"p{seed}-{i}", text=f"{word} {i} about {tag}", hashtags=["#" + tag]))
+    return out
+
+
+def fitted(trees: dict[str, Any] | None) -> tuple[LearnedCombiner, ModelBundle]:
+    vocab = Vocab(TAGS, ["#" + t for t in TAGS], [10] * len(TAGS))
+    combiner = LearnedCombiner(trees=trees)
+    bundle = ModelBundle(vocab=vocab, scorers=[Band(), Gate()], combiner=combiner)
+    combiner.fit(bundle, posts(400, seed=1))
+    return combiner, bundle
+
+
+TREES = {"gate": "gate", "rounds": 60, "min_data_in_leaf": 5, "num_leaves": 7}
+
+
+def hits(combiner: LearnedCombiner, bundle: ModelBundle, test: list[Post]) -> int:
+    n = 0
+    for post in test:
+        q = Query.from_post(Post(text=post.text))
+        ranked = combiner.combine({s.name: s.score(q, bundle.vocab) for s in bundle.scorers})
+        n += ranked[0].key == post.tag_keys[0]
+    return n
+
+
+def test_trees_find_a_band_that_no_linear_score_can() -> None:
+    linear, bundle = fitted(None)
+    boosted, _ = fitted(TREES)
+    assert isinstance(boosted.trees, TreeEnsemble) and len(boosted.trees) == 60
+    test = posts(100, seed=2)
+    assert hits(linear, bundle, test) < 40
+    assert hits(boosted, bundle, test) >= 85
+
+
+def test_trees_stay_out_of_posts_their_gate_did_not_speak_on() -> None:
+    boosted, bundle = fitted(TREES)
+    linear = LearnedCombiner(scorers=boosted.scorers, weights=boosted.weights, contexts=boosted.contexts)
+    linear.bind(bundle.vocab)
+    for post in posts(20, seed=3, word="taglist"):
+        q = Query.from_post(Post(text=post.text))
+        per = {s.name: s.score(q, bundle.vocab) for s in bundle.scorers}
+        assert not per["gate"]
+        assert [r.key for r in boosted.combine(per)] == [r.key for r in linear.combine(per)]
+
+
+def test_trees_round_trip_through_the_combiner_folder(tmp_path) -> None:
+    boosted, bundle = fitted(TREES)
+    boosted.save(tmp_path)
+    assert (tmp_path / "trees.npz").is_file()
+    again = combiner_from_config(boosted.to_config(), tmp_path)
+    again.bind(bundle.vocab)
+    q = Query.from_post(Post(text="caption 7 about t9"))
+    per = {s.name: s.score(q, bundle.vocab) for s in bundle.scorers}
+    first, second = boosted.combine(per), again.combine(per)
+    assert [r.key for r in first] == [r.key for r in second]
+    assert [r.score for r in first] == pytest.approx([r.score for r in second], abs=1e-6)
+
+
+def test_numpy_trees_match_lightgbm() -> None:
+    import lightgbm
+
+    rng = np.random.default_rng(0)
+    x = rng.random((2000, 6)).astype(np.float32)
+    y = ((x[:, 0] > 0.3) & (x[:, 0] < 0.6) | (x[:, 2] > 0.9)).astype(int)
+    booster = lightgbm.train({"objective": "lambdarank", "num_leaves": 7, "verbose": -1, "num_threads": 1,
+                              "min_data_in_leaf": 5}, lightgbm.Dataset(x, y, group=[50] * 40), num_boost_round=30)
+    ours = TreeEnsemble.from_lightgbm(booster.dump_model())
+    test = rng.random((300, 6)).astype(np.float32)
+    assert np.allclose(ours.predict(test), booster.predict(test), atol=1e-9)
+    assert ours.predict(test[:0]).shape == (0,)
