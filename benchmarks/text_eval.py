@@ -53,7 +53,8 @@ def main() -> int:
     if data is None:
         return 0
     rec = Recommender.load(args.model)
-    train, _ = load_training_posts(data.parent)
+    train, val = load_training_posts(data.parent)
+    train = train + val  # the cross-fitted default model is fitted on both; baselines see the same posts
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     tweets = posts_of(read_tweeteval(data / "tweeteval-emoji" / "val_text.txt"))
     harrison = [p for p in posts_of(read_harrison(data / "harrison")) if split_of(p.id) == "test"]

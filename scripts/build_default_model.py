@@ -1,7 +1,8 @@
 """Rebuild the default model shipped in `src/taglens/data/models/default`.
 
 Training data (from ../shared/data, read-only, never copied into the repo):
-  * TweetEval emoji, train split (Instagram cross-posts: captions + hashtags);
+  * TweetEval emoji, train_text.txt (Instagram cross-posts: captions + hashtags); val_text.txt is
+    never seen, so evaluations on it are honest;
   * HARRISON hashtag lists, the hash splits 'train' and 'val' (taglens.evaluate.protocol.split_of);
     its 'test' split is never seen, so evaluations on it are honest.
 
@@ -24,7 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def load_training_posts(shared: Path) -> tuple[list[Post], list[Post]]:
-    """(scorer-training posts, combiner-validation posts) from TweetEval and HARRISON."""
+    """(scorer-training posts, combiner-validation posts) from TweetEval and HARRISON.
+
+    With the default config's cross-fitting, train_model uses both lists as training
+    posts (every one teaches the combiner once, through scorers fitted without it)."""
     data = shared / "data"
     tweets = [p for _, p in read_tweeteval(data / "tweeteval-emoji" / "train_text.txt") if isinstance(p, Post)]
     harrison = [p for _, p in read_harrison(data / "harrison") if isinstance(p, Post)]
@@ -47,11 +51,11 @@ def main() -> int:
     train, val = load_training_posts(shared)
     provenance = {
         "sources": [
-            "tweeteval-emoji train_text.txt (cardiffnlp/tweeteval 4fbd22cd), hash splits train+test",
-            "harrison data_list.txt + tag_list.txt (minstone/HARRISON-Dataset efa6e777), hash split train",
+            "tweeteval-emoji train_text.txt (cardiffnlp/tweeteval 4fbd22cd), all of it",
+            "harrison data_list.txt + tag_list.txt (minstone/HARRISON-Dataset efa6e777), hash splits train+val",
         ],
         "held_out": "HARRISON hash split 'test'; TweetEval val_text.txt",
-        "validation": "hash split 'val' of both, for the combiner",
+        "validation": "the combiner is cross-fitted on 3 hash folds of the training posts (config crossfit_folds)",
     }
     bundle = train_model(train, DEFAULT_CONFIG, provenance=provenance, validation=val,
                          log=lambda m: print(m, file=sys.stderr))

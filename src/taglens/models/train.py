@@ -55,7 +55,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # 1.0 leaves popular tags on top (#food first for a painting), 8 puts the picture's own tags first.
     # Residual trees (LightGBM at training, numpy at serving) on captioned posts; validation queries per kind
     # are capped by memory (each query is ~400 candidates x ~500 features).
-    "combiner": {"type": "learned", "max_validation": {"caption": 12000, "given1": 4500},
+    "combiner": {"type": "learned", "max_validation": {"caption": 6000, "given1": 4500},
                  "trees": {"rounds": 100}, "fixed": {"image_head": 8.0, "image_zeroshot": 8.0, "image_topic": 6.0,
                                               "image_knn": 8.0}},
 }
