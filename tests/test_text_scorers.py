@@ -154,3 +154,11 @@ def test_coverage_picks_a_diverse_set_and_round_trips(tmp_path) -> None:
     loaded = round_trip(scorer, vocab, tmp_path)
     assert loaded.score(query("", ["#sea"]), vocab) == scores
     assert scorer.score(query("no tags here"), vocab) == {}
+
+
+def test_a_scorer_saved_with_another_vocabulary_is_refused(vocab: Vocab, tmp_path) -> None:
+    scorer = fitted("knn", vocab)
+    scorer.save(tmp_path)
+    small = Vocab(vocab.keys[:1], vocab.displays[:1], vocab.counts[:1])
+    with pytest.raises(ValueError, match="knn: stored tag ids do not match the model's vocabulary"):
+        type(scorer).load(tmp_path, scorer.params, small)

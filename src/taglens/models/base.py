@@ -80,6 +80,11 @@ class Vocab:
         i = self.index.get(key)
         return int(self.counts[i]) if i is not None else 0
 
+    def check_ids(self, ids: np.ndarray, owner: str) -> None:
+        """Raise when stored tag ids point past this vocabulary: `owner` was saved with another model's."""
+        if len(ids) and int(np.max(ids)) >= len(self):
+            raise ValueError(f"{owner}: stored tag ids do not match the model's vocabulary")
+
     @classmethod
     def build(cls, posts: Iterable[Post], min_count: int = 1, max_size: int | None = None) -> "Vocab":
         """Tags seen in at least `min_count` posts, most frequent first.
@@ -154,6 +159,12 @@ class Scorer(ABC):
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "params": self.params}
 
+    def save_params(self, folder: Path) -> None:
+        """Create `folder` and write the params beside the arrays (config.json: readable
+        without the manifest). Every `save` starts here."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(self.params))
+
 
 
 class StatelessScorer(Scorer):
@@ -161,8 +172,7 @@ class StatelessScorer(Scorer):
     saving writes the params, loading rebuilds from them."""
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "config.json").write_text(json.dumps(self.params))
+        self.save_params(folder)
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "Scorer":

@@ -8,7 +8,6 @@ given tags towards the popularity prior instead of trusting one or two posts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -62,9 +61,8 @@ class CooccurrenceScorer(Scorer):
     def save(self, folder: Path) -> None:
         if self.counts is None:
             raise RuntimeError("nothing to save: cooccurrence scorer is not fitted")
-        folder.mkdir(parents=True, exist_ok=True)
+        self.save_params(folder)
         save_csr(folder / "counts.npz", self.counts)
-        (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "CooccurrenceScorer":

@@ -13,7 +13,6 @@ Stored: the training posts' tag ids as a CSR incidence matrix (npz).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -73,11 +72,10 @@ class CoverageScorer(Scorer):
         return out
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        self.save_params(folder)
         np.savez_compressed(folder / "posts.npz", indptr=self.posts.indptr.astype(np.int64),
                             indices=self.posts.indices.astype(np.int32),
                             n_tags=np.asarray([self.posts.shape[1]], dtype=np.int64))
-        (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "CoverageScorer":

@@ -11,7 +11,6 @@ same config works for text-only and multimodal corpora.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -88,12 +87,11 @@ class ImageHeadScorer(Scorer):
         return out
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        self.save_params(folder)
         h = self.head
         np.savez_compressed(folder / "head.npz", tag_ids=h.tag_ids, weight=h.weight.astype(np.float16),
                             bias=h.bias.astype(np.float32), mean=h.mean.astype(np.float32),
                             scale=h.scale.astype(np.float32))
-        (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "ImageHeadScorer":
@@ -102,6 +100,5 @@ class ImageHeadScorer(Scorer):
             scorer.head = TagHead(z["tag_ids"].astype(np.int32), z["weight"].astype(np.float32),
                                   z["bias"].astype(np.float32), z["mean"].astype(np.float32),
                                   z["scale"].astype(np.float32))
-        if len(scorer.head.tag_ids) and int(scorer.head.tag_ids.max()) >= len(vocab):
-            raise ValueError("image_head does not match the model's vocabulary")
+        vocab.check_ids(scorer.head.tag_ids, "image_head")
         return scorer

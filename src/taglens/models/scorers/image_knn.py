@@ -11,7 +11,6 @@ Stays empty on a corpus without pictures. At most `max_posts` posts are kept
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -77,10 +76,9 @@ class ImageKnnScorer(Scorer):
         return out
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        self.save_params(folder)
         np.savez_compressed(folder / "neighbours.npz", features=self.features.astype(np.float16),
                             tag_ptr=self.tag_ptr, tag_ids=self.tag_ids)
-        (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "ImageKnnScorer":
@@ -88,6 +86,5 @@ class ImageKnnScorer(Scorer):
         with np.load(folder / "neighbours.npz", allow_pickle=False) as z:
             scorer.features = z["features"].astype(np.float32)
             scorer.tag_ptr, scorer.tag_ids = z["tag_ptr"].astype(np.int64), z["tag_ids"].astype(np.int32)
-        if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(vocab):
-            raise ValueError("image_knn does not match the model's vocabulary")
+        vocab.check_ids(scorer.tag_ids, "image_knn")
         return scorer

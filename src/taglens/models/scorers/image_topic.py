@@ -16,7 +16,6 @@ averaged over a post's photos and video frames. Two outputs:
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -105,10 +104,9 @@ class ImageTopicScorer(Scorer):
     def save(self, folder: Path) -> None:
         if self.head is None or self.bridge is None:
             raise RuntimeError("nothing to save: image_topic is not fitted")
-        folder.mkdir(parents=True, exist_ok=True)
+        self.save_params(folder)
         shutil.copyfile(self.head_path, folder / "head.npz")
         save_csr(folder / "bridge.npz", self.bridge)
-        (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "ImageTopicScorer":

@@ -10,7 +10,6 @@ unchanged.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -87,9 +86,8 @@ class ImageZeroShotScorer(Scorer):
     def save(self, folder: Path) -> None:
         if self.bridge is None:
             raise RuntimeError("nothing to save: image_zeroshot is not fitted")
-        folder.mkdir(parents=True, exist_ok=True)
+        self.save_params(folder)
         save_csr(folder / "bridge.npz", self.bridge, np.float16)
-        (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "ImageZeroShotScorer":

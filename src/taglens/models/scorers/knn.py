@@ -20,7 +20,6 @@ exp((cos - best_cos) / temperature); a tag's score is its share of the votes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -93,10 +92,9 @@ class KnnScorer(Scorer):
                              self.limit, scale=float(weights.sum()))
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        self.save_params(folder)
         np.savez_compressed(folder / "posts.npz", embeddings=_quantise(self.embeddings),
                             indptr=self.indptr, tag_ids=self.tag_ids, has_text=self.has_text)
-        (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "KnnScorer":
@@ -107,8 +105,7 @@ class KnnScorer(Scorer):
             scorer.tag_ids = z["tag_ids"].astype(np.int32)
             n = scorer.embeddings.shape[0]
             scorer.has_text = z["has_text"].astype(bool) if "has_text" in z else np.ones(n, dtype=bool)
-        if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(vocab):
-            raise ValueError("knn post tags do not match the model's vocabulary")
+        vocab.check_ids(scorer.tag_ids, "knn")
         return scorer
 
 

@@ -118,12 +118,11 @@ class LdaScorer(Scorer):
         return top_scores(self._keys, scores, int(self.params["limit"]), exclude=tuple(query.given))
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        self.save_params(folder)
         np.savez_compressed(folder / "lda.npz", exp_elog_beta=self.exp_elog_beta.astype(np.float16),
                             alpha=self.alpha, tag_rows=self.tag_rows.astype(np.int32),
                             tag_phi=self.tag_phi.astype(np.float16))
         (folder / "words.json").write_text(json.dumps(self.words, ensure_ascii=False))
-        (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "LdaScorer":

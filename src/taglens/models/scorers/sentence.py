@@ -13,7 +13,6 @@ kNN scorer reuses it; `score_many` encodes a whole batch in one ONNX call.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -101,10 +100,9 @@ class SentenceScorer(Scorer):
         return cached[1]
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        self.save_params(folder)
         np.savez_compressed(folder / "tags.npz", tag_ids=self.tag_ids,
                             matrix=self.matrix.astype(np.float16))
-        (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "SentenceScorer":
@@ -112,6 +110,5 @@ class SentenceScorer(Scorer):
         with np.load(folder / "tags.npz", allow_pickle=False) as z:
             scorer.tag_ids = z["tag_ids"].astype(np.int32)
             scorer.matrix = z["matrix"].astype(np.float32)
-        if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(vocab):
-            raise ValueError("sentence tag matrix does not match the model's vocabulary")
+        vocab.check_ids(scorer.tag_ids, "sentence")
         return scorer

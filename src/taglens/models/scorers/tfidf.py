@@ -86,12 +86,11 @@ class TfidfScorer(Scorer):
                              self.limit, scale=k)
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        self.save_params(folder)
         save_csr(folder / "matrix.npz", self.matrix, np.float16)
         np.savez_compressed(folder / "tfidf.npz", idf=self.idf.astype(np.float32), indptr=self.indptr,
                             tag_ids=self.tag_ids)
         (folder / "terms.json").write_text(json.dumps(sorted(self.terms, key=self.terms.get), ensure_ascii=False))
-        (folder / "config.json").write_text(json.dumps(self.params))
 
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "TfidfScorer":
@@ -108,6 +107,5 @@ class TfidfScorer(Scorer):
             scorer.idf = z["idf"].astype(np.float32)
             scorer.indptr = z["indptr"].astype(np.int64)
             scorer.tag_ids = z["tag_ids"].astype(np.int32)
-        if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(vocab):
-            raise ValueError("tfidf post tags do not match the model's vocabulary")
+        vocab.check_ids(scorer.tag_ids, "tfidf")
         return scorer
