@@ -227,7 +227,6 @@ class LearnedCombiner(Combiner):
                 if y.any() and not y.all():
                     groups.append((x, y))
                     gated.append(bool(scores.get(self._gate)))
-        self.bind(folds[-1][0].vocab)
         self.trained = [s for s in self.scorers if s not in self.fixed and s in spoke]
         self.weights = self._learn(groups)
         self.trees = None
@@ -310,18 +309,18 @@ def validation_queries(posts: Sequence["Post"], limit: int | Mapping[str, int],
     from taglens.hashtags import remove_hashtags
 
     rng = np.random.default_rng(seed)
-    by_task: dict[str, list[tuple[Query, set[str]]]] = {"caption": [], "given1": []}
+    by_task: dict[str, list[tuple["Post", set[str]]]] = {"caption": [], "given1": []}
     for post in posts:
         task = "caption" if remove_hashtags(post.text).strip() else "given1"
         hidden = hide(post, task)
         if hidden is not None:
-            by_task[task].append((Query.from_post(hidden[0]), hidden[1]))
+            by_task[task].append(hidden)
     queries, gold = [], []
     for task, group in by_task.items():
         cap = limit.get(task, 0) if isinstance(limit, Mapping) else limit
         if len(group) > cap:
             group = [group[i] for i in sorted(rng.choice(len(group), cap, replace=False))]
-        queries += [q for q, _ in group]
+        queries += [Query.from_post(visible) for visible, _ in group]
         gold += [g for _, g in group]
     return queries, gold
 

@@ -114,11 +114,13 @@ def train_model(
     if folds > 1 and learns:
         posts = list(posts) + list(validation)
         bundle = _fit_scorers(posts, config, log)
+        fold_of = [_fold_of(p.id, folds) for p in posts]
         pairs = []
         for k in range(folds):
-            held = [p for p in posts if _fold_of(p.id, folds) == k]
+            held = [p for p, f in zip(posts, fold_of, strict=True) if f == k]
             log(f"cross-fitting: fold {k + 1}/{folds}, {len(held)} posts held out")
-            pairs.append((_fit_scorers([p for p in posts if _fold_of(p.id, folds) != k], config, log), held))
+            rest = [p for p, f in zip(posts, fold_of, strict=True) if f != k]
+            pairs.append((_fit_scorers(rest, config, log), held))
         log(f"fitting combiner {bundle.combiner.name} on {folds} cross-fitted folds")
         bundle.combiner.fit_folds(pairs)
         bundle.combiner.bind(bundle.vocab)
