@@ -60,3 +60,22 @@ def shared_data() -> Path | None:
         print(f"skipped: no shared data at {data} (set TAGLENS_SHARED to the folder holding data/)")
         return None
     return data
+
+
+def caption_posts(n: int) -> tuple[list, str]:
+    """`n` text-only posts and what they are: TweetEval val captions with their hashtags
+    removed, or, without ../shared, the bundled sample captions repeated (unique ids)."""
+    from taglens.cli.suggest import sample_posts
+    from taglens.corpus.importers import read_tweeteval
+    from taglens.hashtags import remove_hashtags
+    from taglens.post import Post
+
+    data = shared_data()
+    if data is not None:
+        rows = read_tweeteval(data / "tweeteval-emoji" / "val_text.txt")
+        posts = [Post(id=p.id, text=remove_hashtags(p.text)) for _, p in rows if isinstance(p, Post)]
+        return [p for p in posts if p.text][:n], "TweetEval val captions, hashtags removed"
+    print("using the bundled sample captions, repeated")
+    base = [Post(id=p.id, text=p.text) for p in sample_posts()]
+    posts = [Post(id=f"{p.id}-{i}", text=p.text) for i in range(n // len(base) + 1) for p in base][:n]
+    return posts, "bundled sample captions, repeated"

@@ -26,27 +26,10 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import caption_posts, markdown_table, write_section  # noqa: E402
 
 from taglens.batch import suggest_file  # noqa: E402
-from taglens.corpus.importers import read_tweeteval  # noqa: E402
-from taglens.hashtags import remove_hashtags  # noqa: E402
-from taglens.post import Post, write_jsonl  # noqa: E402
-
-
-def load_posts(n: int) -> tuple[list[Post], str]:
-    data = shared_data()
-    if data is not None:
-        rows = read_tweeteval(data / "tweeteval-emoji" / "val_text.txt")
-        posts = [Post(id=p.id, text=remove_hashtags(p.text)) for _, p in rows if isinstance(p, Post)]
-        posts = [p for p in posts if p.text][:n]
-        return posts, f"{len(posts):,} TweetEval val captions (hashtags removed)"
-    print("using the bundled sample captions, repeated")
-    from taglens.cli.suggest import sample_posts
-
-    base = [Post(id=p.id, text=p.text) for p in sample_posts()]
-    posts = [Post(id=f"{p.id}-{i}", text=p.text) for i in range(n // len(base) + 1) for p in base][:n]
-    return posts, f"{len(posts):,} bundled sample captions, repeated"
+from taglens.post import write_jsonl  # noqa: E402
 
 
 def main() -> int:
@@ -58,7 +41,8 @@ def main() -> int:
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
 
-    posts, what = load_posts(args.posts)
+    posts, source = caption_posts(args.posts)
+    what = f"{len(posts):,} {source}"
     rates: dict[int, list[float]] = {w: [] for w in args.workers}
     per_cpu: dict[int, list[float]] = {w: [] for w in args.workers}
     loads = [os.getloadavg()[0]]

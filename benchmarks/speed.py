@@ -24,25 +24,10 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import caption_posts, markdown_table, write_section  # noqa: E402
 
-from taglens.corpus.importers import read_tweeteval  # noqa: E402
-from taglens.hashtags import remove_hashtags  # noqa: E402
-from taglens.post import Post, read_jsonl  # noqa: E402
+from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
-
-
-def sample_posts(n: int) -> tuple[list[Post], str]:
-    data = shared_data()
-    if data is not None:
-        rows = read_tweeteval(data / "tweeteval-emoji" / "val_text.txt")
-        posts = [Post(id=p.id, text=remove_hashtags(p.text)) for _, p in rows if isinstance(p, Post)]
-        return [p for p in posts if p.text][:n], "TweetEval val captions, hashtags removed"
-    from importlib import resources
-
-    path = Path(str(resources.files("taglens") / "data" / "samples" / "posts.jsonl"))
-    posts = [Post(id=p.id, text=p.text) for _, p in read_jsonl(path) if isinstance(p, Post)]
-    return (posts * (n // max(len(posts), 1) + 1))[:n], "bundled sample captions"
 
 
 def time_per_post(rec: Recommender, posts: list[Post], warmup: int = 20) -> list[float]:
@@ -65,7 +50,7 @@ def main() -> int:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     except (AttributeError, OSError):
         pass
-    posts, source = sample_posts(args.posts)
+    posts, source = caption_posts(args.posts)
     rec = Recommender.load(args.model)
     rows = []
     for label, system in [("popularity only (baseline)", rec.only(["popularity"])),
