@@ -4,8 +4,6 @@ stay out of posts their gate scorer did not speak on, and round-trip as npz."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +11,9 @@ import pytest
 
 pytest.importorskip("lightgbm")
 
-from taglens.models.base import Query, Scorer, Scores, Vocab  # noqa: E402
+from scorer_fakes import FakeScorer  # noqa: E402
+
+from taglens.models.base import Query, Scores, Vocab  # noqa: E402
 from taglens.models.combiner import combiner_from_config  # noqa: E402
 from taglens.models.learned import LearnedCombiner  # noqa: E402
 from taglens.models.model_dir import ModelBundle  # noqa: E402
@@ -23,16 +23,7 @@ from taglens.post import Post  # noqa: E402
 TAGS = [f"t{i}" for i in range(40)]
 
 
-class _Fake(Scorer):
-    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None: ...
-    def save(self, folder: Path) -> None: ...
-
-    @classmethod
-    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "Scorer":
-        return cls()
-
-
-class Band(_Fake):
+class Band(FakeScorer):
     """The hidden tag scores in the middle band (0.45..0.55); decoys score low or high.
     Any score monotone in this scorer's output ranks a decoy first."""
 
@@ -47,7 +38,7 @@ class Band(_Fake):
         return out
 
 
-class Gate(_Fake):
+class Gate(FakeScorer):
     """Speaks only on posts whose text says 'caption' (the trees' gate)."""
 
     name = "gate"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
-from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
+from scorer_fakes import FakeScorer
+
+from taglens.models.base import Query, Scores, Vocab, register_scorer
 from taglens.models.learned import validation_queries
 from taglens.models.train import _fold_of, train_model
 from taglens.post import Post
@@ -17,7 +17,7 @@ TAGS = [f"topic{i}" for i in range(12)]
 
 
 @register_scorer
-class Memoriser(Scorer):
+class Memoriser(FakeScorer):
     """Remembers each training caption's tags: perfect on posts it was fitted on,
     silent on any other. A combiner that sees it speak was fed leaked posts."""
 
@@ -28,12 +28,6 @@ class Memoriser(Scorer):
 
     def score(self, query: Query, vocab: Vocab) -> Scores:
         return {k: 1.0 for k in self.seen.get(query.post.id, [])}
-
-    def save(self, folder: Path) -> None: ...
-
-    @classmethod
-    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "Scorer":
-        return cls()
 
 
 def corpus(n: int = 240) -> list[Post]:

@@ -4,13 +4,11 @@ copes with scorers absent for a post, and survives the model folder."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 import pytest
+from scorer_fakes import FakeScorer
 
-from taglens.models.base import Query, Scorer, Scores, Vocab
+from taglens.models.base import Query, Scores, Vocab
 from taglens.models.combiner import combiner_from_config
 from taglens.models.learned import LearnedCombiner
 from taglens.models.model_dir import ModelBundle
@@ -19,16 +17,7 @@ from taglens.post import Post
 TAGS = [f"t{i}" for i in range(30)]
 
 
-class _Fake(Scorer):
-    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None: ...
-    def save(self, folder: Path) -> None: ...
-
-    @classmethod
-    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "Scorer":
-        return cls()
-
-
-class Informative(_Fake):
+class Informative(FakeScorer):
     """Knows the hidden tag: the caption names it ('about t7'); adds decoys."""
 
     name = "informative"
@@ -41,7 +30,7 @@ class Informative(_Fake):
         return out
 
 
-class Noisy(_Fake):
+class Noisy(FakeScorer):
     """Random scores over random tags: no information."""
 
     name = "noisy"
@@ -51,7 +40,7 @@ class Noisy(_Fake):
         return {t: rng.random() for t in rng.sample(TAGS, 12)}
 
 
-class Absent(_Fake):
+class Absent(FakeScorer):
     """An image scorer on text-only posts: never says anything."""
 
     name = "absent"
