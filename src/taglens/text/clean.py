@@ -79,12 +79,13 @@ class CleanText:
 
 def split_location(text: str) -> tuple[str, str | None]:
     """(caption, place) for a cross-post ending in `@ Place`; (text, None) otherwise."""
-    match = _PLACE_RE.search(_COMPANION_RE.sub(r"\1", text))
+    checkin = _COMPANION_RE.sub(r"\1", text)  # the check-in without Swarm's companions
+    match = _PLACE_RE.search(checkin)
     if match is None:
         return text, None
+    text = checkin
     place = _TRUNC_RE.sub("", match.group("place")).strip(" ,.")
     place = _EMOJI_RE.sub(" ", place).strip()
-    text = match.string
     if not place or not _LETTER_RE.search(place):
         return text[: match.start()].rstrip(" (("), None
     return text[: match.start()].rstrip(" ("), _SPACE_RE.sub(" ", place)
