@@ -82,6 +82,17 @@ def test_protocol_never_leaks_a_gold_tag(task: str) -> None:
         assert gold
 
 
+def test_protocol_hides_ids_and_meta_that_name_tags() -> None:
+    # HARRISON-style: the id is the crawl folder's path and meta holds the search query, both a hidden tag
+    post = Post(id="harrison:instagram_dataset/sea/image_1.jpg", hashtags=["#beach", "#sea"],
+                meta={"query": "sea"}, source="harrison")
+    visible, gold = hide(post, "given1")
+    assert gold == {"sea"}
+    assert "sea" not in visible.id and not visible.meta
+    assert hide(post, "given1")[0].id == visible.id  # stable, so runs can be compared
+    assert visible.id != hide(POSTS[1], "given1")[0].id
+
+
 def test_protocol_tasks_give_what_they_say() -> None:
     visible, gold = hide(POSTS[1], "given1")
     assert visible.tag_keys == ["a"] and gold == {"b", "c", "d"}

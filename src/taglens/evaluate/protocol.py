@@ -6,7 +6,10 @@ Tasks (what the recommender is given; the rest is gold):
   givenhalf  the caption and the first half of the tags; the other half is gold
 
 Hidden tags are removed from the caption too, so a gold tag never leaks into
-the input. Posts with too few tags for a task are skipped, and counted.
+the input. Nor does anything else a post carries: its meta (a crawl's search
+query is often one of its tags: HARRISON's query folder is a hidden tag of 68%
+of its posts) and its id (HARRISON's id is that folder's path) are replaced by an
+opaque id. Posts with too few tags for a task are skipped, and counted.
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ def split_of(post_id: str, val: float = 0.1, test: float = 0.1) -> str:
     return "train"
 
 
+def opaque_id(post_id: str) -> str:
+    """A stable id that says nothing about the post (ids can name tags: `harrison:…/sea/image_50.jpg`)."""
+    return "q" + hashlib.sha1(f"query:{post_id}".encode("utf-8")).hexdigest()[:16]
+
+
 def hide(post: Post, task: str) -> tuple[Post, set[str]] | None:
     """The post as the recommender sees it for `task`, and the gold keys; None to skip."""
     if task not in TASKS:
@@ -49,7 +57,7 @@ def hide(post: Post, task: str) -> tuple[Post, set[str]] | None:
     if not gold or (task != "caption" and not kept):
         return None
     visible = Post(
-        id=post.id, text=remove_hashtags(post.text, gold), images=list(post.images),
+        id=opaque_id(post.id), text=remove_hashtags(post.text, gold), images=list(post.images),
         video=post.video, hashtags=[displays.get(k, "#" + k) for k in kept],
         source=post.source, topic=None,
     )
