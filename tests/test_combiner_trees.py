@@ -106,7 +106,8 @@ def test_trees_round_trip_through_the_combiner_folder(tmp_path) -> None:
     per = {s.name: s.score(q, bundle.vocab) for s in bundle.scorers}
     first, second = boosted.combine(per), again.combine(per)
     assert [r.key for r in first] == [r.key for r in second]
-    assert [r.score for r in first] == pytest.approx([r.score for r in second], abs=1e-6)
+    # the manifest keeps weights to 6 decimals: scores agree to that rounding, times the features' size
+    assert [r.score for r in first] == pytest.approx([r.score for r in second], abs=1e-5)
 
 
 def test_numpy_trees_match_lightgbm() -> None:

@@ -42,11 +42,12 @@ its positive score.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from scipy import sparse
 
 from taglens.errors import InputError
 from taglens.models.base import Query, Scores, Vocab
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
     from taglens.post import Post
 
 PER_SCORER = ("norm", "raw", "rank")
+Features = np.ndarray | sparse.csr_matrix
+Group = tuple[sparse.csr_matrix, np.ndarray]  # one validation post: candidate features, gold flags
 TREES_FILE = "trees.npz"
 GLOBAL = ("popularity", "in_vocab", "agreement")
 
@@ -183,10 +186,15 @@ class LearnedCombiner(Combiner):
     def _gate(self) -> str:
         return str(self.tree_params.get("gate", "openvocab"))
 
-    def _tree_input(self, x: np.ndarray) -> np.ndarray:
-        """The base block plus one 0/1 column per context: trees find interactions themselves."""
+    def _tree_input(self, x: Features) -> Features:
+        """The base block plus one 0/1 column per context: trees find interactions themselves.
+        Dense in, dense out (serving); sparse in, sparse out (training)."""
         nb = len(self.features.base_names)
-        flags = [x[:, nb * (i + 1):nb * (i + 2)].any(axis=1) for i in range(len(self.features.contexts))]
+        blocks = [x[:, nb * (i + 1):nb * (i + 2)] for i in range(len(self.features.contexts))]
+        if sparse.issparse(x):
+            flags = [(b.getnnz(axis=1) > 0)[:, None] for b in blocks]
+            return sparse.hstack([x[:, :nb], *[sparse.csr_matrix(f.astype(x.dtype)) for f in flags]], format="csr")
+        flags = [b.any(axis=1) for b in blocks]
         return np.hstack([x[:, :nb], np.stack(flags, axis=1).astype(x.dtype)]) if flags else x[:, :nb]
 
     def bind(self, vocab: Vocab) -> None:
@@ -210,7 +218,7 @@ class LearnedCombiner(Combiner):
         if not self.scorers:
             self.scorers = [s.name for s in folds[0][0].scorers]
             self.features = FeatureBuilder(self.scorers, self.contexts, folds[0][0].vocab)
-        groups: list[tuple[np.ndarray, np.ndarray]] = []
+        groups: list[Group] = []
         gated: list[bool] = []
         spoke: set[str] = set()
         cap = self.max_validation
@@ -219,13 +227,13 @@ class LearnedCombiner(Combiner):
         for bundle, posts in folds:
             self.bind(bundle.vocab)
             queries, gold = validation_queries(posts, limit, self.seed)
-            per_query = score_queries(bundle, queries)
-            spoke |= {name for scores in per_query for name, s in scores.items() if s}
-            for scores, g in zip(per_query, gold, strict=True):
+            for scores, g in zip(iter_scores(bundle, queries), gold, strict=True):
+                spoke |= {name for name, s in scores.items() if s}
                 keys, x = self.features.build(scores)
                 y = np.asarray([k in g for k in keys], dtype=bool)
                 if y.any() and not y.all():
-                    groups.append((x, y))
+                    # sparse: ~4% of the features are non-zero, so every validation post fits in memory
+                    groups.append((sparse.csr_matrix(x), y))
                     gated.append(bool(scores.get(self._gate)))
         self.trained = [s for s in self.scorers if s not in self.fixed and s in spoke]
         self.weights = self._learn(groups)
@@ -233,7 +241,7 @@ class LearnedCombiner(Combiner):
         if self.tree_params:
             self.trees = self._grow_trees([g for g, on in zip(groups, gated, strict=True) if on])
 
-    def _grow_trees(self, groups: list[tuple[np.ndarray, np.ndarray]]) -> TreeEnsemble | None:
+    def _grow_trees(self, groups: list[Group]) -> TreeEnsemble | None:
         """Boosted trees correcting the linear score on gated posts (see the module docstring)."""
         if not groups:
             return None
@@ -247,14 +255,14 @@ class LearnedCombiner(Combiner):
                   "lambdarank_truncation_level": 20, "verbose": -1, "num_threads": 1, "seed": self.seed,
                   "deterministic": True, "force_row_wise": True}
         params.update({k: v for k, v in self.tree_params.items() if k not in ("gate", "rounds")})
-        x = np.vstack([self._tree_input(g[0]) for g in groups])
+        x = sparse.vstack([self._tree_input(g[0]) for g in groups], format="csr")
         init = np.concatenate([g[0] @ self.weights for g in groups])
         y = np.concatenate([g[1] for g in groups]).astype(np.int32)
         data = lightgbm.Dataset(x, y, group=[len(g[1]) for g in groups], init_score=init)
         booster = lightgbm.train(params, data, num_boost_round=int(self.tree_params.get("rounds", 100)))
         return TreeEnsemble.from_lightgbm(booster.dump_model())
 
-    def _learn(self, groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    def _learn(self, groups: list[Group]) -> np.ndarray:
         names = self.features.names
         free = np.asarray([_scorer_of(n) in self.trained or _scorer_of(n) is None for n in names])
         w = np.zeros(len(names))
@@ -325,23 +333,27 @@ def validation_queries(posts: Sequence["Post"], limit: int | Mapping[str, int],
     return queries, gold
 
 
-def score_queries(bundle: "ModelBundle", queries: Sequence[Query], batch: int = 64) -> list[dict[str, Scores]]:
-    out: list[dict[str, Scores]] = []
+def iter_scores(bundle: "ModelBundle", queries: Sequence[Query], batch: int = 64) -> Iterator[dict[str, Scores]]:
+    """Every scorer's answer per query, in order; batched, and streamed so that a
+    large validation set never holds all its candidate dicts at once."""
     for start in range(0, len(queries), batch):
         chunk = queries[start:start + batch]
-        per = [dict() for _ in chunk]
+        per: list[dict[str, Scores]] = [{} for _ in chunk]
         for scorer in bundle.scorers:
             for i, scores in enumerate(scorer.score_many(chunk, bundle.vocab)):
                 per[i][scorer.name] = scores
-        out.extend(per)
-    return out
+        yield from per
 
 
-def _fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], free: np.ndarray, l2: float) -> np.ndarray:
+def score_queries(bundle: "ModelBundle", queries: Sequence[Query], batch: int = 64) -> list[dict[str, Scores]]:
+    return list(iter_scores(bundle, queries, batch))
+
+
+def _fit_listwise(groups: list[Group], free: np.ndarray, l2: float) -> np.ndarray:
     """Weights maximising each post's softmax mass on its gold candidates."""
     from scipy.optimize import minimize
 
-    x = np.vstack([g[0][:, free] for g in groups])  # float32: ~10k posts x ~300 candidates
+    x = sparse.vstack([g[0] for g in groups], format="csr")[:, np.flatnonzero(free)]  # float32, ~4% non-zero
     y = np.concatenate([g[1] for g in groups])
     sizes = np.asarray([len(g[1]) for g in groups])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
