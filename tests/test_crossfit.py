@@ -6,10 +6,14 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+import numpy as np
+import pytest
+from scipy import sparse
 from scorer_fakes import FakeScorer
 
+from taglens.hashtags import remove_hashtags
 from taglens.models.base import Query, Scores, Vocab, register_scorer
-from taglens.models.learned import validation_queries
+from taglens.models.learned import _balance, _fit_listwise, validation_queries
 from taglens.models.train import _fold_of, train_model
 from taglens.post import Post
 
@@ -19,15 +23,20 @@ TAGS = [f"topic{i}" for i in range(12)]
 @register_scorer
 class Memoriser(FakeScorer):
     """Remembers each training caption's tags: perfect on posts it was fitted on,
-    silent on any other. A combiner that sees it speak was fed leaked posts."""
+    silent on any other. A combiner that sees it speak was fed leaked posts.
+    (Keyed by the bare caption, as the protocol shows a post under an opaque id.)"""
 
     name = "test_memoriser"
 
     def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
-        self.seen = {p.id: list(p.tag_keys) for p in posts}
+        self.seen = {bare(p.text): list(p.tag_keys) for p in posts}
 
     def score(self, query: Query, vocab: Vocab) -> Scores:
-        return {k: 1.0 for k in self.seen.get(query.post.id, [])}
+        return {k: 1.0 for k in self.seen.get(bare(query.post.text), [])}
+
+
+def bare(text: str) -> str:
+    return " ".join(remove_hashtags(text).split())
 
 
 def corpus(n: int = 240) -> list[Post]:
@@ -94,3 +103,20 @@ def test_validation_queries_take_a_cap_per_kind() -> None:
     tag_lists = [Post(id=f"t{i}", text="", hashtags=["#a", "#b"]) for i in range(200)]
     queries, _ = validation_queries(captions + tag_lists, limit={"caption": 40, "given1": 5}, seed=1)
     assert sum(bool(q.post.text.strip()) for q in queries) == 40 and len(queries) == 45
+
+
+def test_each_query_kind_carries_half_the_loss() -> None:
+    weights = _balance([True] * 9 + [False])  # nine captioned posts, one tag list
+    assert weights[:9].sum() == pytest.approx(weights[9:].sum())
+    assert weights.mean() == pytest.approx(1.0)  # the loss keeps its scale, so L2 keeps its meaning
+    assert list(_balance([True, True])) == [1.0, 1.0]
+
+
+def test_listwise_fit_follows_the_post_weights() -> None:
+    # one feature; post A's gold candidate has it, post B's gold candidate lacks it
+    post_a = (sparse.csr_matrix(np.array([[1.0], [0.0]], dtype=np.float32)), np.array([True, False]))
+    post_b = (sparse.csr_matrix(np.array([[1.0], [0.0]], dtype=np.float32)), np.array([False, True]))
+    free = np.array([True])
+    leaning_a = _fit_listwise([post_a, post_b], free, 1e-3, np.array([1.9, 0.1]))
+    leaning_b = _fit_listwise([post_a, post_b], free, 1e-3, np.array([0.1, 1.9]))
+    assert leaning_a[0] > 0 > leaning_b[0]

@@ -236,7 +236,7 @@ class LearnedCombiner(Combiner):
                     groups.append((sparse.csr_matrix(x), y))
                     gated.append(bool(scores.get(self._gate)))
         self.trained = [s for s in self.scorers if s not in self.fixed and s in spoke]
-        self.weights = self._learn(groups)
+        self.weights = self._learn(groups, _balance(gated))
         self.trees = None
         if self.tree_params:
             self.trees = self._grow_trees([g for g, on in zip(groups, gated, strict=True) if on])
@@ -262,12 +262,12 @@ class LearnedCombiner(Combiner):
         booster = lightgbm.train(params, data, num_boost_round=int(self.tree_params.get("rounds", 100)))
         return TreeEnsemble.from_lightgbm(booster.dump_model())
 
-    def _learn(self, groups: list[Group]) -> np.ndarray:
+    def _learn(self, groups: list[Group], group_weights: np.ndarray | None = None) -> np.ndarray:
         names = self.features.names
         free = np.asarray([_scorer_of(n) in self.trained or _scorer_of(n) is None for n in names])
         w = np.zeros(len(names))
         if groups:
-            w[free] = _fit_listwise(groups, free, self.l2)
+            w[free] = _fit_listwise(groups, free, self.l2, group_weights)
         norm_learned = [w[i] for i, n in enumerate(names) if n.startswith("norm:") and free[i]]
         unit = float(np.mean(norm_learned)) if norm_learned else 1.0
         for i, n in enumerate(names):
@@ -349,8 +349,22 @@ def score_queries(bundle: "ModelBundle", queries: Sequence[Query], batch: int = 
     return list(iter_scores(bundle, queries, batch))
 
 
-def _fit_listwise(groups: list[Group], free: np.ndarray, l2: float) -> np.ndarray:
-    """Weights maximising each post's softmax mass on its gold candidates."""
+def _balance(gated: Sequence[bool]) -> np.ndarray:
+    """Per-post loss weights giving captioned posts and bare tag lists half the loss each
+    (when both are present), however many of each the validation data holds: neither
+    kind of query should buy its ranking at the other's expense by being more numerous."""
+    flags = np.asarray(gated, dtype=bool)
+    counts = np.asarray([np.count_nonzero(~flags), np.count_nonzero(flags)], dtype=np.float64)
+    kinds = np.count_nonzero(counts)
+    if kinds == 0:
+        return np.zeros(0)
+    per_kind = np.divide(1.0, kinds * counts, out=np.zeros(2), where=counts > 0)
+    return per_kind[flags.astype(int)] * len(flags)
+
+
+def _fit_listwise(groups: list[Group], free: np.ndarray, l2: float,
+                  group_weights: np.ndarray | None = None) -> np.ndarray:
+    """Weights maximising each post's (weighted) softmax mass on its gold candidates."""
     from scipy.optimize import minimize
 
     x = sparse.vstack([g[0] for g in groups], format="csr")[:, np.flatnonzero(free)]  # float32, ~4% non-zero
@@ -359,6 +373,7 @@ def _fit_listwise(groups: list[Group], free: np.ndarray, l2: float) -> np.ndarra
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     seg = np.repeat(np.arange(len(groups)), sizes)
     n = len(groups)
+    gw = np.ones(n) if group_weights is None else np.asarray(group_weights, dtype=np.float64)
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         s = (x @ w.astype(np.float32)).astype(np.float64)
@@ -366,10 +381,10 @@ def _fit_listwise(groups: list[Group], free: np.ndarray, l2: float) -> np.ndarra
         e = np.exp(s - smax[seg])
         z_all = np.add.reduceat(e, starts)
         z_pos = np.bincount(seg, weights=e * y, minlength=n)
-        value = -np.sum(np.log(z_pos) - np.log(z_all)) / n + l2 * w @ w
+        value = -np.sum(gw * (np.log(z_pos) - np.log(z_all))) / n + l2 * w @ w
         p_all = e / z_all[seg]
         p_pos = np.where(y, e / np.maximum(z_pos[seg], 1e-300), 0.0)
-        grad = (x.T @ (p_all - p_pos).astype(np.float32)).astype(np.float64) / n + 2 * l2 * w
+        grad = (x.T @ (gw[seg] * (p_all - p_pos)).astype(np.float32)).astype(np.float64) / n + 2 * l2 * w
         return float(value), grad
 
     result = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 300})
