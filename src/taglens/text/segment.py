@@ -20,14 +20,15 @@ Why this design:
   dict look-ups and additions, with look-ups skipped past the longest word
   a prefix allows, the letter model as prefix sums, and plain loops (a
   position has a handful of spans: comprehensions cost more than they save);
-  results are cached per tag.
+  the boundary arrays of a chunk are memoised per shape ('ulllllulll'),
+  edges are pruned only where the k-best search expands them (a few
+  positions per tag), and results are cached per tag.
 
 Case and characters are kept: the output words are slices of the input.
 """
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import json
 import math
@@ -36,7 +37,7 @@ import sys
 import types
 from collections.abc import Iterable, Sequence
 from functools import cached_property, lru_cache
-from itertools import accumulate
+from operator import itemgetter
 from importlib import resources
 from pathlib import Path
 
@@ -119,8 +120,13 @@ DEFAULT_K = 8           # candidates re-ranked by the bigram features
 LONG_RUN, LONG_K = 18, 32
 PRUNE_MARGIN = 6.0      # edges this far below a position's best are never explored
 CACHE_SIZE = 65536
+SHAPE_CACHE_SIZE = 4096  # boundary arrays of the tag shapes last seen (`_boundaries`)
 _SEPARATOR_RE = regex.compile(r"([^\p{L}\p{M}\p{N}]+)")
 _LOWER_RUN_RE = regex.compile(r"\p{Ll}+")
+# per position of a chunk (`_boundary_arrays`): start, known_start, unknown_start, known_end, unknown_end,
+# run_end, run_start, next camel boundary, last span end
+_Bounds = tuple[list[float], list[float], list[float], list[float], list[float], list[int], list[bool],
+                list[int], list[int]]
 
 DATA_DIR = Path(str(resources.files("taglens") / "data" / "segment"))
 
@@ -136,6 +142,14 @@ _SHAPE_BOUNDARIES = (
 # The shape letter (u/l/d/o) of each ASCII character; other characters are classified one by one.
 _ASCII_SHAPE = str.maketrans({chr(c): "u" if chr(c).isupper() else "l" if chr(c).islower()
                               else "d" if chr(c).isdigit() else "o" for c in range(128)})
+
+
+def _shape(text: str) -> str:
+    """Each character's kind: u(pper), l(ower), d(igit) or o(ther). Boundaries depend on nothing else."""
+    shape = text.translate(_ASCII_SHAPE)
+    if shape.isascii():
+        return shape
+    return "".join(["u" if c.isupper() else "l" if c.islower() else "d" if c.isdigit() else "o" for c in text])
 
 
 def _is_code(chunk: str) -> bool:
@@ -224,16 +238,17 @@ class Segmenter:
             for key, value in self._trigram.items():
                 self._letter_triple[key] = (value, *self._letter_pair[key[1:]])
         w = self.weights
-        self._kind_costs = {  # boundary kind -> (word starting there, known / unknown word over it, camel over it)
-            "": (0.0, 0.0, 0.0, 0.0), "b_plain": (w["b_plain"], 0.0, 0.0, 0.0),
-            "b_plain_camel": (w["b_plain_camel"], 0.0, 0.0, 0.0),
-            "b_camel": (w["b_camel"], w["x_camel"], w["x_camel_unknown"], 1.0),
-            "b_digit": (w["b_digit"], w["x_digit"], w["x_digit_unknown"], 0.0),
-            "b_capsend": (w["b_capsend"], w["x_capsend"], w["x_capsend"], 0.0),
+        self._kind_costs = {  # boundary kind -> (word starting there, known / unknown word over it)
+            "": (0.0, 0.0, 0.0), "b_plain": (w["b_plain"], 0.0, 0.0),
+            "b_plain_camel": (w["b_plain_camel"], 0.0, 0.0),
+            "b_camel": (w["b_camel"], w["x_camel"], w["x_camel_unknown"]),
+            "b_digit": (w["b_digit"], w["x_digit"], w["x_digit_unknown"]),
+            "b_capsend": (w["b_capsend"], w["x_capsend"], w["x_capsend"]),
         }
         self._pair_weights = tuple(self.weights[name] for name in (
             "bigram_known", "bigram_logp", "repeat"))
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._segment_uncached)
+        self._boundaries = lru_cache(maxsize=SHAPE_CACHE_SIZE)(self._boundary_arrays)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -339,8 +354,8 @@ class Segmenter:
                 elif chunk in self._whole_alnum or _lower(chunk) in self._whole_alnum or _is_code(chunk):
                     words.append(chunk)  # slang and product names with digits: '4ever', 'ps4', 'b2b', 'a330'
                 elif chunk:
-                    best = self._chunk_candidates(chunk, self._beam(chunk))
-                    words.extend(chunk[i:j] for i, j in best[0][1])
+                    _score, spans = max(self._rescored(chunk, self._beam(chunk)), key=itemgetter(0))  # first of ties
+                    words.extend([chunk[i:j] for i, j in spans])
         return tuple(words)
 
     def _beam(self, chunk: str) -> int:
@@ -350,11 +365,16 @@ class Segmenter:
         return self.k
 
     def _chunk_candidates(self, orig: str, k: int) -> list[tuple[float, list[tuple[int, int]]]]:
+        """The k best segmentations of one chunk, re-ranked by the bigram features, best first."""
+        scored = self._rescored(orig, k)
+        scored.sort(key=itemgetter(0), reverse=True)  # stable: ties keep the search order
+        return scored
+
+    def _rescored(self, orig: str, k: int) -> list[tuple[float, list[tuple[int, int]]]]:
+        """The k best segmentations of the per-word search, in its order, with the bigram features added."""
         low = _lower(orig)
         paths = _k_best(*self._lattice(orig, low), k)
-        scored = [(score + self._pair_total(low, spans), spans) for score, spans in paths]
-        scored.sort(key=lambda item: -item[0])  # stable: ties keep the search order
-        return scored
+        return [(score + self._pair_total(low, spans), spans) for score, spans in paths]
 
     def _pair_total(self, low: str, spans: list[tuple[int, int]]) -> float:
         """The re-ranking part of a candidate's score: the weighted PAIR_FEATURES (`features`, unrolled)."""
@@ -411,8 +431,9 @@ class Segmenter:
     def _lattice(self, orig: str, low: str) -> tuple[list[list[tuple[int, float, float]]], list[float]]:
         """The word lattice of one chunk, built backwards, with the best completion of each position.
 
-        edges[i] = [(j, score of orig[i:j] as one word here, that score + best[j]), ...],
-        keeping only edges within PRUNE_MARGIN of best[i]: the rest cannot make the k best.
+        edges[i] = [(j, score of orig[i:j] as one word here, that score + best[j]), ...]; an edge
+        below PRUNE_MARGIN of the best so far is dropped at once, and `_k_best` skips the rest below
+        best[i] - PRUNE_MARGIN (filtering every position here cost more: the search expands a few).
         Written as plain loops: for the few spans of one position, comprehensions cost more than they save.
         """
         w = self.weights
@@ -421,26 +442,10 @@ class Segmenter:
         pw = w[per_word] if per_word else 0.0
         if orig.isalpha() and (orig.islower() or orig.isupper()):  # no written boundaries: the common case
             return self._plain_lattice(low, n, pw)
-        ctx = _Context(orig)
-        if ctx.plain and not ctx.digits:  # 'Sunset': capitalised, still no boundaries
+        bounds = self._boundaries(_shape(orig))
+        if bounds is None:  # 'Sunset': capitalised, still no boundaries
             return self._plain_lattice(low, n, pw)
-        # per position: the score of a word starting there, and prefix sums of the cost of a known
-        # (unknown) word running over it and of the camelCase boundaries it runs over
-        start: list[float] = []
-        known_x: list[float] = []
-        unknown_x: list[float] = []
-        camels: list[float] = []
-        kx = ux = cx = 0.0
-        kind_costs = self._kind_costs
-        for kind in ctx.kind:
-            word_start, known_over, unknown_over, camel_over = kind_costs[kind]
-            start.append(word_start + pw if per_word else word_start)
-            kx += known_over
-            ux += unknown_over
-            cx += camel_over
-            known_x.append(kx)
-            unknown_x.append(ux)
-            camels.append(cx)
+        start, known_start, unknown_start, known_end, unknown_end, run_ends, run_starts, next_camel, lasts = bounds
         x_freq = w["x_camel_freq"]
         common = self._common
         word_get = self._word_score.get
@@ -449,19 +454,15 @@ class Segmenter:
         number_part = number + w["number_part"]
         digit1 = w["digit1"]
         reach4, reach6 = self._reach4, self._reach6
-        run_ends, run_starts, limits = ctx.run_end, ctx.run_start, ctx.span_limits()
         letter_start, letter_end = self._edge_letters(low)
         edges: list[list[tuple[int, float, float]]] = [[] for _ in range(n)]
         best = [0.0] * (n + 1)
         for i in range(n - 1, -1, -1):
             run_end = run_ends[i]
-            start_i = start[i]
-            known_i, unknown_i = start_i - known_x[i], start_i - unknown_x[i]
+            known_i, unknown_i = known_start[i], unknown_start[i]
             unknown_i2 = unknown_i + letter_start[i]  # unknown words of 2+ letters: the letter model too
-            camel_i = camels[i]
-            last = limits[i]  # no word runs over two camel boundaries
-            if last > i + MAX_WORD:
-                last = i + MAX_WORD
+            cross = next_camel[i]  # a span ending past this runs over a camelCase boundary
+            last = lasts[i]
             # spans up to `look` may be lexicon words or numbers; longer ones are unknown words:
             # no lexicon word with this 4- (6-) letter prefix is longer than reach4 (reach6) says
             reach = reach4.get(low[i:i + 4])
@@ -480,34 +481,68 @@ class Segmenter:
             for j in range(i + 1, look + 1):
                 s = word_get(low[i:j])
                 if s is not None:
-                    if camels[j - 1] != camel_i:  # a known word running over camelCase boundaries
-                        s += x_freq * (camels[j - 1] - camel_i) * common.get(low[i:j], 0.0)
-                    s += known_i + known_x[j - 1]
+                    if j > cross:  # a known word running over a camelCase boundary (one at most: `lasts`)
+                        s += x_freq * common.get(low[i:j], 0.0)
+                    s += known_i + known_end[j]
                 elif j <= run_end:  # all digits: a number, or part of one
-                    s = (number if run_starts[i] and j == run_end else number_part) + start_i
+                    s = (number if run_starts[i] and j == run_end else number_part) + start[i]
                     if j == i + 1:
                         s += digit1
                 elif j > i + 1:
-                    s = unknown_by_size[j - i] + unknown_i2 + unknown_x[j - 1] + letter_end[j]
+                    s = unknown_by_size[j - i] + unknown_i2 + unknown_end[j] + letter_end[j]
                 else:
-                    s = unknown_by_size[1] + unknown_i + unknown_x[j - 1]
+                    s = unknown_by_size[1] + unknown_i + unknown_end[j]
                 t = s + best[j]
-                if t > top:
-                    top = t
-                    floor = t - PRUNE_MARGIN
                 if t >= floor:  # the floor only rises: an edge below it now stays pruned
+                    if t > top:
+                        top = t
+                        floor = t - PRUNE_MARGIN
                     append((j, s, t))
             for j in range(look + 1, last + 1):  # longer spans: unknown words
-                s = unknown_by_size[j - i] + unknown_i2 + unknown_x[j - 1] + letter_end[j]
+                s = unknown_by_size[j - i] + unknown_i2 + unknown_end[j] + letter_end[j]
                 t = s + best[j]
-                if t > top:
-                    top = t
-                    floor = t - PRUNE_MARGIN
                 if t >= floor:  # the floor only rises: an edge below it now stays pruned
+                    if t > top:
+                        top = t
+                        floor = t - PRUNE_MARGIN
                     append((j, s, t))
             best[i] = top
-            edges[i] = [e for e in out if e[2] >= floor]
+            edges[i] = out
         return edges, best
+
+    def _boundary_arrays(self, shape: str) -> _Bounds | None:
+        """What `_lattice` needs from the tag's written boundaries, per position (None when it shows none).
+
+        Memoised per shape (`_boundaries`): it depends on nothing else, and tags repeat their shape
+        (two thirds of the HashSet sample's camelCase shapes are seen before).
+        """
+        ctx = _Context(shape)
+        if ctx.plain and not ctx.digits:
+            return None
+        per_word = _tag_length_feature(len(shape))
+        pw = self.weights[per_word] if per_word else 0.0
+        # per position: the score of a word starting there, and prefix sums of the cost of a known
+        # (unknown) word running over it
+        start: list[float] = []
+        known_x: list[float] = []
+        unknown_x: list[float] = []
+        kx = ux = 0.0
+        kind_costs = self._kind_costs
+        for kind in ctx.kind:
+            word_start, known_over, unknown_over = kind_costs[kind]
+            start.append(word_start + pw if per_word else word_start)
+            kx += known_over
+            ux += unknown_over
+            known_x.append(kx)
+            unknown_x.append(ux)
+        # a known (unknown) word orig[i:j] scores start[i] - known_x[i] + known_x[j - 1] (unknown_x) for them
+        known_start = [a - x for a, x in zip(start, known_x)]
+        unknown_start = [a - x for a, x in zip(start, unknown_x)]
+        known_end, unknown_end = [0.0, *known_x], [0.0, *unknown_x]
+        next_camel, limits = ctx.camel_reach()
+        lasts = [min(limit, i + MAX_WORD) for i, limit in enumerate(limits)]  # and no word runs over two
+        return (start, known_start, unknown_start, known_end, unknown_end, ctx.run_end, ctx.run_start, next_camel,
+                lasts)
 
     def _plain_lattice(self, low: str, n: int, per_word: float) -> tuple[list[list[tuple[int, float, float]]], list[float]]:
         """`_lattice` for a chunk with no written boundaries (no camelCase, no digits): every word
@@ -545,21 +580,21 @@ class Segmenter:
                 else:
                     s = unknown_by_size[1] + st
                 t = s + best[j]
-                if t > top:
-                    top = t
-                    floor = t - PRUNE_MARGIN
                 if t >= floor:  # the floor only rises: an edge below it now stays pruned
+                    if t > top:
+                        top = t
+                        floor = t - PRUNE_MARGIN
                     append((j, s, t))
             for j in range(look + 1, last + 1):
                 s = unknown_by_size[j - i] + st2 + letter_end[j]
                 t = s + best[j]
-                if t > top:
-                    top = t
-                    floor = t - PRUNE_MARGIN
                 if t >= floor:  # the floor only rises: an edge below it now stays pruned
+                    if t > top:
+                        top = t
+                        floor = t - PRUNE_MARGIN
                     append((j, s, t))
             best[i] = top
-            edges[i] = [e for e in out if e[2] >= floor]
+            edges[i] = out
         return edges, best
 
     def _unknown_scores(self) -> list[float]:
@@ -581,7 +616,7 @@ class Segmenter:
         `weights @ features(...)` equals the score the search gives it.
         """
         low = _lower(orig)
-        ctx = _Context(orig)
+        ctx = _Context(_shape(orig))
         f = dict.fromkeys(FEATURES, 0.0)
         for i, j in spans:
             known = self._add_word_features(f, low[i:j], ctx, i, j)
@@ -641,21 +676,13 @@ class _Context:
 
     __slots__ = ("camels", "digits", "kind", "plain", "run_end", "run_start")
 
-    def __init__(self, orig: str) -> None:
-        n = len(orig)
+    def __init__(self, shape: str) -> None:
+        """`shape`: the tag's `_shape`, all the context depends on."""
+        n = len(shape)
         self.run_end = [0] * n
         self.run_start = [False] * n
-        if orig.isalpha() and (orig.islower() or orig.isupper()):  # the common case: no evidence
-            self.kind = [""] + ["b_plain"] * (n - 1)
-            self.plain = True
-            self.digits = False
-            self.camels: list[int] = []
-            return
         # kind[i]: what kind of boundary a word starting at i (> 0) would use
         kind = [""] * n
-        shape = orig.translate(_ASCII_SHAPE)
-        if not shape.isascii():  # other characters: classify them one by one
-            shape = "".join(["u" if c.isupper() else "l" if c.islower() else "d" if c.isdigit() else "o" for c in orig])
         for name, pattern in _SHAPE_BOUNDARIES:  # later kinds never overwrite earlier ones
             for m in pattern.finditer(shape):
                 if 0 < m.start() < n and not kind[m.start()]:
@@ -669,9 +696,9 @@ class _Context:
         self.digits = "d" in shape
         i = 0 if self.digits else n
         while i < n:
-            if orig[i].isdigit():
+            if shape[i] == "d":
                 j = i + 1
-                while j < n and orig[j].isdigit():
+                while j < n and shape[j] == "d":
                     j += 1
                 self.run_end[i:j] = [j] * (j - i)
                 self.run_start[i] = True
@@ -679,17 +706,16 @@ class _Context:
             else:
                 i += 1
 
-    def span_limits(self) -> list[int]:
-        """For each start i, the second camelCase boundary after it: a span ending past it would run over two."""
+    def camel_reach(self) -> tuple[list[int], list[int]]:
+        """For each start i, the first and the second camelCase boundary after it (n when none).
+
+        A span ending past the first runs over a boundary; one ending past the second would run over two.
+        """
         n = len(self.kind)
-        if len(self.camels) < 2:
-            return [n] * n
-        limits = [n] * n
-        for i in range(n):
-            index = bisect.bisect_right(self.camels, i) + 1
-            if index < len(self.camels):
-                limits[i] = self.camels[index]
-        return limits
+        first = [n] * (n + 1)
+        for p, q in zip([0, *self.camels], self.camels):
+            first[p:q] = [q] * (q - p)
+        return first, [first[p] for p in first[:n]]
 
     def boundary_scores(self, w: dict[str, float]) -> list[float]:
         """Score of a word starting at each position."""
@@ -711,7 +737,8 @@ def _k_best(edges: list[list[tuple[int, float, float]]], best: list[float],
     """The k highest-scoring paths through a lattice, best first.
 
     Exact: an A* search whose heuristic is the true best completion (`best`),
-    so complete paths come off the heap in score order.
+    so complete paths come off the heap in score order. Edges below best[i] - PRUNE_MARGIN
+    cannot make the k best and are skipped here (`_lattice` leaves them in).
     """
     n = len(edges)
     results: list[tuple[float, list[tuple[int, int]]]] = []
@@ -723,9 +750,11 @@ def _k_best(edges: list[list[tuple[int, float, float]]], best: list[float],
         if i == n:
             results.append((g, _unwind(path)))
             continue
+        floor = best[i] - PRUNE_MARGIN
         for j, s, total in edges[i]:
-            push(heap, (-(g + total), counter, j, g + s, (path, i, j)))
-            counter += 1
+            if total >= floor:
+                push(heap, (-(g + total), counter, j, g + s, (path, i, j)))
+                counter += 1
     return results
 
 
