@@ -53,9 +53,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Learned on the validation split; image scorers (absent on text posts) get fixed prior weights.
     # Image weights (x the mean learned norm weight): chosen on topic8 *training* photos, image-only posts;
     # 1.0 leaves popular tags on top (#food first for a painting), 8 puts the picture's own tags first.
-    # Residual trees (LightGBM at training, numpy at serving) on captioned posts; validation queries per kind
-    # are capped by memory (each query is ~400 candidates x ~500 features).
-    "combiner": {"type": "learned", "max_validation": {"caption": 6000, "given1": 4500},
+    # Residual trees (LightGBM at training, numpy at serving) on captioned posts. Validation queries per kind:
+    # every captioned post (features are kept sparse, ~4% non-zero) and a sample of the tag lists; each
+    # kind carries half the combiner's loss however many posts it has.
+    "combiner": {"type": "learned", "max_validation": {"caption": 40000, "given1": 20000},
                  "trees": {"rounds": 100}, "fixed": {"image_head": 8.0, "image_zeroshot": 8.0, "image_topic": 6.0,
                                               "image_knn": 8.0}},
 }
