@@ -18,7 +18,10 @@ caption, a bare tag list and a tagged caption.
 
 Model: a linear score, trained with a listwise softmax loss (the gold tags'
 probability mass among each post's candidates; ListNet-style) plus L2, by
-L-BFGS. It is plain numpy at serving time; weights live in the manifest.
+L-BFGS. Posts where the `gate` scorer spoke (a caption) and posts where it did
+not (a bare tag list) each carry half the loss, however many of each there are.
+It is plain numpy at serving time; weights live in the manifest. Validation
+features are held as sparse matrices (about 4% non-zero) while training.
 
 Optional residual trees (`trees: {...}`): boosted regression trees (LightGBM's
 lambdarank at training, `models/trees.py` numpy at serving) fitted on top of
@@ -343,10 +346,6 @@ def iter_scores(bundle: "ModelBundle", queries: Sequence[Query], batch: int = 64
             for i, scores in enumerate(scorer.score_many(chunk, bundle.vocab)):
                 per[i][scorer.name] = scores
         yield from per
-
-
-def score_queries(bundle: "ModelBundle", queries: Sequence[Query], batch: int = 64) -> list[dict[str, Scores]]:
-    return list(iter_scores(bundle, queries, batch))
 
 
 def _balance(gated: Sequence[bool]) -> np.ndarray:
