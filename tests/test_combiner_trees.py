@@ -122,3 +122,23 @@ def test_numpy_trees_match_lightgbm() -> None:
     test = rng.random((300, 6)).astype(np.float32)
     assert np.allclose(ours.predict(test), booster.predict(test), atol=1e-9)
     assert ours.predict(test[:0]).shape == (0,)
+
+
+def test_resetting_image_weights_keeps_the_trees_and_adding_scorers_to_trees_refuses() -> None:
+    from taglens.models.base import create_scorer
+    from taglens.vision.attach import IMAGE_SCORERS, add_image_scorers
+
+    _boosted, plain = fitted(TREES)
+    with pytest.raises(ValueError, match="residual trees"):
+        add_image_scorers(plain)  # new columns would shift the trees' features
+    images = [create_scorer(name) for name in IMAGE_SCORERS]
+    for scorer in images:
+        scorer.fit([], plain.vocab)
+    combiner = LearnedCombiner(trees=TREES, fixed={name: 1.0 for name in IMAGE_SCORERS})
+    bundle = ModelBundle(vocab=plain.vocab, scorers=[Band(), Gate(), *images], combiner=combiner)
+    combiner.fit(bundle, posts(400, seed=1))
+    again = add_image_scorers(bundle, fixed={name: 3.0 for name in IMAGE_SCORERS})
+    assert again.combiner.trees is combiner.trees
+    assert again.combiner.fixed["image_head"] == 3.0
+    test = posts(200, seed=2)
+    assert hits(again.combiner, again, test) == hits(combiner, bundle, test)  # text posts: images silent

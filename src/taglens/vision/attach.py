@@ -47,10 +47,14 @@ def _extend(combiner: Combiner, names: list[str], bundle: ModelBundle, fixed: Ma
     from taglens.models.learned import LearnedCombiner
 
     old: LearnedCombiner = combiner  # type: ignore[assignment]
+    if names and old.trees is not None:
+        # the trees read the feature columns by position, and new scorers shift them
+        raise ValueError("cannot add image scorers to a combiner with residual trees: retrain the model with them")
     old_w = dict(zip(old.features.names, old.weights, strict=True))
     new = LearnedCombiner(scorers=old.scorers + names, fixed={**old.fixed, **(fixed or LEARNED_FIXED)},
                           contexts=old.contexts, l2=old.l2, max_validation=old.max_validation, share=old.share,
-                          seed=old.seed, trained=old.trained)
+                          seed=old.seed, trained=old.trained, trees=old.tree_params)
+    new.trees = old.trees
     new.bind(bundle.vocab)
     unit_terms = [old_w[n] for n in old_w if n.startswith("norm:") and n[5:] in old.trained]
     unit = float(np.mean(unit_terms)) if unit_terms else 1.0
