@@ -4,6 +4,7 @@ synthetic corpus where the right answer is obvious: cat captions carry #cat, etc
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -103,6 +104,11 @@ def test_save_load_round_trip_gives_identical_scores(fitted, corpus, tmp_path, n
         a, b = scorer.score(q(text, tags), vocab), loaded.score(q(text, tags), vocab)
         assert list(a) == list(b)
         np.testing.assert_allclose(list(a.values()), list(b.values()), rtol=1e-5, atol=1e-6)
+    # a loaded scorer saves what it was loaded from: re-saving a shipped model loses nothing
+    loaded.save(tmp_path / f"{name}-again")
+    for first in (tmp_path / name).rglob("*.json"):
+        again = tmp_path / f"{name}-again" / first.relative_to(tmp_path / name)
+        assert json.loads(again.read_text()) == json.loads(first.read_text()), first.name
 
 
 @pytest.mark.parametrize("name", list(SCORERS))

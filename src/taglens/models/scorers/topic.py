@@ -99,4 +99,7 @@ class TopicScorer(Scorer):
             scorer.tag_rows, scorer.tag_probs = z["rows"].astype(np.int64), z["probs"].astype(np.float32)
         if scorer.tag_rows.size and scorer.tag_rows.max() >= len(vocab):
             raise ValueError("topic scorer's tags do not match the model's vocabulary")
+        config = folder / "config.json"
+        if config.is_file():  # the training label counts: provenance, kept through a load and save
+            scorer.label_counts = json.loads(config.read_text(encoding="utf-8")).get("labels", {})
         return scorer
