@@ -16,10 +16,11 @@ import numpy as np
 from taglens.models.base import create_scorer
 from taglens.models.combiner import Combiner, WeightedSumCombiner
 from taglens.models.model_dir import ModelBundle
+from taglens.models.train import DEFAULT_CONFIG
 
 IMAGE_SCORERS = ("image_zeroshot", "image_topic", "image_head", "image_knn")
-# Multiples of the combiner's unit weight; chosen on topic8 training photos (see benchmarks/vision.py).
-LEARNED_FIXED = {"image_zeroshot": 8.0, "image_topic": 6.0, "image_head": 8.0, "image_knn": 8.0}
+# Multiples of the combiner's unit weight: the default config's, so a rebuilt model and an attached one agree.
+LEARNED_FIXED = dict(DEFAULT_CONFIG["combiner"]["fixed"])
 WEIGHTED = {"image_zeroshot": 1.0, "image_topic": 0.75, "image_head": 1.0, "image_knn": 1.0}
 
 
