@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from taglens.evaluate.metrics import TagSimilarity, post_metrics, similarity_accuracy
+from taglens.evaluate.metrics import TagSimilarity, bootstrap_interval, post_metrics, similarity_accuracy
 from taglens.evaluate.protocol import TASKS, build_task, hide
 from taglens.hashtags import extract_hashtags
 from taglens.post import Post
@@ -27,6 +27,16 @@ def test_metrics_hand_computed() -> None:
     dcg = 1 / math.log2(4) + 1 / math.log2(7)          # hits at ranks 3 and 6
     idcg = 1 + 1 / math.log2(3) + 1 / math.log2(4)     # 3 gold tags
     assert m["nDCG@10"] == pytest.approx(dcg / idcg)
+
+
+def test_bootstrap_interval_of_a_mean() -> None:
+    assert bootstrap_interval([1.0] * 40) == (1.0, 1.0)  # no spread, no doubt
+    lo, hi = bootstrap_interval([0.0, 1.0] * 200)  # mean 0.5, standard error 0.025
+    assert lo < 0.5 < hi
+    assert 0.08 < hi - lo < 0.12  # about 2 x 1.96 x 0.025
+    assert bootstrap_interval([0.0, 1.0] * 200) == (lo, hi)  # seeded: the same report twice
+    wide = bootstrap_interval([0.0, 1.0] * 20)
+    assert wide[1] - wide[0] > hi - lo  # fewer posts, less certainty
 
 
 def test_metrics_perfect_and_empty() -> None:
@@ -117,9 +127,12 @@ def test_runner_and_report_end_to_end(tmp_path) -> None:
     assert FUSED in ev.systems and "TF-IDF nearest posts" in ev.systems
     assert ev.systems["oracle (gold tag in vocabulary or caption)"]["A@5"] == 1.0
     assert ev.systems[FUSED]["A@5"] == 1.0
+    assert ev.intervals["A@5"] == (1.0, 1.0) and set(ev.intervals) == {"P@1", "A@5"}
     assert ev.per_topic["unknown"]["n"] == 2
     report = write_report([ev], tmp_path / "rep", ["toy"])
     assert "| system |" in report.read_text()
+    assert "A@5 100.0–100.0." in report.read_text()  # the model's interval, under its table
     data = json.loads((tmp_path / "rep" / "results.json").read_text())
     assert data[0]["systems"][FUSED]["n"] == 2
+    assert data[0]["intervals"]["A@5"] == [1.0, 1.0]
     assert list((tmp_path / "rep").glob("*.png"))

@@ -5,13 +5,16 @@ P@K, R@K and A@K follow the HARRISON benchmark (Park et al. 2016):
   Recall@K    = |top-K ∩ GT| / |GT|
   Accuracy@K  = 1 if top-K ∩ GT ≠ ∅ else 0
 MRR is the reciprocal rank of the first correct tag (0 when none is ranked);
-nDCG@K uses binary relevance. Every figure is a mean over posts, in [0, 1].
+nDCG@K uses binary relevance. Every figure is a mean over posts, in [0, 1];
+`bootstrap_interval` says how far such a mean could move on another sample of posts.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 METRIC_NAMES = ("P@1", "P@5", "R@5", "A@5", "MRR", "nDCG@10")
 
@@ -103,3 +106,16 @@ def similarity_accuracy(pred: Sequence[str], gold: set[str], sim: TagSimilarity,
     GloVe cosine to a gold tag reaches `threshold` (missing predictions count as wrong)."""
     hits = sum(1 for p in pred[:k] if any(sim.cosine(p, g) >= threshold for g in gold))
     return hits / k
+
+
+def bootstrap_interval(values: Sequence[float], level: float = 0.95, resamples: int = 2000,
+                       seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of per-post `values` (seeded, so reports
+    are reproducible). A goal met by less than half this width may not hold on new posts."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.size == 0:
+        return (0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, x.size, size=(resamples, x.size))].mean(axis=1)
+    tail = (1.0 - level) / 2.0
+    return float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))

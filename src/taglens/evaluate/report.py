@@ -36,6 +36,9 @@ def evaluation_markdown(ev, title: str = "") -> str:
     d = ev.to_dict()
     out = [f"### {title or 'task'}: `{ev.task}` ({ev.n} posts, {ev.skipped} skipped)\n",
            systems_table(ev.systems)]
+    if ev.intervals:
+        spans = ", ".join(f"{m} {100 * lo:.1f}–{100 * hi:.1f}" for m, (lo, hi) in ev.intervals.items())
+        out.append(f"\nThe model's 95% bootstrap interval over posts (2,000 resamples): {spans}.\n")
     if ev.ablation:
         out += ["\nSegmentation ablation (the model, hashtags as words vs as one token):\n\n",
                 systems_table(ev.ablation)]

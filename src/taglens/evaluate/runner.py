@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from taglens.evaluate.baselines import TfidfNearestPosts, WordNetSynonyms, oracle_rank, wordnet_available
-from taglens.evaluate.metrics import TagSimilarity, mean_metrics, post_metrics, similarity_accuracy
+from taglens.evaluate.metrics import (
+    TagSimilarity,
+    bootstrap_interval,
+    mean_metrics,
+    post_metrics,
+    similarity_accuracy,
+)
 from taglens.evaluate.protocol import TaskSet
 from taglens.models.base import Query, Scores
 from taglens.models.combiner import Combiner, WeightedSumCombiner
@@ -28,6 +34,7 @@ from taglens.text.tagtext import segmentation
 
 K = 10
 FUSED = "taglens (learned fusion)"
+INTERVAL_METRICS = ("P@1", "A@5")  # the goals' metrics get a 95% bootstrap interval for the model
 
 # Readable names of single-scorer rows; the original project's methods say so.
 SCORER_LABELS = {
@@ -57,10 +64,12 @@ class Evaluation:
     ablation: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # the model's, per metric
 
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "n": self.n, "skipped": self.skipped, "systems": self.systems,
                 "per_topic": self.per_topic, "segmentation_ablation": self.ablation,
+                "intervals": {m: list(v) for m, v in self.intervals.items()},
                 "notes": self.notes, "seconds": round(self.seconds, 1)}
 
 
@@ -84,14 +93,20 @@ def rank_with(combiner: Combiner, queries: Sequence[Query], per: Sequence[Mappin
     return out
 
 
-def measure(rankings: Sequence[Sequence[str]], gold: Sequence[set[str]], sim: TagSimilarity | None) -> dict[str, float]:
+def post_rows(rankings: Sequence[Sequence[str]], gold: Sequence[set[str]],
+              sim: TagSimilarity | None) -> list[dict[str, float]]:
+    """Every metric for every post (same order)."""
     rows = []
     for pred, g in zip(rankings, gold, strict=True):
         row = post_metrics(list(pred), g)
         if sim is not None:
             row["SimAcc@10"] = similarity_accuracy(list(pred), g, sim)
         rows.append(row)
-    return mean_metrics(rows)
+    return rows
+
+
+def measure(rankings: Sequence[Sequence[str]], gold: Sequence[set[str]], sim: TagSimilarity | None) -> dict[str, float]:
+    return mean_metrics(post_rows(rankings, gold, sim))
 
 
 def topic_of(post: Post, query: Query) -> str:
@@ -113,7 +128,9 @@ def evaluate_all(recommender, tasks: TaskSet, *, train: Sequence[Post] | None = 
     queries, per = score_posts(recommender, tasks.inputs)
     banned = recommender.banned
     fused = rank_with(recommender.combiner, queries, per, banned)
-    result.systems[FUSED] = measure(fused, tasks.gold, sim)
+    rows = post_rows(fused, tasks.gold, sim)
+    result.systems[FUSED] = mean_metrics(rows)
+    result.intervals = {m: bootstrap_interval([r[m] for r in rows]) for m in INTERVAL_METRICS if rows}
     names = [s.name for s in recommender.scorers]
     equal = WeightedSumCombiner({n: 1.0 for n in names})
     result.systems["all scorers, fixed equal weights"] = measure(rank_with(equal, queries, per, banned), tasks.gold, sim)
