@@ -46,7 +46,7 @@ def greedy_five(golds: list[set[str]]) -> list[str]:
         counts = Counter(t for g in remaining for t in g if t not in chosen)
         if not counts:
             break
-        tag = counts.most_common(1)[0][0]
+        tag = min(counts, key=lambda t: (-counts[t], t))  # ties by name: set order varies with the hash seed
         chosen.append(tag)
         remaining = [g for g in remaining if tag not in g]
     return chosen
