@@ -182,10 +182,10 @@ def topic_section(data: Path, finetune: bool) -> tuple[str, dict]:
 
 def image_recommender():
     """The shipped model if it has image scorers, else the shipped text model plus the image scorers
-    added as a rebuild with DEFAULT_CONFIG would add them (taglens.vision.attach)."""
+    added as a rebuild with DEFAULT_CONFIG would add them (taglens.models.attach)."""
     from taglens.models.model_dir import load_model
     from taglens.recommend import Recommender
-    from taglens.vision.attach import add_image_scorers
+    from taglens.models.attach import add_image_scorers
 
     bundle = load_model("default")
     if any(s.name.startswith("image_") for s in bundle.scorers):

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/add_image_scorers.py MODEL_DIR [--out OUT_DIR]
 
-Exact for the learned combiner (see taglens.vision.attach): its text weights are
+Exact for the learned combiner (see taglens.models.attach): its text weights are
 learned from text-only posts, on which the image scorers are silent. Writes to
 --out (default: MODEL_DIR itself, atomically).
 """
@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from taglens.models.model_dir import load_model, save_model
-from taglens.vision.attach import add_image_scorers
+from taglens.models.attach import add_image_scorers
 
 
 def main() -> int:

@@ -3,6 +3,7 @@ stay out of posts their gate scorer did not speak on, and round-trip as npz."""
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -124,13 +125,36 @@ def test_numpy_trees_match_lightgbm() -> None:
     assert ours.predict(test[:0]).shape == (0,)
 
 
-def test_resetting_image_weights_keeps_the_trees_and_adding_scorers_to_trees_refuses() -> None:
+def test_scorers_attach_to_a_combiner_with_trees_outside_its_features() -> None:
+    from taglens.models.attach import IMAGE_SCORERS, add_image_scorers
+
+    boosted, plain = fitted(TREES)
+    attached = add_image_scorers(plain)  # no new feature columns: the trees read what they were trained on
+    assert attached.combiner.trees is plain.combiner.trees
+    assert attached.combiner.features.names == plain.combiner.features.names
+    assert set(attached.combiner.attached) == set(IMAGE_SCORERS)
+    test = posts(200, seed=2)
+    assert hits(attached.combiner, attached, test) == hits(plain.combiner, plain, test)  # images silent
+    loud = {**{"band": {"a": 1.0, "b": 0.5}}, "image_topic": {"z": 1.0, "b": 0.2}}
+    ranked = attached.combiner.combine(loud)
+    assert "z" in [r.key for r in ranked]  # an attached scorer proposes candidates of its own
+    z = next(r for r in ranked if r.key == "z")
+    assert z.evidence == ["image_topic"]
+    # z is outside the vocabulary and the gate is silent: its whole score is the attached term
+    assert z.score == pytest.approx(attached.combiner.attached["image_topic"] * attached.combiner.unit)
+    again = type(attached.combiner).from_config(json.loads(json.dumps(attached.combiner.to_config())))
+    again.trees = attached.combiner.trees
+    again.bind(attached.vocab)
+    reloaded = again.combine(loud)  # the attachment survives the manifest (weights kept to 6 decimals)
+    assert [r.key for r in reloaded] == [r.key for r in ranked]
+    assert [r.score for r in reloaded] == pytest.approx([r.score for r in ranked], abs=1e-4)
+
+
+def test_resetting_image_weights_keeps_the_trees() -> None:
     from taglens.models.base import create_scorer
-    from taglens.vision.attach import IMAGE_SCORERS, add_image_scorers
+    from taglens.models.attach import IMAGE_SCORERS, add_image_scorers
 
     _boosted, plain = fitted(TREES)
-    with pytest.raises(ValueError, match="residual trees"):
-        add_image_scorers(plain)  # new columns would shift the trees' features
     images = [create_scorer(name) for name in IMAGE_SCORERS]
     for scorer in images:
         scorer.fit([], plain.vocab)

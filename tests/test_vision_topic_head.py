@@ -146,7 +146,7 @@ def test_cli_image_video_and_jsonl(trained, tmp_path, capsys):
 def test_image_scorers_attach_to_a_trained_text_model_without_changing_text_results(trained):
     from conftest import toy_posts
 
-    from taglens.vision.attach import add_image_scorers
+    from taglens.models.attach import add_image_scorers
 
     _rec, _folder, held_out = trained
     config = {"vocab": {"min_count": 1}, "scorers": [{"name": "popularity"}, {"name": "cooccurrence"}],
@@ -159,7 +159,7 @@ def test_image_scorers_attach_to_a_trained_text_model_without_changing_text_resu
     assert pictured.topic.label == "food" and "image" in pictured.hashtags[0].evidence
     again = add_image_scorers(both.bundle, fixed={"image_zeroshot": 2.0})  # re-weighting, no second copy
     assert [s.name for s in again.scorers] == [s.name for s in both.scorers]
-    assert again.combiner.fixed["image_zeroshot"] == 2.0
+    assert again.combiner.attached["image_zeroshot"] == 2.0  # attached after training: outside its features
 
 
 def test_a_model_without_image_scorers_says_it_ignored_the_pictures(trained):

@@ -27,7 +27,8 @@ from taglens.evaluate.metrics import (
     similarity_accuracy,
 )
 from taglens.evaluate.protocol import TaskSet
-from taglens.models.base import Query, Scores
+from taglens.query import Query
+from taglens.models.base import Scores
 from taglens.models.combiner import Combiner, WeightedSumCombiner
 from taglens.post import Post, TopicPrediction
 from taglens.text.tagtext import segmentation

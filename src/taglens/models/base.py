@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -24,34 +23,9 @@ import numpy as np
 from taglens.errors import ModelError
 from taglens.hashtags import hashtag_key
 from taglens.post import Post
+from taglens.query import Query  # re-exported: scorers import it from here too
 
 Scores = dict[str, float]
-
-
-@dataclass
-class Query:
-    """A post being served, plus a per-post cache that scorers share.
-
-    `given` holds the keys of the tags already on the post (listed or written in
-    the caption); the recommender never suggests them. Expensive per-post work
-    (a caption embedding, image features) goes through `cached`, so that several
-    scorers pay for it once.
-    """
-
-    post: Post
-    given: tuple[str, ...] = ()
-    cache: dict[str, Any] = field(default_factory=dict)
-    displays: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_post(cls, post: Post) -> "Query":
-        return cls(post=post, given=tuple(post.all_tag_keys()))
-
-    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
-        if name not in self.cache:
-            self.cache[name] = compute()
-        return self.cache[name]
 
 
 class Vocab:

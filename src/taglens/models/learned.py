@@ -40,6 +40,13 @@ candidate, so the other scorers' ranking is unchanged: absence never breaks it.
 
 Evidence of a suggestion: the scorers whose features carry at least `share` of
 its positive score.
+
+*Attached* scorers (`attached: {"image_labels": 10.0}`) join a trained combiner
+without retraining it: a scorer added after training (a labels head, a profile,
+an image-text map) adds `weight x unit x norm_s` to each candidate's score, where
+unit is the mean learned norm weight. They take no feature column, so the linear
+weights and the residual trees read exactly the features they were trained on,
+and a post the attached scorer is silent on is ranked exactly as before.
 """
 
 from __future__ import annotations
@@ -53,7 +60,8 @@ import numpy as np
 from scipy import sparse
 
 from taglens.errors import InputError
-from taglens.models.base import Query, Scores, Vocab
+from taglens.query import Query
+from taglens.models.base import Scores, Vocab
 from taglens.models.combiner import Combiner, Ranked, register_combiner
 from taglens.models.trees import TreeEnsemble
 
@@ -96,10 +104,14 @@ class FeatureBuilder:
     def names(self) -> list[str]:
         return self.base_names + [f"{c}*{n}" for c in self.contexts for n in self.base_names]
 
-    def build(self, per_scorer: Mapping[str, Scores]) -> tuple[list[str], np.ndarray]:
-        """(candidate keys, feature matrix); vectorised, as it runs once per served post."""
+    def build(self, per_scorer: Mapping[str, Scores],
+              extra: Sequence[str] = ()) -> tuple[list[str], np.ndarray]:
+        """(candidate keys, feature matrix); vectorised, as it runs once per served post.
+
+        `extra` scorers add candidates (rows) but no columns: an attached scorer's
+        candidate gets the same tag features (popularity, in vocabulary) as any other."""
         index: dict[str, int] = {}
-        for name in self.scorers:
+        for name in (*self.scorers, *extra):
             for key in per_scorer.get(name) or ():
                 index.setdefault(key, len(index))
         keys = list(index)
@@ -147,8 +159,9 @@ class LearnedCombiner(Combiner):
                  contexts: Sequence[str] = ("cooccurrence", "openvocab"),
                  l2: float = 1e-3, max_validation: int | Mapping[str, int] = 10000, share: float = 0.2,
                  seed: int = 7, trained: Sequence[str] | None = None,
-                 trees: Mapping[str, Any] | None = None) -> None:
+                 trees: Mapping[str, Any] | None = None, attached: Mapping[str, float] | None = None) -> None:
         self.scorers = list(scorers)
+        self.attached = {k: float(v) for k, v in (attached or {}).items() if k not in self.scorers}
         self.fixed = dict(fixed or {})
         self.contexts = list(contexts)
         self.l2, self.share, self.seed = float(l2), float(share), int(seed)
@@ -163,26 +176,57 @@ class LearnedCombiner(Combiner):
     def combine(self, per_scorer: Mapping[str, Scores]) -> list[Ranked]:
         if self.weights is None:
             raise RuntimeError("learned combiner used before fit")
-        keys, x = self.features.build(per_scorer)
+        extra = [n for n in self.attached if per_scorer.get(n)]
+        keys, x = self.features.build(per_scorer, extra)
         if not keys:
             return []
         totals = x @ self.weights
         if self.trees is not None and per_scorer.get(self._gate):
             totals = totals + self.trees.predict(self._tree_input(x))
+        added = self._attached_contributions(per_scorer, keys, extra)
+        if added.shape[1]:
+            totals = totals + added.sum(axis=1)
         order = np.argsort(-totals, kind="stable")
-        evidence = self._evidence(x[order])
+        evidence = self._evidence(x[order], added[order], extra)
         return [Ranked(keys[i], float(totals[i]), ev) for i, ev in zip(order, evidence, strict=True)]
 
-    def _evidence(self, x: np.ndarray) -> list[list[str]]:
+    @property
+    def unit(self) -> float:
+        """The mean learned norm weight: the unit that fixed and attached weights are given in."""
+        if self.weights is None:
+            return 1.0
+        return unit_weight(self.features.names, self.weights, self.trained)
+
+    def _attached_contributions(self, per_scorer: Mapping[str, Scores], keys: Sequence[str],
+                                extra: Sequence[str]) -> np.ndarray:
+        """(candidates x attached scorers that spoke): weight x unit x score / best score."""
+        out = np.zeros((len(keys), len(extra)))
+        if not extra:
+            return out
+        index = {k: i for i, k in enumerate(keys)}
+        unit = self.unit
+        for j, name in enumerate(extra):
+            scores = per_scorer[name]
+            best = max(scores.values())
+            scale = best if best > 0 else 1.0
+            for key, value in scores.items():
+                out[index[key], j] = self.attached[name] * unit * max(value, 0.0) / scale
+        return out
+
+    def _evidence(self, x: np.ndarray, added: np.ndarray | None = None,
+                  extra: Sequence[str] = ()) -> list[list[str]]:
         """Per row: scorers carrying at least `share` of its positive per-scorer contribution."""
         s = len(self.scorers)
         per_block = len(self.features.base_names)
         contrib = np.maximum(x * self.weights, 0.0).reshape(len(x), -1, per_block).sum(axis=1)
         by_scorer = contrib[:, : 3 * s].reshape(len(x), s, 3).sum(axis=2)
+        names = list(self.scorers)
+        if added is not None and added.shape[1]:
+            by_scorer = np.hstack([by_scorer, np.maximum(added, 0.0)])
+            names += list(extra)
         total = by_scorer.sum(axis=1, keepdims=True)
         strong = (by_scorer >= self.share * total) & (total > 0)
         order = np.argsort(-by_scorer, axis=1, kind="stable")
-        names = self.scorers
         return [[names[j] for j in row_order if row_strong[j]] for row_order, row_strong in zip(order, strong, strict=True)]
 
     @property
@@ -271,8 +315,7 @@ class LearnedCombiner(Combiner):
         w = np.zeros(len(names))
         if groups:
             w[free] = _fit_listwise(groups, free, self.l2, group_weights)
-        norm_learned = [w[i] for i, n in enumerate(names) if n.startswith("norm:") and free[i]]
-        unit = float(np.mean(norm_learned)) if norm_learned else 1.0
+        unit = unit_weight(names, w, self.trained)
         for i, n in enumerate(names):
             scorer = _scorer_of(n)
             if scorer is not None and scorer not in self.trained and n.startswith("norm:"):
@@ -284,14 +327,15 @@ class LearnedCombiner(Combiner):
         return {
             "type": self.name, "scorers": self.scorers, "fixed": self.fixed, "contexts": self.contexts,
             "l2": self.l2, "max_validation": self.max_validation, "share": self.share, "seed": self.seed,
-            "trained": self.trained, "trees": self.tree_params, "feature_names": self.features.names,
+            "trained": self.trained, "trees": self.tree_params, "attached": self.attached,
+            "feature_names": self.features.names,
             "weights": None if self.weights is None else [round(float(v), 6) for v in self.weights],
         }
 
     @classmethod
     def from_config(cls, config: dict[str, Any], folder: Path | None = None) -> "LearnedCombiner":
         keep = ("scorers", "weights", "fixed", "contexts", "l2", "max_validation", "share", "seed", "trained",
-                "trees")
+                "trees", "attached")
         combiner = cls(**{k: config[k] for k in keep if k in config})
         if combiner.tree_params and folder is not None and (folder / TREES_FILE).is_file():
             combiner.trees = TreeEnsemble.load(folder / TREES_FILE)
@@ -301,6 +345,17 @@ class LearnedCombiner(Combiner):
         if self.trees is not None:
             folder.mkdir(parents=True, exist_ok=True)
             self.trees.save(folder / TREES_FILE)
+
+
+def unit_weight(names: Sequence[str], weights: np.ndarray, learned: Sequence[str]) -> float:
+    """The mean learned weight of the scorers' norm features: fixed and attached weights are
+    multiples of it. Never below zero (a scorer that ranks backwards on the validation posts
+    must not turn every fixed weight upside down): then the mean magnitude, else 1."""
+    terms = [float(w) for n, w in zip(names, weights, strict=True) if n.startswith("norm:") and n[5:] in learned]
+    if not terms:
+        return 1.0
+    mean = float(np.mean(terms))
+    return mean if mean > 0 else (float(np.mean(np.abs(terms))) or 1.0)
 
 
 def _scorer_of(feature: str) -> str | None:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from taglens.errors import InputError
-from taglens.models.base import Query, Scorer, Scores, Vocab
+from taglens.query import Query
+from taglens.models.base import Scorer, Scores, Vocab
 from taglens.models.combiner import Combiner, WeightedSumCombiner
 from taglens.models.model_dir import ModelBundle, load_model, save_model
 from taglens.models.train import train_model

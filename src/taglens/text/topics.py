@@ -31,7 +31,7 @@ import numpy as np
 
 from taglens.errors import InputError, ModelError
 from taglens.hashtags import hashtag_key
-from taglens.models.base import Query
+from taglens.query import Query
 from taglens.post import Post, TopicPrediction
 from taglens.text.clean import CleanText, clean, content_words, tag_token
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from taglens.errors import InputError
-from taglens.models.base import Query
+from taglens.query import Query
 from taglens.vision.encoder import DEFAULT_ENCODER, create_encoder
 from taglens.vision.io import load_image
 from taglens.vision.video import sample_frames

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from taglens.evaluate.protocol import build_task, score_rankings
-from taglens.models.base import Query
+from taglens.query import Query
 from taglens.models.combiner import WeightedSumCombiner
 from taglens.post import Post
 
