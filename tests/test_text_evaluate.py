@@ -115,7 +115,7 @@ def test_protocol_tasks_give_what_they_say() -> None:
 
 def test_runner_and_report_end_to_end(tmp_path) -> None:
     from taglens.evaluate.report import write_report
-    from taglens.evaluate.runner import FUSED, evaluate_all
+    from taglens.evaluate.runner import FUSED, ORACLE, evaluate_all
     from taglens.recommend import Recommender
 
     train = [Post(id=f"t{i}", text=f"day {i}", hashtags=["#travel", "#beach" if i % 2 else "#sea"])
@@ -125,7 +125,7 @@ def test_runner_and_report_end_to_end(tmp_path) -> None:
                         Post(id="e2", hashtags=["#travel", "#sea"])], "given1")
     ev = evaluate_all(rec, tasks, train=train, with_similarity=False, ablation=False)
     assert FUSED in ev.systems and "TF-IDF nearest posts" in ev.systems
-    assert ev.systems["oracle (gold tag in vocabulary or caption)"]["A@5"] == 1.0
+    assert ev.systems[ORACLE]["A@5"] == 1.0
     assert ev.systems[FUSED]["A@5"] == 1.0
     assert ev.intervals["A@5"] == (1.0, 1.0) and set(ev.intervals) == {"P@1", "A@5"}
     assert ev.per_topic["unknown"]["n"] == 2

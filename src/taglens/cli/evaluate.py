@@ -24,7 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="model folder or shipped name (default: the shipped model)")
     p.add_argument("--data", required=True, help="taglens JSONL of evaluation posts")
     p.add_argument("--task", choices=TASKS, default="given1")
-    p.add_argument("--train", help="taglens JSONL of the model's training posts (enables TF-IDF nearest posts)")
+    p.add_argument("--train", help="taglens JSONL of the model's training posts: evaluation posts that copy one "
+                   "are removed (and counted), and TF-IDF nearest posts is run")
+    p.add_argument("--keep-duplicates", action="store_true",
+                   help="keep evaluation posts that copy a training post (default: removed, with --train)")
     p.add_argument("--report", metavar="DIR", help="write report.md, results.json and PNG charts here")
     p.add_argument("--model-only", action="store_true", help="skip the baselines and the ablation")
     p.add_argument("-k", type=int, default=10)
@@ -51,7 +54,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise InputError("-k must be at least 1")
     rec = Recommender.load(args.model)
-    tasks = build_task(read_posts(args.data), args.task)
+    train = read_posts(args.train) if args.train else None
+    tasks = build_task(read_posts(args.data), args.task, train=None if args.keep_duplicates else train)
     if not tasks.inputs:
         raise InputError(f"{args.data}: no post has enough tags for task {args.task!r}")
     if args.model_only:
@@ -59,7 +63,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from taglens.evaluate.report import systems_table, write_report
     from taglens.evaluate.runner import evaluate_all
 
-    train = read_posts(args.train) if args.train else None
     ev = evaluate_all(rec, tasks, train=train, log=lambda m: print(f"taglens: {m}", file=sys.stderr))
     if args.report:
         path = write_report([ev], args.report, [args.task])
@@ -77,9 +80,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def _print_model_only(rec, tasks, args: argparse.Namespace) -> int:  # noqa: ANN001
     metrics = evaluate_recommender(rec, tasks, k=args.k)
     metrics["skipped"] = tasks.skipped
+    if tasks.dedup is not None:
+        metrics["dedup"] = tasks.dedup.to_dict()
     if args.json:
         print(json.dumps(metrics))
     else:
         print(f"task {args.task}: {metrics['n']} posts ({tasks.skipped} skipped)")
+        if tasks.dedup is not None:
+            print(f"note: {tasks.dedup.describe()}")
         print("  ".join(f"{m} {100 * metrics[m]:.2f}" for m in METRIC_NAMES if m in metrics))
     return 0

@@ -9,7 +9,8 @@ Hidden tags are removed from the caption too, so a gold tag never leaks into
 the input. Nor does anything else a post carries: its meta (a crawl's search
 query is often one of its tags: HARRISON's query folder is a hidden tag of 68%
 of its posts) and its id (HARRISON's id is that folder's path) are replaced by an
-opaque id. Posts with too few tags for a task are skipped, and counted.
+opaque id. Posts with too few tags for a task are skipped, and counted. Given
+the training posts, posts that copy one (dedup.py) are set aside and counted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from taglens.errors import InputError
+from taglens.evaluate.dedup import DedupReport, TrainingIndex, drop_duplicates
 from taglens.evaluate.metrics import mean_metrics, post_metrics
 from taglens.hashtags import remove_hashtags
 from taglens.post import Post
@@ -71,10 +73,20 @@ class TaskSet:
     gold: list[set[str]] = field(default_factory=list)
     topics: list[str | None] = field(default_factory=list)
     skipped: int = 0
+    dedup: DedupReport | None = None  # what was removed as copies of training posts
+    duplicates: TaskSet | None = None  # those posts as a task of their own, for the 'with duplicates' line
 
 
-def build_task(posts: Iterable[Post], task: str) -> TaskSet:
+def build_task(posts: Iterable[Post], task: str, train: Iterable[Post] | TrainingIndex | None = None) -> TaskSet:
+    """The task over `posts`; with `train`, posts duplicating a training post are set aside
+    (evaluate/dedup.py) and kept in `.duplicates`, so reports can show both figures."""
+    posts = list(posts)
     out = TaskSet(task)
+    if train is not None:
+        kept, out.dedup = drop_duplicates(posts, train)
+        kept_ids = {id(p) for p in kept}
+        out.duplicates = build_task([p for p in posts if id(p) not in kept_ids], task)
+        posts = kept
     for post in posts:
         hidden = hide(post, task)
         if hidden is None:

@@ -34,7 +34,8 @@ def systems_table(systems: dict[str, dict[str, float]]) -> str:
 def evaluation_markdown(ev, title: str = "") -> str:
     """One task's section: the table, the per-topic breakdown, the ablation, notes."""
     d = ev.to_dict()
-    out = [f"### {title or 'task'}: `{ev.task}` ({ev.n} posts, {ev.skipped} skipped)\n",
+    removed = f", {ev.dedup['removed']} copies of training posts removed" if ev.dedup else ""
+    out = [f"### {title or 'task'}: `{ev.task}` ({ev.n} posts, {ev.skipped} skipped{removed})\n",
            systems_table(ev.systems)]
     if ev.intervals:
         spans = ", ".join(f"{m} {100 * lo:.1f}–{100 * hi:.1f}" for m, (lo, hi) in ev.intervals.items())

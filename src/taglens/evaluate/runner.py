@@ -35,6 +35,8 @@ from taglens.text.tagtext import segmentation
 
 K = 10
 FUSED = "taglens (learned fusion)"
+ORACLE = "oracle (gold tag in vocabulary, caption or a scorer's candidates)"
+WITH_DUPLICATES = "taglens, with the {n} duplicates of training posts kept"
 INTERVAL_METRICS = ("P@1", "A@5")  # the goals' metrics get a 95% bootstrap interval for the model
 
 # Readable names of single-scorer rows; the original project's methods say so.
@@ -66,11 +68,12 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # the model's, per metric
+    dedup: dict[str, Any] | None = None  # posts removed as copies of training posts (dedup.py)
 
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "n": self.n, "skipped": self.skipped, "systems": self.systems,
                 "per_topic": self.per_topic, "segmentation_ablation": self.ablation,
-                "intervals": {m: list(v) for m, v in self.intervals.items()},
+                "intervals": {m: list(v) for m, v in self.intervals.items()}, "dedup": self.dedup,
                 "notes": self.notes, "seconds": round(self.seconds, 1)}
 
 
@@ -132,6 +135,12 @@ def evaluate_all(recommender, tasks: TaskSet, *, train: Sequence[Post] | None = 
     rows = post_rows(fused, tasks.gold, sim)
     result.systems[FUSED] = mean_metrics(rows)
     result.intervals = {m: bootstrap_interval([r[m] for r in rows]) for m in INTERVAL_METRICS if rows}
+    if tasks.duplicates is not None and tasks.duplicates.inputs:
+        result.systems[WITH_DUPLICATES.format(n=len(tasks.duplicates.inputs))] = mean_metrics(
+            rows + _model_rows(recommender, tasks.duplicates, sim))
+    if tasks.dedup is not None:
+        result.dedup = tasks.dedup.to_dict()
+        result.notes.append(tasks.dedup.describe() + "; the table is on the rest")
     names = [s.name for s in recommender.scorers]
     equal = WeightedSumCombiner({n: 1.0 for n in names})
     result.systems["all scorers, fixed equal weights"] = measure(rank_with(equal, queries, per, banned), tasks.gold, sim)
@@ -139,15 +148,22 @@ def evaluate_all(recommender, tasks: TaskSet, *, train: Sequence[Post] | None = 
         label = SCORER_LABELS.get(name, name) + " alone"
         single = WeightedSumCombiner({name: 1.0})
         result.systems[label] = measure(rank_with(single, queries, per, banned), tasks.gold, sim)
-    for label, rank in _baselines(recommender, tasks, train, result.notes):
+    proposed = [set().union(*scores.values()) if scores else set() for scores in per]
+    for label, rank in _baselines(recommender, tasks, train, result.notes, sim, proposed):
         log(f"baseline: {label}")
         result.systems[label] = measure(rank(), tasks.gold, sim)
+    result.notes += oracle_violations(result.systems)
     result.per_topic = _per_topic(tasks, queries, fused)
     if ablation:
         log("segmentation ablation")
         result.ablation = _ablation(recommender, tasks, fused, sim)
     result.seconds = time.time() - start
     return result
+
+
+def _model_rows(recommender, tasks: TaskSet, sim: TagSimilarity | None) -> list[dict[str, float]]:
+    queries, per = score_posts(recommender, tasks.inputs)
+    return post_rows(rank_with(recommender.combiner, queries, per, recommender.banned), tasks.gold, sim)
 
 
 def _similarity(result: Evaluation) -> TagSimilarity | None:
@@ -158,10 +174,22 @@ def _similarity(result: Evaluation) -> TagSimilarity | None:
         return None
 
 
+def oracle_violations(systems: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """A line for each metric on which a system beats the oracle: a bug in a metric or the oracle."""
+    oracle = systems.get(ORACLE)
+    if oracle is None:
+        return []
+    return [f"BUG: {name} beats the oracle on {metric} ({100 * value:.2f} > {100 * oracle[metric]:.2f})"
+            for name, row in systems.items() if name != ORACLE and not name.startswith("taglens, with the")
+            for metric, value in row.items() if metric != "n" and metric in oracle and value > oracle[metric] + 1e-12]
+
+
 def _baselines(recommender, tasks: TaskSet, train: Sequence[Post] | None,
-               notes: list[str]) -> list[tuple[str, Callable[[], list[list[str]]]]]:
+               notes: list[str], sim: TagSimilarity | None = None,
+               proposed: Sequence[set[str]] | None = None) -> list[tuple[str, Callable[[], list[list[str]]]]]:
     out: list[tuple[str, Callable[[], list[list[str]]]]] = [
-        ("oracle (gold tag in vocabulary or caption)", lambda: oracle_rank(tasks.inputs, tasks.gold, recommender.vocab)),
+        (ORACLE, lambda: oracle_rank(tasks.inputs, tasks.gold, recommender.vocab, sim=sim, k=K,
+                                     proposed=proposed)),
     ]
     if train:
         out.append(("TF-IDF nearest posts", lambda: TfidfNearestPosts(train).rank(tasks.inputs)))
