@@ -156,9 +156,9 @@ def test_user_errors(tmp_path, kwargs, needle):
 
 
 def test_spark_engine_local_mode(tmp_path):
-    pytest.importorskip("pyspark")
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'taglens[spark]')")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.skip("Spark needs Java")
+        pytest.skip("Spark needs Java 17+ (apt-get install -y default-jre-headless); .ci/run installs it")
     src = tmp_path / "posts.jsonl"
     posts = write_posts(src, copies=3, bad_every=8)
     errors: list[InputError] = []

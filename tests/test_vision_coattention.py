@@ -4,9 +4,8 @@ and survives a save/load round trip (npz, no pickle)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402 - the train extra is a test dependency: missing fails, never skips
 
 from taglens.vision.coattention import (CoAttentionData, load_coattention, predict_coattention,  # noqa: E402
                                         save_coattention, train_coattention)

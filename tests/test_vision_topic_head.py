@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-pytest.importorskip("onnxruntime")
-skdata = pytest.importorskip("skimage.data")
+import onnxruntime  # noqa: E402,F401 - declared dependencies: a missing one fails, never skips
+import skimage.data as skdata  # noqa: E402
 
 from taglens.cli import main  # noqa: E402
 from taglens.models.base import Query  # noqa: E402
