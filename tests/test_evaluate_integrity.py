@@ -128,7 +128,9 @@ def test_the_oracle_bounds_every_system_on_every_metric() -> None:
     original = runner._similarity
     runner._similarity = lambda _result: sim
     try:
-        ev = evaluate_all(rec, build_task(test, "given1"), ablation=False)
+        # the last post's only hidden tag has no vector and is in no vocabulary: reachable by nothing
+        ev = evaluate_all(rec, build_task(test + [Post(id="ez", hashtags=["#g1", "#zz"])], "given1"),
+                          ablation=False)
     finally:
         runner._similarity = original
     assert "SimAcc@10" in ev.systems[ORACLE]

@@ -66,11 +66,12 @@ class _SimilarTags:
 
     def __init__(self, vocab: Vocab, sim: "TagSimilarity", threshold: float) -> None:
         self.keys, self.sim, self.threshold = list(vocab.keys), sim, threshold
+        self.dim = next((len(v) for v in map(sim.vector, self.keys) if v is not None), 1)
         self.matrix = self._vectors(self.keys)
 
     def _vectors(self, keys: Sequence[str]) -> np.ndarray:
-        dim = next((len(v) for v in map(self.sim.vector, keys[:50]) if v is not None), 1)
-        out = np.zeros((len(keys), dim), dtype=np.float32)
+        """Unit vectors of `keys` (rows of 0 for a key with none: it then matches only itself)."""
+        out = np.zeros((len(keys), self.dim), dtype=np.float32)
         for i, key in enumerate(keys):
             v = self.sim.vector(key)
             if v is not None:
