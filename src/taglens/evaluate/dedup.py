@@ -30,6 +30,7 @@ from pathlib import Path
 
 import regex
 
+from taglens.errors import InputError
 from taglens.hashtags import remove_hashtags
 from taglens.post import Post
 
@@ -83,6 +84,11 @@ class TrainingIndex:
         self.taglists: set[tuple[str, ...]] = set()
         self.sets: list[frozenset[str]] = []
         hashes: list[int] = []
+        if photos:
+            try:
+                import imagehash  # noqa: F401
+            except ImportError:
+                raise InputError("photo duplicates need imagehash: pip install 'taglens[train]'") from None
         for post in train:
             tokens = caption_tokens(post.text)
             if tokens:
