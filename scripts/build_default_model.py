@@ -12,7 +12,9 @@ Usage:  .venv/bin/python scripts/build_default_model.py [--shared ../shared] [--
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
+import time
 from pathlib import Path
 
 from taglens.corpus.importers import read_harrison, read_tweeteval
@@ -57,12 +59,25 @@ def main() -> int:
         "held_out": "HARRISON hash split 'test'; TweetEval val_text.txt",
         "validation": "the combiner is cross-fitted on 3 hash folds of the training posts (config crossfit_folds)",
     }
+    start, cpu = time.perf_counter(), time.process_time()
     bundle = train_model(train, DEFAULT_CONFIG, provenance=provenance, validation=val,
                          log=lambda m: print(m, file=sys.stderr))
     path = save_model(bundle, args.out)
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     print(f"default model written to {path} ({size / 1e6:.1f} MB, {len(bundle.vocab)} tags)")
+    record_build(time.perf_counter() - start, time.process_time() - cpu, size, len(bundle.vocab))
     return 0
+
+
+def record_build(wall: float, cpu: float, size: int, tags: int) -> None:
+    """The build's cost into RESULTS.md (the README quotes it from there)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from _results import write_section
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024  # KiB -> GiB
+    write_section("default-model", "Building the default model", (
+        f"{wall / 60:.1f} min wall, {cpu / 60:.1f} min CPU, peak memory {peak:.1f} GiB (ru_maxrss); "
+        f"the model folder is {size / 1e6:.1f} MB with {tags:,} tags.\n"))
 
 
 if __name__ == "__main__":

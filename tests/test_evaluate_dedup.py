@@ -109,3 +109,17 @@ def test_photo_duplicates_by_perceptual_hash(tmp_path: Path) -> None:
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not an image")
     assert index.duplicate_kind(Post(id="v3", images=[str(broken)])) is None  # unreadable: not a copy
+
+
+def test_build_task_sets_copies_aside_and_counts_only_usable_posts() -> None:
+    from taglens.evaluate.protocol import build_task
+
+    posts = [Post(id="copy", text="Sunset swim at the beach", hashtags=["#sunset"]),
+             Post(id="untagged copy", text="sunset swim at the beach"),  # the task cannot use it anyway
+             Post(id="new", text="rain on the window", hashtags=["#rain"])]
+    tasks = build_task(posts, "caption", train=TRAIN)
+    assert tasks.dedup is not None and tasks.dedup.checked == 2 and tasks.dedup.total == 1
+    assert tasks.skipped == 1 and len(tasks.inputs) == 1 and tasks.gold == [{"rain"}]
+    assert tasks.duplicates is not None and tasks.duplicates.gold == [{"sunset"}]
+    plain = build_task(posts, "caption")
+    assert plain.dedup is None and len(plain.inputs) == 2

@@ -36,7 +36,8 @@ def agrees(figure: str, results: list[str]) -> bool:
     places = len(figure.split(".")[1])
     want = _value(figure)
     for number in results:
-        if len(number.split(".")[1]) >= places and abs(round(_value(number), places) - want) < 1e-9:
+        # half-up rounding by hand: round() reads 44.55 as 44.549999... and gives 44.5
+        if len(number.split(".")[1]) >= places and abs(_value(number) - want) <= 0.5 * 10 ** -places + 1e-9:
             return True
     return False
 
@@ -46,6 +47,7 @@ def test_the_checker_catches_a_figure_no_benchmark_wrote() -> None:
     assert agrees("88.9", results) and agrees("20.4", results) and agrees("1,234.5", results)
     assert not agrees("88.8", results)      # a stale figure
     assert not agrees("20.45", results)     # more precise than what was measured
+    assert agrees("44.6", figures("44.55")) and not agrees("44.6", figures("44.54"))
     assert figures("`1.5` and ```\n2.5\n``` and 3.5 and version 2.13.0 and Python 3.11") == ["3.5"]
 
 

@@ -80,22 +80,31 @@ class TaskSet:
 def build_task(posts: Iterable[Post], task: str, train: Iterable[Post] | TrainingIndex | None = None) -> TaskSet:
     """The task over `posts`; with `train`, posts duplicating a training post are set aside
     (evaluate/dedup.py) and kept in `.duplicates`, so reports can show both figures."""
-    posts = list(posts)
     out = TaskSet(task)
-    if train is not None:
-        kept, out.dedup = drop_duplicates(posts, train)
-        kept_ids = {id(p) for p in kept}
-        out.duplicates = build_task([p for p in posts if id(p) not in kept_ids], task)
-        posts = kept
+    usable: list[tuple[Post, tuple[Post, set[str]]]] = []
     for post in posts:
         hidden = hide(post, task)
         if hidden is None:
             out.skipped += 1
-            continue
-        out.inputs.append(hidden[0])
-        out.gold.append(hidden[1])
-        out.topics.append(post.topic)
+        else:
+            usable.append((post, hidden))
+    if train is not None:  # only posts the task can use are checked, so the count means what it says
+        kept, out.dedup = drop_duplicates([post for post, _ in usable], train)
+        kept_ids = {id(p) for p in kept}
+        out.duplicates = TaskSet(task)
+        for post, hidden in usable:
+            if id(post) not in kept_ids:
+                _add(out.duplicates, post, hidden)
+        usable = [(post, hidden) for post, hidden in usable if id(post) in kept_ids]
+    for post, hidden in usable:
+        _add(out, post, hidden)
     return out
+
+
+def _add(tasks: TaskSet, post: Post, hidden: tuple[Post, set[str]]) -> None:
+    tasks.inputs.append(hidden[0])
+    tasks.gold.append(hidden[1])
+    tasks.topics.append(post.topic)
 
 
 def score_rankings(rankings: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> dict[str, float]:
