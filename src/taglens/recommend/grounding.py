@@ -52,8 +52,8 @@ _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _EVENT_FILLER = frozenset("happy merry the of and my".split())
 # Variants of one concept beyond plural and suffix forms.
 _SYNONYMS = {"kitty": "cat", "kitten": "cat", "kittens": "cat", "kitties": "cat", "puppy": "dog", "puppies": "dog",
-             "pup": "dog", "pups": "dog", "doggy": "dog", "doggo": "dog", "doggie": "dog", "foodie": "food",
-             "foodies": "food", "yummy": "food", "bff": "friend", "bffs": "friend", "bestfriend": "friend",
+             "pup": "dog", "pups": "dog", "doggy": "dog", "doggo": "dog", "doggie": "dog",
+             "bff": "friend", "bffs": "friend", "bestfriend": "friend",
              "bestfriends": "friend", "sunsets": "sunset", "ocean": "sea", "travelling": "travel",
              "traveling": "travel", "traveler": "travel", "traveller": "travel", "kicks": "sneaker"}
 _SUFFIXES = ("sofinstagram", "ofinstagram", "sofig", "ofig", "stagram", "gram", "lovers", "lover", "porn",

@@ -77,7 +77,8 @@ PLACE_COMPANY = 0.5  # share of a tag's company that is places/travel below whic
 SMALL_TOWN = 300_000
 SMALL_TOWN_WORD = 3.5  # Zipf of a small town's name above which the word is meant
 BRAND_SHARE = 0.4  # a brand is used with its one place in at least this share of its posts
-BRAND_LIFT = 5.0
+BRAND_LIFT = 3.0
+MIN_BRAND_POSTS = 5
 MIN_EVIDENCE = 5.0
 TRAVEL = frozenset("travel trip vacation wanderlust explore travelgram instatravel traveling travelling city citylife "
                    "architecture roadtrip adventure tourist tourism sightseeing visit skyline downtown".split())
@@ -216,7 +217,7 @@ class TagKinds:
         if not places.any():
             return
         for i, key in enumerate(keys):
-            if key in self.kinds or key in self.ambiguous or counts[i] < 8:
+            if key in self.kinds or key in self.ambiguous or counts[i] < MIN_BRAND_POSTS:
                 continue
             row = matrix.getrow(i)
             cols, vals = row.indices, row.data

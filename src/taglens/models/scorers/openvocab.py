@@ -160,7 +160,7 @@ def _earns_place(key: str, display: str, score: float, vocab: Vocab) -> bool:
     if key in vocab:
         return True
     single_word = sum(1 for c in display if c.isupper()) <= 1
-    return not single_word or score >= 0.3  # names (0.6) and check-in parts (0.3+) earn it
+    return not single_word or score >= 0.28  # names (0.6), check-in parts (0.3+), rare words (Zipf < 3.3)
 
 
 @register_scorer
