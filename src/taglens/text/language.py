@@ -1,0 +1,217 @@
+"""The one language and stopword module: which language a caption is in, and
+which of its words are function words that must never become a tag.
+
+    detect_language("Pôr do sol na praia com meus amigos")  -> ("pt", 0.99)
+    detect_language("sunset")                                -> ("en", 0.28)  (short, English words)
+    detect_language("Guten Morgen")                          -> ("und", 0.47) (too short to tell)
+    is_stopword("meus", "pt") -> True;  is_stopword("dia", "pt") -> False (a reviewed exception)
+    query_language(query) -> the post's (code, confidence), computed once per Query
+
+Why these choices:
+- py3langid ships its model (nothing to download) and is restricted to the
+  languages taglens' users write in (`SUPPORTED`): among all 140 labels, short
+  captions land on Sotho, Luganda or Scottish Gaelic ('lol' -> 'st', 'beach day'
+  -> 'gd'); among the supported set they land where people actually write.
+- Hashtags, mentions, URLs, emoji and the `@ Place` check-in are removed before
+  detection: they are names, not prose, and an English tag on a Portuguese
+  caption says nothing about its language.
+- Below `MIN_CONFIDENCE` a caption is 'und' (undetermined); a short caption whose
+  words are all common English words is English unless the identifier is sure:
+  the English default is right for 'pizza night' (py3langid: Italian, 0.55), and
+  'und' is honest for 'Guten Morgen'. 'und' still gets the English function words.
+- Stopwords: stopwordsiso's list for the caption's language, plus English
+  function words always (mixed captions and English tags are everywhere), minus
+  a reviewed exception list (data/language/stopword_exceptions.txt): content words
+  people do tag ('dia', 'tag', 'home', 'new') are kept, a few colloquial function
+  words the lists miss ('pôr', 'pra') are added.
+
+This module is the single source for language and stopwords in new code;
+`text.clean.STOPWORDS` stays as the trained models' tokeniser list (changing it
+would change what the shipped model was trained on).
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import regex
+
+from taglens.hashtags import remove_hashtags
+
+if TYPE_CHECKING:  # text/ may use the ground-floor Query; only for the hint here
+    from taglens.query import Query
+
+UNDETERMINED = "und"
+DEFAULT_LANGUAGE = "en"
+MIN_CONFIDENCE = 0.5
+SHORT_WORDS = 4  # up to this many words, common English words win over a weak guess
+# The languages captions are classified into (ISO 639-1): the UMSAB tweet languages
+# (ar de en es fr hi it pt), Indonesian (the real Instagram posts), and the other
+# large Instagram languages.
+SUPPORTED = ("en", "es", "pt", "de", "fr", "it", "ar", "hi", "id", "nl", "tr", "ru", "ja", "ko", "zh",
+             "pl", "sv")
+CACHE_KEY = "language"
+
+_LETTER = regex.compile(r"\p{L}")
+_WORD = regex.compile(r"[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)*")
+
+# English closed-class words: pronouns, determiners, prepositions, conjunctions,
+# auxiliaries and particles. Checked for every caption, whatever its language.
+ENGLISH_FUNCTION_WORDS = frozenset("""
+a an the this that these those some any each every either neither no none all both few many much more most
+other another such what which who whom whose whatever whichever whoever
+i me my mine myself you your yours yourself yourselves he him his himself she her hers herself it its itself
+we us our ours ourselves they them their theirs themselves one ones
+im i'm ive i've ill i'll id i'd youre you're youve you've youll you'll hes he's shes she's its it's
+were we're weve we've theyre they're thats that's theres there's whats what's lets let's
+am is are was were be been being have has had having do does did doing done
+will would shall should can could may might must ought
+isnt isn't arent aren't wasnt wasn't werent weren't dont don't doesnt doesn't didnt didn't
+wont won't wouldnt wouldn't cant can't couldnt couldn't shouldnt shouldn't havent haven't hasnt hasn't
+about above across after against along among around as at before behind below beneath beside besides
+between beyond by despite down during except for from in inside into near of off on onto out over past
+per since than through throughout till to toward towards under underneath unlike until up upon via with
+within without
+and but or nor so yet if then else because although though unless whereas while whether when whenever
+where wherever why how however also too very just only even still already not
+here there now again ever never always often sometimes soon
+oh ah yeah yes ok okay lol omg rt amp via u ur r
+gonna wanna gotta
+""".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _identifier():  # type: ignore[no-untyped-def]
+    """py3langid restricted to SUPPORTED, loaded once (about 1 s); None when not installed."""
+    try:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    except ImportError:  # pragma: no cover - py3langid is in taglens[full]
+        return None
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages([code for code in SUPPORTED if code in set(identifier.labels)])
+    return identifier
+
+
+def prose(text: str) -> str:
+    """The caption's own prose: no tags, mentions, URLs, emoji or `@ Place` check-in."""
+    from taglens.text.clean import split_location, strip_noise
+
+    body, _place = split_location(text or "")
+    return strip_noise(remove_hashtags(strip_noise(body)))
+
+
+def detect_language(text: str) -> tuple[str, float]:
+    """(ISO 639-1 code, confidence) of a caption; ('und', conf) when it cannot tell."""
+    body = prose(text)
+    if not _LETTER.search(body):
+        return UNDETERMINED, 0.0
+    identifier = _identifier()
+    if identifier is None:  # pragma: no cover
+        return UNDETERMINED, 0.0
+    code, confidence = identifier.classify(body)
+    short = len(_WORD.findall(body)) <= SHORT_WORDS
+    if code != DEFAULT_LANGUAGE and short and confidence < 0.9 and _all_common_english(body):
+        return DEFAULT_LANGUAGE, float(confidence)  # 'pizza night' is not Italian
+    if confidence >= MIN_CONFIDENCE or code == DEFAULT_LANGUAGE:
+        return str(code), float(confidence)
+    return UNDETERMINED, float(confidence)
+
+
+def _all_common_english(body: str) -> bool:
+    """Every word is common in English and not more common in another language we detect.
+
+    'pizza night', 'beach day' and 'sunset' are English; 'Guten Morgen' is not
+    ('guten' is rare in English) and 'que dia lindo' is not ('que' is far more
+    common in Portuguese).
+    """
+    words = [w.casefold() for w in _WORD.findall(body)]
+    if not words:
+        return False
+    zipf = _zipf_function()
+    if zipf is None:  # pragma: no cover - wordfreq is in taglens[full]
+        return all(w in ENGLISH_FUNCTION_WORDS for w in words)
+    for word in words:
+        english = zipf(word, "en")
+        if english < 3.0:
+            return False
+        if any(zipf(word, other) > english + 0.5 for other in ("es", "pt", "de", "fr", "it", "id")):
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def _zipf_function():  # type: ignore[no-untyped-def]
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover
+        return None
+    return functools.lru_cache(maxsize=50_000)(zipf_frequency)
+
+
+def query_language(query: "Query") -> tuple[str, float]:
+    """The post's language, detected once and kept in the Query's cache under 'language'.
+
+    Scorers, filters and the output all read it from there, so they agree.
+    """
+    return query.cached(CACHE_KEY, lambda: detect_language(query.post.text))
+
+
+# -- stopwords -----------------------------------------------------------------
+def _normal(word: str) -> str:
+    return word.casefold().replace("’", "'").strip("'")
+
+
+@functools.lru_cache(maxsize=1)
+def _reviewed() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(keep, stop): per language ('*' = all) the reviewed exceptions and additions."""
+    keep: dict[str, set[str]] = {}
+    stop: dict[str, set[str]] = {}
+    text = resources.files("taglens").joinpath("data/language/stopword_exceptions.txt").read_text("utf-8")
+    for line in text.splitlines():
+        parts = line.split(None, 3)
+        if not parts or parts[0].startswith("#"):
+            continue
+        if len(parts) < 3 or parts[0] not in ("keep", "stop"):
+            raise ValueError(f"stopword_exceptions.txt: bad line {line!r}")
+        target = keep if parts[0] == "keep" else stop
+        target.setdefault(parts[1], set()).add(_normal(parts[2]))
+    return ({k: frozenset(v) for k, v in keep.items()}, {k: frozenset(v) for k, v in stop.items()})
+
+
+@functools.lru_cache(maxsize=64)
+def stopwords(lang: str) -> frozenset[str]:
+    """The stopwords of one language (after the reviewed exceptions), English function words included."""
+    keep, stop = _reviewed()
+    words: set[str] = set(ENGLISH_FUNCTION_WORDS)
+    listed = _stopwordsiso(DEFAULT_LANGUAGE if lang in (UNDETERMINED, "", None) else lang)
+    words |= {_normal(w) for w in listed}
+    words |= stop.get("*", frozenset()) | stop.get(lang, frozenset())
+    words -= keep.get("*", frozenset()) | keep.get(lang, frozenset())
+    return frozenset(words)
+
+
+def _stopwordsiso(lang: str) -> set[str]:
+    try:
+        import stopwordsiso
+    except ImportError:  # pragma: no cover - stopwordsiso is in taglens[full]
+        return set()
+    return set(stopwordsiso.stopwords(lang)) if stopwordsiso.has_lang(lang) else set()
+
+
+def is_stopword(word: str, lang: str = DEFAULT_LANGUAGE) -> bool:
+    """True for a function word of `lang` or of English: it must not become a tag.
+
+    Accents count ('día' and 'dia' are looked up as written, and both are kept);
+    a reviewed exception (a content word people tag) is never a stopword.
+    """
+    w = _normal(word)
+    if not w:
+        return True
+    return w in stopwords(lang or UNDETERMINED)
+
+
+def content_only(words: list[str], lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The words that are not stopwords of `lang` (nor English function words)."""
+    return [w for w in words if not is_stopword(w, lang)]

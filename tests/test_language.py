@@ -1,0 +1,81 @@
+"""taglens.text.language: caption language and the stopwords that never become tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from taglens.post import Post
+from taglens.query import Query
+from taglens.text import language
+from taglens.text.language import detect_language, is_stopword, query_language, stopwords
+
+CAPTIONS = {
+    "en": "Golden hour at the beach with my friends",
+    "es": "Atardecer en la playa con mis amigos, qué día tan bonito",
+    "pt": "Pôr do sol na praia com meus amigos, que dia lindo",
+    "de": "Sonnenuntergang am Strand mit meinen Freunden",
+    "fr": "Coucher de soleil sur la plage avec mes amis",
+    "it": "Tramonto sulla spiaggia con gli amici di sempre",
+    "id": "Selamat pagi dari Bali, cuaca sangat cerah hari ini",
+}
+
+
+@pytest.mark.parametrize("code", sorted(CAPTIONS))
+def test_detects_the_language_of_a_caption(code: str) -> None:
+    found, confidence = detect_language(CAPTIONS[code])
+    assert found == code
+    assert 0.5 <= confidence <= 1.0
+
+
+def test_tags_mentions_and_the_checkin_do_not_decide_the_language() -> None:
+    caption = "Atardecer en la playa con mis amigos #sunset #goldenhour #beachlife @johnny @ Santa Monica Pier"
+    assert detect_language(caption)[0] == "es"
+
+
+def test_short_english_captions_default_to_english_not_a_rare_language() -> None:
+    for caption in ("pizza night", "beach day", "sunset"):
+        assert detect_language(caption)[0] == "en", caption
+
+
+def test_nothing_to_read_is_undetermined() -> None:
+    assert detect_language("") == ("und", 0.0)
+    assert detect_language("#sunset #beach 🌅") == ("und", 0.0)
+    assert detect_language("Guten Morgen")[0] in ("de", "und")  # never claimed English
+
+
+def test_function_words_of_each_language_are_stopwords() -> None:
+    cases = {"es": ["mis", "con", "la"], "pt": ["meus", "com", "que", "pôr"], "de": ["mit", "am", "meinen"],
+             "fr": ["mes", "avec", "sur"], "it": ["con", "gli", "sulla"], "id": ["dari", "ini"]}
+    for lang, words in cases.items():
+        for word in words:
+            assert is_stopword(word, lang), (lang, word)
+            assert is_stopword(word.capitalize(), lang), (lang, word)
+
+
+def test_english_function_words_are_stopwords_whatever_the_language() -> None:
+    for lang in ("pt", "de", "und", "ja"):
+        for word in ("the", "with", "my", "you're"):
+            assert is_stopword(word, lang), (lang, word)
+
+
+def test_reviewed_content_words_are_not_stopwords() -> None:
+    assert "dia" in language._stopwordsiso("pt") and not is_stopword("dia", "pt")
+    assert "tag" in language._stopwordsiso("de") and not is_stopword("Tag", "de")
+    assert "home" in language._stopwordsiso("en") and not is_stopword("home", "en")
+    for word in ("new", "war", "world", "tiempo"):
+        assert not is_stopword(word, "es") and not is_stopword(word, "en")
+
+
+def test_content_words_are_not_stopwords() -> None:
+    for word, lang in [("playa", "es"), ("praia", "pt"), ("strand", "de"), ("plage", "fr"),
+                       ("spiaggia", "it"), ("sunset", "en"), ("pantai", "id")]:
+        assert not is_stopword(word, lang), (word, lang)
+    assert not stopwords("es") & {"playa", "amigos", "atardecer"}
+
+
+def test_the_language_is_computed_once_per_query_and_cached() -> None:
+    query = Query.from_post(Post(text=CAPTIONS["fr"]))
+    assert query_language(query)[0] == "fr"
+    assert query.cache["language"][0] == "fr"
+    query.cache["language"] = ("it", 1.0)  # a filter that sees the cache sees the same answer
+    assert query_language(query) == ("it", 1.0)
