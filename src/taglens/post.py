@@ -121,9 +121,12 @@ class Suggestion:
     evidence: list[str] = field(default_factory=list)
     reach: str | None = None
     display: str | None = None  # CamelCase form (#SunsetLover), when asked for
+    kind: str | None = None  # place | event | brand | junk | content (text/tagkinds.py)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"tag": self.tag, "score": round(float(self.score), 4), "evidence": self.evidence}
+        if self.kind:
+            data["kind"] = self.kind
         if self.reach:
             data["reach"] = self.reach
         if self.display:

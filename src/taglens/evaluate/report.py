@@ -39,6 +39,10 @@ def evaluation_markdown(ev, title: str = "") -> str:
     if ev.intervals:
         spans = ", ".join(f"{m} {100 * lo:.1f}–{100 * hi:.1f}" for m, (lo, hi) in ev.intervals.items())
         out.append(f"\nThe model's 95% bootstrap interval over posts (2,000 resamples): {spans}.\n")
+    if getattr(ev, "claims", None):
+        from taglens.evaluate.claims import claims_table
+
+        out += ["\nUnsupported claims in the top 5 (evaluate/claims.py; % of posts):\n\n", claims_table(ev.claims)]
     if ev.ablation:
         out += ["\nSegmentation ablation (the model, hashtags as words vs as one token):\n\n",
                 systems_table(ev.ablation)]

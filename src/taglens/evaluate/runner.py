@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from taglens.evaluate.claims import claim_rates
 from taglens.evaluate.baselines import TfidfNearestPosts, WordNetSynonyms, oracle_rank, wordnet_available
 from taglens.evaluate.metrics import (
     TagSimilarity,
@@ -35,6 +36,7 @@ from taglens.text.tagtext import segmentation
 
 K = 10
 FUSED = "taglens (learned fusion)"
+UNGROUNDED = "taglens, ungrounded (no support rules)"
 INTERVAL_METRICS = ("P@1", "A@5")  # the goals' metrics get a 95% bootstrap interval for the model
 
 # Readable names of single-scorer rows; the original project's methods say so.
@@ -66,11 +68,12 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # the model's, per metric
+    claims: dict[str, dict[str, float]] = field(default_factory=dict)  # unsupported-claim rates per system
 
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "n": self.n, "skipped": self.skipped, "systems": self.systems,
                 "per_topic": self.per_topic, "segmentation_ablation": self.ablation,
-                "intervals": {m: list(v) for m, v in self.intervals.items()},
+                "intervals": {m: list(v) for m, v in self.intervals.items()}, "claims": self.claims,
                 "notes": self.notes, "seconds": round(self.seconds, 1)}
 
 
@@ -91,6 +94,21 @@ def rank_with(combiner: Combiner, queries: Sequence[Query], per: Sequence[Mappin
         given = set(query.given)
         keys = [r.key for r in combiner.combine(scores) if r.key not in given and r.key not in banned]
         out.append(keys[:k])
+    return out
+
+
+def rank_grounded(recommender, queries: Sequence[Query], per: Sequence[Mapping[str, Scores]],
+                  banned: set[str], k: int = K) -> list[list[str]]:
+    """What the grounded recommender returns (recommend/grounding.py): unsupported claims
+    dropped before combining, then the list arranged."""
+    grounding = recommender.grounding
+    out = []
+    for query, scores in zip(queries, per, strict=True):
+        kept = grounding.filter_scores(dict(scores), query)
+        given = set(query.given)
+        keys = [r.key for r in recommender.combiner.combine(kept) if r.key not in given and r.key not in banned]
+        ranked = grounding.arrange([(key, 0.0) for key in keys[:3 * k + 10]], query, k, known=recommender.vocab.index)
+        out.append([key for key, _ in ranked])
     return out
 
 
@@ -128,20 +146,32 @@ def evaluate_all(recommender, tasks: TaskSet, *, train: Sequence[Post] | None = 
     log(f"scoring {len(tasks.inputs)} posts with {len(recommender.scorers)} scorers")
     queries, per = score_posts(recommender, tasks.inputs)
     banned = recommender.banned
-    fused = rank_with(recommender.combiner, queries, per, banned)
-    rows = post_rows(fused, tasks.gold, sim)
+    grounding = getattr(recommender, "grounding", None)
+
+    def claims(label: str, rankings: list[list[str]]) -> list[list[str]]:
+        """Record the system's unsupported-claim rates (evaluate/claims.py) on the way."""
+        if grounding is not None:
+            result.claims[label] = claim_rates(tasks.inputs, rankings, grounding)
+        return rankings
+
+    ungrounded = rank_with(recommender.combiner, queries, per, banned)
+    fused = rank_grounded(recommender, queries, per, banned) if grounding is not None else ungrounded
+    rows = post_rows(claims(FUSED, fused), tasks.gold, sim)
     result.systems[FUSED] = mean_metrics(rows)
     result.intervals = {m: bootstrap_interval([r[m] for r in rows]) for m in INTERVAL_METRICS if rows}
+    if grounding is not None:
+        result.systems[UNGROUNDED] = measure(claims(UNGROUNDED, ungrounded), tasks.gold, sim)
     names = [s.name for s in recommender.scorers]
     equal = WeightedSumCombiner({n: 1.0 for n in names})
-    result.systems["all scorers, fixed equal weights"] = measure(rank_with(equal, queries, per, banned), tasks.gold, sim)
+    label = "all scorers, fixed equal weights"
+    result.systems[label] = measure(claims(label, rank_with(equal, queries, per, banned)), tasks.gold, sim)
     for name in names:
         label = SCORER_LABELS.get(name, name) + " alone"
         single = WeightedSumCombiner({name: 1.0})
-        result.systems[label] = measure(rank_with(single, queries, per, banned), tasks.gold, sim)
+        result.systems[label] = measure(claims(label, rank_with(single, queries, per, banned)), tasks.gold, sim)
     for label, rank in _baselines(recommender, tasks, train, result.notes):
         log(f"baseline: {label}")
-        result.systems[label] = measure(rank(), tasks.gold, sim)
+        result.systems[label] = measure(claims(label, rank()), tasks.gold, sim)
     result.per_topic = _per_topic(tasks, queries, fused)
     if ablation:
         log("segmentation ablation")
@@ -196,7 +226,9 @@ def _ablation(recommender, tasks: TaskSet, fused: Sequence[Sequence[str]],
             for scorer in embedders:
                 scorer.embed_tags(recommender.vocab)
             queries, per = score_posts(recommender, tasks.inputs)
-        plain = rank_with(recommender.combiner, queries, per, recommender.banned)
+        plain = (rank_grounded(recommender, queries, per, recommender.banned)
+                 if getattr(recommender, "grounding", None) is not None
+                 else rank_with(recommender.combiner, queries, per, recommender.banned))
         out["without segmentation"] = measure(plain, tasks.gold, sim)
     finally:
         for scorer, matrix in zip(embedders, saved, strict=True):

@@ -21,6 +21,7 @@ from taglens.models.model_dir import ModelBundle, load_model, save_model
 from taglens.models.train import train_model
 from taglens.post import Post, Prediction, Suggestion, TopicPrediction
 from taglens.recommend.filters import default_banned
+from taglens.recommend.grounding import Grounding, grounding_for, parse_allow
 from taglens.recommend.platforms import get_platform
 from taglens.recommend.reach import vocab_reach
 
@@ -38,9 +39,18 @@ def evidence_labels(names: Sequence[str]) -> list[str]:
 class Recommender:
     """Ranked hashtag suggestions for posts, from a model folder."""
 
-    def __init__(self, bundle: ModelBundle, banned: Iterable[str] | None = None) -> None:
+    def __init__(self, bundle: ModelBundle, banned: Iterable[str] | None = None, grounded: bool = True) -> None:
         self.bundle = bundle
         self.banned: set[str] = set(default_banned() if banned is None else banned)
+        self.grounded = grounded  # claims need support from the post (recommend/grounding.py)
+        self._grounding: Grounding | None = None
+
+    @property
+    def grounding(self) -> Grounding | None:
+        """The model's support rules (tag kinds loaded or computed once); None when ungrounded."""
+        if self.grounded and self._grounding is None:
+            self._grounding = grounding_for(self.bundle)
+        return self._grounding if self.grounded else None
 
     # -- construction ---------------------------------------------------------
     @classmethod
@@ -82,7 +92,9 @@ class Recommender:
         combiner = WeightedSumCombiner(weights or {n: 1.0 for n in names})
         bundle = ModelBundle(vocab=self.vocab, scorers=scorers, combiner=combiner,
                              training=self.bundle.training, extras=self.bundle.extras)
-        return Recommender(bundle, banned=self.banned)
+        view = Recommender(bundle, banned=self.banned, grounded=self.grounded)
+        view._grounding = self._grounding
+        return view
 
     # -- serving --------------------------------------------------------------
     def suggest(self, post: Post | str, k: int = 10, **options: Any) -> Prediction:
@@ -93,11 +105,13 @@ class Recommender:
 
     def suggest_many(self, posts: Iterable[Post], k: int = 10, *, batch_size: int = 64,
                      allow_banned: bool = False, max_tags: int | None = None,
-                     platform: str | None = None) -> Iterator[Prediction]:
+                     platform: str | None = None, allow: str | Iterable[str] | None = None) -> Iterator[Prediction]:
         """Predictions for many posts, in input order; scorers see them in batches.
 
         `platform` ('instagram', 'threads', ...) caps the list at that platform's limit.
+        `allow` ('place,event,brand,junk,variants') switches grounding rules off.
         """
+        allowed = parse_allow(allow)
         if k < 1:
             raise InputError("k must be at least 1")
         rules = get_platform(platform)
@@ -107,10 +121,10 @@ class Recommender:
         for post in posts:
             batch.append(post)
             if len(batch) >= batch_size:
-                yield from self._serve_batch(batch, k, allow_banned, max_tags)
+                yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed)
                 batch = []
         if batch:
-            yield from self._serve_batch(batch, k, allow_banned, max_tags)
+            yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed)
 
     def score_batch(self, queries: Sequence[Query]) -> list[dict[str, Scores]]:
         """Each scorer's raw candidates for each query (what the combiner sees)."""
@@ -121,24 +135,35 @@ class Recommender:
         return per_query
 
     def _serve_batch(self, posts: Sequence[Post], k: int, allow_banned: bool,
-                     max_tags: int | None) -> Iterator[Prediction]:
+                     max_tags: int | None, allow: frozenset[str] = frozenset()) -> Iterator[Prediction]:
         queries = [Query.from_post(p) for p in posts]
         if not any(s.name.startswith("image_") for s in self.scorers):
             for query in queries:  # say so rather than silently ignore the pictures
                 if query.post.images or query.post.video:
                     query.warnings.append("this model has no image scorers: the pictures were not used")
         limit = k if max_tags is None else max(0, min(k, max_tags))
+        grounding = self.grounding
         for query, per_scorer in zip(queries, self.score_batch(queries), strict=True):
             given = set(query.given)
-            suggestions: list[Suggestion] = []
-            for ranked in self.combiner.combine(per_scorer):
-                if ranked.key in given or (not allow_banned and ranked.key in self.banned):
+            if grounding is not None:
+                per_scorer = grounding.filter_scores(per_scorer, query, allow)
+            ranked = []
+            for item in self.combiner.combine(per_scorer):
+                if item.key in given or (not allow_banned and item.key in self.banned):
                     continue
-                display = query.displays.get(ranked.key) or self.vocab.display(ranked.key)
-                suggestions.append(Suggestion(display, ranked.key, ranked.score, evidence_labels(ranked.evidence),
-                                              reach=vocab_reach(self.vocab, ranked.key)))
-                if len(suggestions) >= limit:
+                ranked.append(item)
+                if len(ranked) >= 3 * limit + 10:  # room for grounding to reorder
                     break
+            by_key = {r.key: r for r in ranked}
+            order = [(r.key, r.score) for r in ranked]
+            if grounding is not None:
+                order = grounding.arrange(order, query, limit, allow, known=self.vocab.index)
+            suggestions: list[Suggestion] = []
+            for key, score in order[:limit]:
+                evidence = evidence_labels(by_key[key].evidence) if key in by_key else ["place"]
+                display = query.displays.get(key) or self.vocab.display(key)
+                suggestions.append(Suggestion(display, key, score, evidence, reach=vocab_reach(self.vocab, key),
+                                              kind=grounding.kind(key) if grounding is not None else None))
             topic = query.cache.get("topic")
             yield Prediction(
                 id=query.post.id, hashtags=suggestions,

@@ -28,6 +28,7 @@ from taglens.hashtags import hashtag_key, is_hashtag_body, remove_hashtags
 from taglens.models.base import Query, Scores, StatelessScorer, Vocab, register_scorer
 from taglens.post import Post
 from taglens.text.clean import STOPWORDS, split_location, strip_noise
+from taglens.text.language import detect_language, is_stopword, query_language
 
 _WORD = regex.compile(r"[\p{L}][\p{L}\p{M}\p{N}'’&]*")
 _SENTENCE_END = regex.compile(r"[.!?:;|\n]")
@@ -36,9 +37,10 @@ _WEAK = frozenset("day today time new first last good great best happy love nigh
                   "weekend thank thanks let us youre like much really back always never".split())
 
 
-def _stop(word: str) -> bool:
+def _stop(word: str, lang: str = "en") -> bool:
+    """A function word of the caption's language or of English (text/language.py), or a weak word."""
     w = word.lower().replace("’", "'")
-    return w in STOPWORDS or w in _WEAK
+    return w in STOPWORDS or w in _WEAK or is_stopword(w, lang)
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -63,7 +65,7 @@ def _words(text: str) -> list[str]:
     return [w.strip("'’") for w in _WORD.findall(text) if w.strip("'’")]
 
 
-def place_candidates(place: str) -> Iterator[tuple[list[str], float]]:
+def place_candidates(place: str, lang: str = "en") -> Iterator[tuple[list[str], float]]:
     """The check-in place, its parts and the shorter names people tag it by.
 
     '@ The Apache Cafe ATL' is tagged #ApacheCafe, '@ Rib Fest London' #RibFest,
@@ -91,18 +93,18 @@ def place_candidates(place: str) -> Iterator[tuple[list[str], float]]:
             for start in range(0, n - length + 1):
                 span = core[start:start + length]
                 if length == 1:
-                    if not _stop(span[0]) and len(span[0]) > 2:
+                    if not _stop(span[0], lang) and len(span[0]) > 2:
                         yield span, 0.3
-                elif not _stop(span[0]) and not _stop(span[-1]):
+                elif not _stop(span[0], lang) and not _stop(span[-1], lang):
                     yield span, 0.5 if start == 0 else 0.45 if start + length == n else 0.35
 
 
-def name_candidates(sentence: str) -> Iterator[tuple[list[str], float]]:
+def name_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str], float]]:
     """Runs of capitalised words; a lone one at the sentence start is skipped."""
     words = _words(sentence)
     run: list[tuple[int, str]] = []
     for i, word in enumerate([*words, ""]):
-        if word[:1].isupper() and not _stop(word) and len(word) > 1:
+        if word[:1].isupper() and not _stop(word, lang) and len(word) > 1:
             run.append((i, word))
             continue
         if run:
@@ -115,9 +117,9 @@ def name_candidates(sentence: str) -> Iterator[tuple[list[str], float]]:
         run = []
 
 
-def word_candidates(sentence: str) -> Iterator[tuple[list[str], float]]:
+def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str], float]]:
     words = [w.lower() for w in _words(sentence)]
-    content = [(w if len(w) > 2 and not _stop(w) and _zipf(w) < 5.6 else None) for w in words]
+    content = [(w if len(w) > 2 and not _stop(w, lang) and _zipf(w) < 5.6 else None) for w in words]
     for w in content:
         if w:
             yield [w], 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - _zipf(w)) / 4.0))
@@ -126,16 +128,21 @@ def word_candidates(sentence: str) -> Iterator[tuple[list[str], float]]:
             yield [a, b], 0.05
 
 
-def caption_candidates(text: str) -> dict[str, tuple[str, float]]:
-    """Key -> (CamelCase display, score) for the tags a caption suggests, best kept."""
+def caption_candidates(text: str, lang: str | None = None) -> dict[str, tuple[str, float]]:
+    """Key -> (CamelCase display, score) for the tags a caption suggests, best kept.
+
+    `lang` is the caption's language (detected when None): none of its function
+    words, nor any English one, becomes a tag (#Mis, #Meus, #Mit, #Pôr).
+    """
+    lang = lang or detect_language(text)[0]
     body, place = split_location(html.unescape(remove_hashtags(text)))
     body = strip_noise(body)
     sources: list[tuple[list[str], float]] = []
     if place:
-        sources.extend(place_candidates(place))
+        sources.extend(place_candidates(place, lang))
     for sentence in _SENTENCE_END.split(body):
-        sources.extend(name_candidates(sentence))
-        sources.extend(word_candidates(sentence))
+        sources.extend(name_candidates(sentence, lang))
+        sources.extend(word_candidates(sentence, lang))
     out: dict[str, tuple[str, float]] = {}
     for words, score in sources:
         display = camel(words)
@@ -145,6 +152,15 @@ def caption_candidates(text: str) -> dict[str, tuple[str, float]]:
         if key not in out or out[key][1] < score:
             out[key] = (display, score)
     return out
+
+
+def _earns_place(key: str, display: str, score: float, vocab: Vocab) -> bool:
+    """A caption word becomes a tag when people tag it (in the vocabulary), or it is a
+    name, a place or a phrase; a plain word nobody tagged (#Rainy) does not."""
+    if key in vocab:
+        return True
+    single_word = sum(1 for c in display if c.isupper()) <= 1
+    return not single_word or score >= 0.28  # names (0.6), check-in parts (0.3+), rare words (Zipf < 3.3)
 
 
 @register_scorer
@@ -162,11 +178,11 @@ class OpenVocabScorer(StatelessScorer):
 
     def score(self, query: Query, vocab: Vocab) -> Scores:
         given = set(query.given)
-        found = caption_candidates(query.post.text)
+        found = caption_candidates(query.post.text, query_language(query)[0])
         ranked = sorted(found.items(), key=lambda kv: -kv[1][1])
         out: Scores = {}
         for key, (display, score) in ranked:
-            if key in given:
+            if key in given or not _earns_place(key, display, score, vocab):
                 continue
             out[key] = score
             if key not in vocab:

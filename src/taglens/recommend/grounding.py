@@ -1,0 +1,327 @@
+"""Grounded suggestions: no tag claims what the post does not show.
+
+A *claim* tag (text/tagkinds.py) says something about the post beyond what it
+shows: a place (it is there), an event (it is about that season or show), a
+brand (that team, that venue). taglens suggests a claim only with support:
+
+- place: the caption, the `@ Place` check-in or a given tag names it, or names
+  something inside it (the Thames -> #london, #england, #uk; Agra or the Taj Mahal
+  -> #agra, #india). Naming a place supports its own regions, never another's.
+- event: the caption or given tags name it ('Christmas morning' -> #christmas),
+  or the nearest training posts vote for it strongly (`EVENT_SHARE` of the kNN
+  vote) and the caption is in their language. #christmas on a pumpkin-spice post
+  is not supported.
+- brand: named literally, or its one place is supported (#dodgers at a check-in in
+  Los Angeles).
+- also support, for every kind: the user's own profile (hook: a set of tag keys in
+  `query.cache[PROFILE_KEY]`, filled by the profile feature) and landmarks a photo
+  shows (hook: place keys in `query.cache[LANDMARKS_KEY]`, filled by image models).
+
+Unsupported claims are removed from every scorer's candidates *before* the
+combiner sees them (so popularity, kNN and TF-IDF evidence for #california never
+stands in for evidence that the post is in California), and a named place's own
+tag and country are pulled into the list. Engagement tags (#tbt, #instagood)
+rank below every content tag, and one concept fills at most one slot in five
+(#cat, #cats, #catsofinstagram, #kitty). `allow` switches each rule off:
+'place', 'event', 'brand', 'junk', 'variants'.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import regex
+
+from taglens.errors import InputError
+from taglens.hashtags import hashtag_key
+from taglens.query import Query
+from taglens.text.clean import segment_tag, split_location, strip_noise
+from taglens.text.language import query_language
+from taglens.text.places import Gazetteer, fold, gazetteer, name_key
+from taglens.text.tagkinds import CLAIMS, TagKinds
+
+RULES = ("place", "event", "brand", "junk", "variants")
+PROFILE_KEY = "profile.supported"  # set of tag keys the user's own history uses
+LANDMARKS_KEY = "vision.landmarks"  # set of place keys the photo shows
+SUPPORT_KEY = "grounding.support"
+EVENT_SHARE = 0.45  # pumpkin-spice posts' neighbours give #christmas 0.35: a third is not a majority
+NEIGHBOUR_LANGUAGES = frozenset({"en", "und"})  # the default corpus' language (multilingual models: override)
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_EVENT_FILLER = frozenset("happy merry the of and my".split())
+# Variants of one concept beyond plural and suffix forms.
+_SYNONYMS = {"kitty": "cat", "kitten": "cat", "kittens": "cat", "kitties": "cat", "puppy": "dog", "puppies": "dog",
+             "pup": "dog", "pups": "dog", "doggy": "dog", "doggo": "dog", "doggie": "dog",
+             "bff": "friend", "bffs": "friend", "bestfriend": "friend",
+             "bestfriends": "friend", "sunsets": "sunset", "ocean": "sea", "travelling": "travel",
+             "traveling": "travel", "traveler": "travel", "traveller": "travel", "kicks": "sneaker"}
+_SUFFIXES = ("sofinstagram", "ofinstagram", "sofig", "ofig", "stagram", "gram", "lovers", "lover", "porn",
+             "life", "daily", "oftheday", "addict", "time")
+_PREFIXES = ("insta", "ilove", "love")
+
+
+def parse_allow(value: str | Iterable[str] | None) -> frozenset[str]:
+    """'place,junk' -> {'place', 'junk'}; a clear error for a rule that does not exist."""
+    if value is None:
+        return frozenset()
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = {item.strip().lower() for item in items if item and item.strip()}
+    if "all" in out:
+        return frozenset(RULES)
+    unknown = out - set(RULES)
+    if unknown:
+        raise InputError(f"unknown --allow rule(s): {', '.join(sorted(unknown))}; known: {', '.join(RULES)}")
+    return frozenset(out)
+
+
+@dataclass
+class Support:
+    """What a post supports: place tag keys (named places and their regions), the
+    places it names, and the words it uses (for events and brands)."""
+
+    places: set[str] = field(default_factory=set)
+    named: list[str] = field(default_factory=list)
+    words: set[str] = field(default_factory=set)
+    squashed: str = ""  # the folded caption without spaces: 'Dodgers game' -> 'dodgersgame'
+    profile: set[str] = field(default_factory=set)
+
+
+def post_support(query: Query, kinds: TagKinds, g: Gazetteer | None = None) -> Support:
+    """The post's support, computed once per query (cached under SUPPORT_KEY)."""
+    return query.cached(SUPPORT_KEY, lambda: _support(query, kinds, g or gazetteer()))
+
+
+def _support(query: Query, kinds: TagKinds, g: Gazetteer) -> Support:
+    text = query.post.text or ""
+    body, checkin = split_location(text)
+    prose = strip_noise(body)
+    skip = kinds.ambiguous
+    named = g.find_in_text(prose, ambiguous=skip, strict=True, lang=query_language(query)[0])
+    if checkin:
+        named += [p for p in g.find_in_text(checkin, strict=False) if p not in named]
+        whole = g.canonical(name_key(checkin))
+        if whole and whole not in named:
+            named.append(whole)
+    for key in query.given:
+        place = _tag_place(key, kinds, g)
+        if place and place not in named:
+            named.append(place)
+    for key in query.cache.get(LANDMARKS_KEY, ()) or ():
+        canonical = g.canonical(key)
+        if canonical and canonical not in named:
+            named.append(canonical)
+    places: set[str] = set()
+    for place in named:
+        places |= g.region_keys(place)
+    words = {fold(w) for w in _WORD.findall(prose + " " + (checkin or ""))}
+    for key in query.given:
+        words.add(fold(key))
+        words.update(fold(w) for w in segment_tag(key))
+    squashed = fold("".join(_WORD.findall(prose + (checkin or "")))) + " " + " ".join(query.given)
+    profile = {hashtag_key(k) for k in (query.cache.get(PROFILE_KEY) or ())}
+    return Support(places=places, named=named, words=words, squashed=squashed, profile=profile)
+
+
+def _tag_place(key: str, kinds: TagKinds, g: Gazetteer) -> str | None:
+    """The place a given tag names: itself (#london), or a place inside a longer tag
+    (#londonlife, #visitjapan), never an ambiguous name (#nice)."""
+    if kinds.kind(key) == "place":
+        return g.canonical(key)
+    for cut in range(len(key) - 1, 4, -1):
+        for part in (key[:cut], key[len(key) - cut:]):
+            if len(key) - cut <= 8 and kinds.kind(part) == "place":
+                return g.canonical(part)
+    return None
+
+
+class Grounding:
+    """The support rules and the list arrangement, for one model's tag kinds."""
+
+    def __init__(self, kinds: TagKinds, g: Gazetteer | None = None, event_share: float = EVENT_SHARE,
+                 neighbour_languages: Iterable[str] = NEIGHBOUR_LANGUAGES) -> None:
+        self.kinds = kinds
+        self.g = g or gazetteer()
+        self.event_share = float(event_share)
+        self.neighbour_languages = frozenset(neighbour_languages)
+
+    # -- support ----------------------------------------------------------------
+    def supported(self, key: str, query: Query, per_scorer: Mapping[str, Mapping[str, float]] | None = None,
+                  kind: str | None = None) -> bool:
+        """Whether the post supports the claim a tag makes (content and junk: always)."""
+        kind = kind or self.kinds.kind(key)
+        if kind not in CLAIMS:
+            return True
+        support = post_support(query, self.kinds, self.g)
+        if key in support.profile:
+            return True
+        if kind == "place":
+            if key in support.places or fold(key) in support.places:
+                return True
+            inner = self.kinds.place_of(key, self.g)
+            return inner is not None and inner in support.places
+        if self._named_literally(key, support):
+            return True
+        if kind == "brand":
+            anchor = self.kinds.anchor(key)
+            return bool(anchor) and (anchor in support.places or self.g.canonical(anchor) in support.places)
+        return self._neighbours_vote(key, query, per_scorer)
+
+    def _named_literally(self, key: str, support: Support) -> bool:
+        if key in support.squashed:
+            return True
+        words = [fold(w) for w in segment_tag(key)]
+        core = [w for w in words if w not in _EVENT_FILLER and not w.isdigit() and len(w) > 2]
+        return bool(core) and all(w in support.words or w.rstrip("s") in support.words for w in core)
+
+    def _neighbours_vote(self, key: str, query: Query, per_scorer: Mapping[str, Mapping[str, float]] | None) -> bool:
+        """Same-language nearest posts on the same subject hold the tag (kNN vote share)."""
+        if not per_scorer or "knn" not in per_scorer:
+            return False
+        language = query.cache.get("neighbour_language") or query_language(query)[0]
+        if language not in self.neighbour_languages:
+            return False
+        return float(per_scorer["knn"].get(key, 0.0)) >= self.event_share
+
+    # -- at the source ------------------------------------------------------------
+    def filter_scores(self, per_scorer: dict[str, dict[str, float]], query: Query,
+                      allow: frozenset[str] = frozenset()) -> dict[str, dict[str, float]]:
+        """Every scorer's candidates without the unsupported claims (unless allowed)."""
+        checked: dict[str, bool] = {}
+        out: dict[str, dict[str, float]] = {}
+        for name, scores in per_scorer.items():
+            kept = {}
+            for key, value in scores.items():
+                if key not in checked:
+                    kind = self.kinds.kind(key)
+                    checked[key] = kind in allow or self.supported(key, query, per_scorer, kind)
+                if checked[key]:
+                    kept[key] = value
+            out[name] = kept
+        return out
+
+    # -- the list -------------------------------------------------------------------
+    def arrange(self, ranked: Sequence[tuple[str, float]], query: Query, limit: int,
+                allow: frozenset[str] = frozenset(), known: Mapping[str, int] | Iterable[str] = ()) -> list[tuple[str, float]]:
+        """The final `limit` (key, score): named place pulled up, junk last, one slot
+        per concept in five. `known` are keys that may be added (the vocabulary)."""
+        items = list(ranked)
+        if "place" not in allow:
+            known = known if isinstance(known, Mapping) else {k: i for i, k in enumerate(known)}
+            items = self._pull_places(items, query, known, limit)
+            items = self._pull_region(items, query, known, limit)
+        if "junk" not in allow:
+            profile = post_support(query, self.kinds, self.g).profile
+            items = ([it for it in items if self.kinds.kind(it[0]) != "junk" or it[0] in profile]
+                     + [it for it in items if self.kinds.kind(it[0]) == "junk" and it[0] not in profile])
+        if "variants" not in allow:
+            items = _one_per_concept(items, limit)
+        return items[:limit]
+
+    def _pull_places(self, items: list[tuple[str, float]], query: Query, known: Mapping[str, int],
+                     limit: int) -> list[tuple[str, float]]:
+        """A named place's own tag (or its country's) within the first two slots."""
+        support = post_support(query, self.kinds, self.g)
+        if not support.named or limit < 2:
+            return items
+        head = min(3, limit)
+        if any(self.kinds.kind(k) == "place" for k, _ in items[:head]):
+            return items
+        given = set(query.given)
+        for i, (key, _score) in enumerate(items):
+            if self.kinds.kind(key) == "place" and key in support.places:
+                moved = items.pop(i)
+                items.insert(min(1, len(items)), moved)
+                return items
+        return self._add_place(items, support, known, given)
+
+    def _pull_region(self, items: list[tuple[str, float]], query: Query, known: Mapping[str, int],
+                     limit: int) -> list[tuple[str, float]]:
+        """A named place brings its own country or state (Kyoto -> #japan) into the list."""
+        support = post_support(query, self.kinds, self.g)
+        if not support.named or limit < 4:
+            return items
+        head = [k for k, _ in items[:limit]]
+        regions = set()
+        for place in support.named:
+            for ancestor in self.g.ancestors(place):
+                if ancestor not in support.named:
+                    regions |= self.g.variants.get(ancestor, {ancestor})
+        if any(k in regions for k in head):
+            return items
+        given = set(query.given)
+        for i, (key, _score) in enumerate(items):
+            if key in regions and self.kinds.kind(key) == "place":
+                moved = items.pop(i)
+                items.insert(min(limit - 2, len(items)), moved)
+                return items
+        for place in support.named:
+            for ancestor in self.g.ancestors(place)[:2]:
+                keys = [k for k in sorted(self.g.variants.get(ancestor, {ancestor})) if k in known
+                        and k not in given and self.kinds.kind(k) == "place"]
+                if keys:
+                    score = items[min(limit - 2, len(items) - 1)][1] if items else 1.0
+                    items.insert(min(limit - 2, len(items)), (min(keys, key=known.__getitem__), score))
+                    return items
+        return items
+
+    def _add_place(self, items: list[tuple[str, float]], support: Support, known: Mapping[str, int],
+                   given: set[str]) -> list[tuple[str, float]]:
+        for place in support.named:  # nothing in the list: add the place or its region from the vocabulary
+            for candidate in (place, *self.g.ancestors(place)):
+                keys = [k for k in sorted(self.g.variants.get(candidate, {candidate})) if k in known]
+                keys = [k for k in keys if k not in given and self.kinds.kind(k) == "place"]
+                if keys:
+                    best = min(keys, key=known.__getitem__)  # the most used form (vocab order)
+                    score = items[min(1, len(items) - 1)][1] if items else 1.0
+                    items.insert(min(1, len(items)), (best, score))
+                    return items
+        return items
+
+    def kind(self, key: str) -> str:
+        return self.kinds.kind(key)
+
+
+def concept(key: str) -> str:
+    """The concept a tag is a variant of: #cats, #catsofinstagram, #kitty -> 'cat'."""
+    k = hashtag_key(key)
+    k = _SYNONYMS.get(k, k)
+    for prefix in _PREFIXES:
+        if k.startswith(prefix) and len(k) - len(prefix) >= 3:
+            k = k[len(prefix):]
+            break
+    for suffix in _SUFFIXES:
+        if k.endswith(suffix) and len(k) - len(suffix) >= 3:
+            k = k[: -len(suffix)]
+            break
+    k = _SYNONYMS.get(k, k)
+    if k.endswith("ies") and len(k) > 4:
+        k = k[:-3] + "y"
+    elif k.endswith("s") and not k.endswith("ss") and len(k) > 3:
+        k = k[:-1]
+    return _SYNONYMS.get(k, k)
+
+
+def _one_per_concept(items: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
+    """At most one tag per concept in each five slots; the rest go after."""
+    per = max(1, math.floor(limit / 5))
+    seen: dict[str, int] = {}
+    first, later = [], []
+    for item in items:
+        c = concept(item[0])
+        if seen.get(c, 0) < per:
+            seen[c] = seen.get(c, 0) + 1
+            first.append(item)
+        else:
+            later.append(item)
+    return first + later
+
+
+def grounding_for(bundle) -> Grounding:  # noqa: ANN001 - a models.model_dir.ModelBundle
+    """The grounding of a model: its shipped tag kinds (tagkinds.json beside vocab.json), else
+    computed from its vocabulary and co-occurrence counts (about 2 s)."""
+    from taglens.text.tagkinds import kinds_for_model
+
+    vocab = bundle.vocab
+    counts = next((s.counts for s in bundle.scorers if s.name == "cooccurrence" and getattr(s, "counts", None) is not None), None)
+    return Grounding(kinds_for_model(vocab.keys, vocab.counts, counts, vocab.total_posts, bundle.path))

