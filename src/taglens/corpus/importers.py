@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from taglens.corpus.store import Corpus, ImportReport
+from taglens.corpus.umsab import read_umsab
 from taglens.errors import InputError
 from taglens.hashtags import extract_hashtags, is_hashtag_body
 from taglens.post import Post, read_jsonl
@@ -188,6 +189,7 @@ IMPORTERS: dict[str, Reader] = {
     "harrison": read_harrison,
     "stan": read_stan,
     "instaloader": read_instaloader,
+    "umsab": read_umsab,
 }
 
 

