@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from taglens.errors import InputError
 from taglens.hashtags import parse_hashtag
+from taglens.recommend.grounds import check_fallback
 from taglens.recommend.platforms import Platform, get_platform
 from taglens.serve.errors import ApiError, validation_message
 from taglens.serve.limits import ServeLimits
@@ -26,7 +27,7 @@ from taglens.serve.schemas import SuggestFields
 from taglens.serve.uploads import Upload
 
 _TAG_SPLIT = re.compile(r"[\s,]+")
-TEXT_FIELDS = ("caption", "hashtags", "k", "platform")
+TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "fallback")
 
 
 @dataclass
@@ -39,6 +40,7 @@ class SuggestJob:
     platform: Platform | None
     images: list[Upload] = field(default_factory=list)
     video: Upload | None = None
+    fallback: str = "none"
 
 
 async def read_job(request: Request, limits: ServeLimits) -> SuggestJob:
@@ -76,7 +78,11 @@ def check_fields(raw: dict[str, Any], limits: ServeLimits) -> SuggestJob:
         platform = get_platform(fields.platform)
     except InputError as exc:
         raise ApiError(422, f"platform: {exc}") from None
-    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform)
+    try:
+        fallback = check_fallback(fields.fallback)
+    except InputError as exc:
+        raise ApiError(422, f"fallback: {exc}") from None
+    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform, fallback=fallback)
 
 
 def parse_tags(value: list[str] | str) -> list[str]:
@@ -122,8 +128,9 @@ async def _multipart_job(request: Request, limits: ServeLimits) -> SuggestJob:
             raise ApiError(422, f"unknown field {key!r}; known: {', '.join(TEXT_FIELDS)}, images, video")
     if len(images) > limits.max_images:
         raise ApiError(413, f"{len(images)} images: at most {limits.max_images} a request")
-    if text.get("platform") == "":
-        text["platform"] = None
+    for name in ("platform", "fallback"):
+        if text.get(name) == "":
+            text[name] = None
     job = check_fields(text, limits)
     job.images, job.video = images, video
     return job
