@@ -37,8 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_suggest)
 
     d = subparsers.add_parser("demo", help="suggest hashtags for the bundled sample posts")
-    d.add_argument("--model", metavar="DIR")
-    d.add_argument("-k", type=int, default=8)
+    d.add_argument("--model", metavar="DIR", help="model folder or shipped name (default: the shipped model)")
+    d.add_argument("-k", type=int, default=8, help="how many hashtags a post")
     d.set_defaults(handler=run_demo)
 
     m = subparsers.add_parser("models", help="list the shipped models and their scorers")
