@@ -9,8 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from taglens.errors import InputError
-from taglens.hashtags import parse_hashtag
-from taglens.post import Post, Prediction, read_jsonl
+from taglens.post import Post, Prediction, parse_tag_list, read_jsonl
 
 NOTHING = "nothing to go on"  # the recommender's warning (taglens.recommend.grounds), kept light to import
 
@@ -86,10 +85,7 @@ def run_suggest(args: argparse.Namespace) -> int:
         raise InputError("-k must be at least 1")
     if args.jsonl:
         return _suggest_jsonl(args)
-    try:
-        tags = [parse_hashtag(t).display for t in args.tag]
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    tags = parse_tag_list(args.tag, "--tag")
     for path in [*args.image, *([args.video] if args.video else [])]:
         check_input_file(path)
     if not (args.caption.strip() or tags or args.image or args.video):

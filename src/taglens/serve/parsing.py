@@ -8,7 +8,6 @@ drift apart.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from taglens.errors import InputError
-from taglens.hashtags import parse_hashtag
+from taglens.post import parse_tag_list
 from taglens.recommend.grounds import check_fallback
 from taglens.recommend.platforms import Platform, get_platform
 from taglens.serve.errors import ApiError, validation_message
@@ -26,7 +25,6 @@ from taglens.serve.limits import ServeLimits
 from taglens.serve.schemas import SuggestFields
 from taglens.serve.uploads import Upload
 
-_TAG_SPLIT = re.compile(r"[\s,]+")
 TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "fallback")
 
 
@@ -86,17 +84,12 @@ def check_fields(raw: dict[str, Any], limits: ServeLimits) -> SuggestJob:
 
 
 def parse_tags(value: list[str] | str) -> list[str]:
-    """'#a #b, c' or ['#a', 'b'] -> display forms; 422 naming a malformed tag."""
-    items = _TAG_SPLIT.split(value) if isinstance(value, str) else value
-    tags = []
-    for item in items:
-        if not item.strip():
-            continue
-        try:
-            tags.append(parse_hashtag(item).display)
-        except ValueError as exc:
-            raise ApiError(422, f"hashtags: {exc}") from None
-    return tags
+    """'#a #b, c' or ['#a', 'b'] -> display forms by the Post rule; 422 naming a malformed tag."""
+    try:
+        return parse_tag_list(value)
+    except InputError as exc:
+        message = str(exc)
+        raise ApiError(422, message if message.startswith("hashtags") else f"hashtags: {message}") from None
 
 
 async def _multipart_job(request: Request, limits: ServeLimits) -> SuggestJob:
