@@ -163,14 +163,15 @@ def test_the_recommender_sees_the_uploaded_files(recommender, uploads: Path, sho
 def test_segment(client: TestClient) -> None:
     from taglens.text.segment import segment
 
-    r = client.post("/v1/segment", json={"hashtags": ["#sunsetlover", "foodporn", "#TBT"]})
+    r = client.post("/v1/segment", json={"hashtags": ["#sunsetlover", "foodporn", "#TBT", "#ThrowbackThursday"]})
     assert r.status_code == 200, r.text
     segments = r.json()["segments"]
-    assert [s["tag"] for s in segments] == ["#sunsetlover", "#foodporn", "#TBT"]
-    for item in segments:  # the segmenter's words, lower-case, and a CamelCase form of the same tag
-        assert item["words"] == [w.lower() for w in segment(item["tag"])]
-        assert "".join(item["words"]) == item["tag"][1:].lower()
+    assert [s["tag"] for s in segments] == ["#sunsetlover", "#foodporn", "#TBT", "#ThrowbackThursday"]
+    for item in segments:  # the segmenter's words, case kept (as the README says), and a CamelCase form
+        assert item["words"] == segment(item["tag"])
+        assert "".join(item["words"]) == item["tag"][1:]
         assert item["camel_case"].lower() == item["tag"].lower() and item["camel_case"][1].isupper()
+    assert segments[3]["words"] == ["Throwback", "Thursday"]
     assert segments[2]["camel_case"] == "#TBT"  # written with capitals: kept as written
 
 
