@@ -32,7 +32,7 @@ def write_posts(path: Path, copies: int, bad_every: int = 0) -> list[Post]:
             lines.append(json.dumps(data))
             posts.append(Post.from_dict(data))
             if bad_every and len(posts) % bad_every == 0:
-                lines.append("{not json" if len(posts) % (2 * bad_every) else json.dumps({"id": 3, "hashtags": "x"}))
+                lines.append("{not json" if len(posts) % (2 * bad_every) else json.dumps({"id": 3, "hashtags": ["#123"]}))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return posts
 
@@ -61,7 +61,7 @@ def test_two_workers_match_suggest_many_in_order_and_report_bad_lines(tmp_path):
     assert read_out(tmp_path / "out.jsonl") == sequential(posts, k=7)
     expected = bad_line_numbers(src)
     assert [int(e.split(":")[0].removeprefix("line ")) for e in errors] == expected == [11, 22, 33, 44]
-    assert "bad JSON" in errors[0] and "'hashtags' must be a list" in errors[1]
+    assert "bad JSON" in errors[0] and "not a hashtag: '#123'" in errors[1]
     assert not (tmp_path / "out.jsonl.parts").exists()  # merged and cleaned up
 
 
@@ -166,3 +166,23 @@ def test_spark_engine_local_mode(tmp_path):
                           on_error=errors.append)
     assert result.posts == 21 and result.chunks == 3 and len(errors) == 2
     assert read_out(tmp_path / "out.jsonl") == sequential(posts)
+
+
+def test_suggest_file_from_a_plain_script_without_a_main_guard(tmp_path):
+    """Issue 17 #15: the README's snippet, pasted into a script as is, runs once and works."""
+    write_posts(tmp_path / "posts.jsonl", 1)
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "import sys\n"
+        "print('top-level ran', file=sys.stderr)\n"
+        "from taglens.batch import suggest_file\n"
+        "result = suggest_file(None, 'posts.jsonl', 'suggestions.jsonl', workers=2, k=10, chunk_size=3)\n"
+        "print(result.posts)\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, timeout=300, env=env)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert err.count("top-level ran") == 1 and "bootstrapping" not in err  # the workers did not re-run it
+    posts = len(sample_posts())
+    assert proc.stdout.decode().split() == [str(posts)]
+    assert len(read_out(tmp_path / "suggestions.jsonl")) == posts

@@ -47,7 +47,7 @@ def test_collect_uses_the_default_seeds_when_none_are_given(tmp_path, capsys):
     assert main(["collect", "--source", "local", "--path", str(dump), "--db", str(db),
                  "--target-posts", "1", "--max-rounds", "1", "--quiet"]) == 0
     with Corpus(db) as corpus:
-        assert {p.id: p.topic for p in corpus.iter_posts()} == {"k1": "pet", "t1": "travel"}
+        assert {p.id: p.topic for p in corpus.iter_posts()} == {"k1": "pets", "t1": "travel"}
     assert "stopped:" in capsys.readouterr().out
 
 
@@ -76,3 +76,20 @@ def test_collect_from_a_mastodon_server(httpserver, tmp_path, capsys):
     with Corpus(db) as corpus:
         assert sorted(status_ids(corpus)) == ["101", "102", "103", "104", "105"]
     assert fake.log[0] == "/robots.txt?" and "limit=40" in fake.log[1]
+
+
+def test_one_list_of_topic_names_everywhere():
+    """Issue 17 #6: the shipped seeds, both classifiers and the README name the same 8 topics."""
+    from pathlib import Path
+
+    from taglens.collect import load_seeds
+    from taglens.text import topics as text_topics
+    from taglens.topics import TOPICS
+    from taglens.vision import topic as image_topics
+
+    assert TOPICS == ("pets", "art", "jewellery", "food", "travel", "architecture", "babies", "nature")
+    assert tuple(t.name for t in load_seeds().topics) == TOPICS
+    assert text_topics.TOPICS is TOPICS and image_topics.TOPICS is TOPICS
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    if readme.is_file():
+        assert ", ".join(TOPICS[:-1]) + " and " + TOPICS[-1] in " ".join(readme.read_text().split())

@@ -113,3 +113,70 @@ def test_images_are_checked_and_capped(httpserver):
                          ("/big.png", "cap"), ("/chunked.png", "cap"), ("/missing.png", "HTTP 404")]:
         with pytest.raises(MediaError, match=reason):
             c.get_image(httpserver.url_for(path))
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_refused_first_connection_stops_at_once_without_retries():
+    """Issue 17 #8: a dead server is one request and one clear line, not minutes of retries."""
+    from taglens.collect.http import Unreachable
+
+    sleeps: list[float] = []
+    polite = client(sleeps)
+    url = f"http://127.0.0.1:{closed_port()}/api/v1/timelines/tag/cat"
+    with pytest.raises(Unreachable, match=r"cannot reach http://127\.0\.0\.1:\d+: the connection was refused"):
+        polite.get_json(url)
+    assert polite.stats.requests == 1 and sleeps == [] and polite.stats.retries == 0
+
+
+def test_an_unknown_host_name_stops_at_once():
+    from taglens.collect.http import Unreachable
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    sleeps: list[float] = []
+    polite = PoliteClient(HttpConfig(min_interval=0.0, max_retries=3), transport=httpx.MockTransport(refuse),
+                          sleep=sleeps.append)
+    with pytest.raises(Unreachable, match="host name 'nowhere.example' was not found"):
+        polite.get_json("https://nowhere.example/api")
+    assert polite.stats.requests == 1 and sleeps == []
+
+
+def test_a_lost_connection_after_the_host_answered_is_retried_and_timeouts_too():
+    calls = {"n": 0}
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        if calls["n"] == 3:
+            raise httpx.ReadTimeout("timed out", request=request)
+        return httpx.Response(200, json=[])
+
+    sleeps: list[float] = []
+    polite = PoliteClient(HttpConfig(min_interval=0.0, max_retries=3, backoff_base=0.5),
+                          transport=httpx.MockTransport(flaky), sleep=sleeps.append)
+    assert polite.get_json("https://a.example/x")[0] == []
+    assert polite.get_json("https://a.example/y")[0] == []  # refused once, timed out once, then served
+    assert calls["n"] == 4 and sleeps == [0.5, 1.0]
+
+
+def test_collect_against_a_dead_server_is_one_line(tmp_path, capsys):
+    import time as _time
+
+    from taglens.cli import main
+
+    started = _time.monotonic()
+    code = main(["collect", "--source", "mastodon", "--instance", f"http://127.0.0.1:{closed_port()}",
+                 "--timeout", "2", "--db", str(tmp_path / "c.sqlite"), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "cannot reach" in err[0] and "refused" in err[0], err
+    assert _time.monotonic() - started < 60  # was 6 attempts per hashtag: minutes

@@ -217,3 +217,22 @@ def test_stats_and_export_round_trip(tmp_path, jsonl_file):
     again = [p for _, p in read_jsonl(out)]
     original = [p for _, p in read_jsonl(jsonl_file)]
     assert [(p.id, p.text, p.hashtags) for p in again] == [(p.id, p.text, p.hashtags) for p in original]
+
+
+def test_a_failed_import_leaves_no_database_behind(tmp_path, jsonl_file):
+    """Issue 17 #18: nothing is left on disk until there is something to store."""
+    from taglens.cli import main
+
+    db = tmp_path / "new" / "x.sqlite"
+    assert main(["import", "tweeteval", str(tmp_path / "missing"), "--db", str(db)]) == 2
+    assert not db.exists() and not (tmp_path / "new").exists()
+    assert main(["import", "jsonl", "/dev/null", "--db", str(db)]) == 2
+    assert list(tmp_path.iterdir()) == [jsonl_file]
+    with Corpus(db):
+        pass  # opened and closed with nothing stored
+    assert not db.exists()
+    assert main(["import", "jsonl", str(jsonl_file), "--db", str(db)]) == 0
+    assert db.is_file()
+    with Corpus(db):
+        pass  # an existing corpus is never removed, even when this session stored nothing
+    assert db.is_file()

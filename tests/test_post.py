@@ -36,7 +36,9 @@ def test_relative_media_paths_resolve_against_the_file(tmp_path):
 @pytest.mark.parametrize("data,needle", [
     ([], "JSON object"),
     ({"text": 3}, "'text' must be a string"),
-    ({"hashtags": "#a"}, "'hashtags' must be a list"),
+    ({"hashtags": 5}, "'hashtags' must be a list"),
+    ({"hashtags": [5]}, "must hold strings"),
+    ({"hashtags": "#a #123"}, "not a hashtag: '#123'"),
     ({"hashtags": ["#1"]}, "not a hashtag"),
     ({"images": [1]}, "'images' must be a list"),
     ({"video": 5}, "'video'"),
@@ -56,3 +58,16 @@ def test_hashtags_are_normalised_to_display_form():
 def test_all_tag_keys_include_caption_tags_once():
     post = Post(text="so #Blue #sea", hashtags=["#sea", "#sky"])
     assert post.all_tag_keys() == ["sea", "sky", "blue"]
+
+
+def test_the_post_type_validates_once_for_every_interface():
+    """Issue 17 #14: Python, JSONL, the CLI and the API accept and refuse the same tags."""
+    with pytest.raises(InputError, match="not a hashtag"):
+        Post(hashtags=["#123"])
+    with pytest.raises(InputError, match="'images' must be a list"):
+        Post(images="a.jpg")
+    with pytest.raises(InputError, match="'text' must be a string"):
+        Post(text=None)
+    assert Post(hashtags="#sunset #beach, sea").hashtags == ["#sunset", "#beach", "#sea"]
+    assert Post.from_dict({"hashtags": "#sunset"}).hashtags == ["#sunset"]  # as the API takes it
+    assert Post(hashtags=["sunset", "＃Café"]).hashtags == ["#sunset", "#Café"]

@@ -156,21 +156,22 @@ def test_the_recommender_sees_the_uploaded_files(recommender, uploads: Path, sho
     assert r.status_code == 200, r.text
     assert seen["images"] == [b"\xff\xd8\xff"] and seen["video"] == len(short_video)
     assert seen["thread"] != threading.main_thread().name and "worker" in seen["thread"].lower()
-    assert seen["kwargs"] == {"k": 10, "platform": None}
+    assert seen["kwargs"] == {"k": 10, "platform": None, "fallback": "none"}
     assert list(uploads.iterdir()) == []
 
 
 def test_segment(client: TestClient) -> None:
     from taglens.text.segment import segment
 
-    r = client.post("/v1/segment", json={"hashtags": ["#sunsetlover", "foodporn", "#TBT"]})
+    r = client.post("/v1/segment", json={"hashtags": ["#sunsetlover", "foodporn", "#TBT", "#ThrowbackThursday"]})
     assert r.status_code == 200, r.text
     segments = r.json()["segments"]
-    assert [s["tag"] for s in segments] == ["#sunsetlover", "#foodporn", "#TBT"]
-    for item in segments:  # the segmenter's words, lower-case, and a CamelCase form of the same tag
-        assert item["words"] == [w.lower() for w in segment(item["tag"])]
-        assert "".join(item["words"]) == item["tag"][1:].lower()
+    assert [s["tag"] for s in segments] == ["#sunsetlover", "#foodporn", "#TBT", "#ThrowbackThursday"]
+    for item in segments:  # the segmenter's words, case kept (as the README says), and a CamelCase form
+        assert item["words"] == segment(item["tag"])
+        assert "".join(item["words"]) == item["tag"][1:]
         assert item["camel_case"].lower() == item["tag"].lower() and item["camel_case"][1].isupper()
+    assert segments[3]["words"] == ["Throwback", "Thursday"]
     assert segments[2]["camel_case"] == "#TBT"  # written with capitals: kept as written
 
 
@@ -209,12 +210,17 @@ def test_wrong_request_type_is_415(client: TestClient, headers: dict) -> None:
 BAD_FILES = [
     ([jpeg_part("x.png", b"\x89PNG\r\n\x1a\n" + b"junk" * 20, "image/png")], 400, "not a readable image"),
     ([jpeg_part("x.jpg", image_bytes()[:200])], 400, "not a readable image"),  # truncated JPEG
-    ([jpeg_part("x.jpg", b"this is not a jpeg")], 400, "not a readable image"),  # claims image/jpeg
+    # One rule (issue 17 #12): the type is judged from the bytes, whatever the name or Content-Type says.
+    ([jpeg_part("x.jpg", b"this is not a jpeg")], 415, "its bytes are text"),  # claims image/jpeg
+    ([("video", ("x.jpg", b"this is not a jpeg", "image/jpeg"))], 415, "its bytes are text"),
+    ([("video", ("clip.mp4", b"this is not a video", "video/mp4"))], 415, "its bytes are text"),
+    ([("video", ("photo.jpg", image_bytes(), "image/jpeg"))], 415, "send it as one of the images"),
     ([jpeg_part("notes.txt", b"hello", "text/plain")], 415, "expected JPEG"),
     ([jpeg_part("doc.pdf", b"%PDF-1.4 ...", "application/pdf")], 415, "expected JPEG"),
     ([jpeg_part("IMG_1.HEIC", b"\x00\x00\x00\x18ftypheic" + bytes(40), "image/heic")], 415, "export as JPEG"),
     ([jpeg_part("empty.jpg", b"")], 400, "empty file"),
     ([("video", ("clip.mp4", b"plain text", "text/plain"))], 415, "expected MP4"),
+    ([("video", ("IMG_1.HEIC", b"\x00\x00\x00\x18ftypheic" + bytes(40), "video/mp4"))], 415, "HEIC/AVIF photo"),
     ([("video", ("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video/mp4"))], 400,
      "not a readable video"),
     ([jpeg_part()] * 4, 413, "at most 3"),
@@ -313,3 +319,26 @@ def test_a_bug_is_a_json_500_without_a_trace(recommender, monkeypatch) -> None:
     client = TestClient(create_app(recommender, limits=LIMITS), raise_server_exceptions=False)
     body = assert_error(client.post("/v1/suggest", json={"caption": "x"}), 500, "bug")
     assert "secret" not in body["message"]
+
+
+def test_an_animated_gif_is_a_video_as_in_the_cli(recommender, uploads: Path, monkeypatch) -> None:
+    """Issue 17 #13: `suggest --video anim.gif` works, so the API's video field takes a GIF too."""
+    import io
+
+    from PIL import Image
+
+    seen = {}
+
+    def spy(post, **kwargs):
+        seen["video"] = post.video
+        return type(recommender).suggest(recommender, post, **kwargs)
+
+    frames = [Image.new("RGB", (32, 32), (40 * i, 90, 10)) for i in range(5)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    monkeypatch.setattr(recommender, "suggest", spy)
+    client = TestClient(create_app(recommender, limits=LIMITS, upload_dir=uploads))
+    r = client.post("/v1/suggest", data={"caption": "beach"},
+                    files=[("video", ("anim.gif", buffer.getvalue(), "image/gif"))])
+    assert r.status_code == 200, r.text
+    assert seen["video"].endswith("video.gif") and list(uploads.iterdir()) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +23,35 @@ from taglens.errors import InputError
 from taglens.hashtags import extract_hashtags, hashtag_key, parse_hashtag
 
 POST_FIELDS = ("id", "text", "hashtags", "images", "video", "topic", "source", "meta")
+_TAG_SPLIT = re.compile(r"[\s,]+")
+
+
+def parse_tag_list(value: Any, field_name: str = "hashtags") -> list[str]:
+    """The tags of a post, checked: a list of tags, or one string of them ('#a #b, c').
+
+    The one rule for every interface (Python, JSONL, CLI, API): each tag must be a
+    hashtag by `taglens.hashtags` (so `#123` is refused everywhere), and the result
+    is their display forms in order. InputError names the first bad one.
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items: list[Any] = [t for t in _TAG_SPLIT.split(value) if t]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise InputError(f"'{field_name}' must be a list of hashtags or one string of them")
+    tags: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise InputError(f"'{field_name}' must hold strings, not {type(item).__name__}")
+        if not item.strip():
+            continue
+        try:
+            tags.append(parse_hashtag(item).display)
+        except ValueError as exc:
+            raise InputError(f"{field_name}: {exc}") from None
+    return tags
 
 
 @dataclass(slots=True)
@@ -36,6 +66,23 @@ class Post:
     topic: str | None = None
     source: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Check every field once, here, so Python, JSONL, the CLI and the API accept the same posts."""
+        for name in ("id", "text"):
+            if not isinstance(getattr(self, name), str):
+                raise InputError(f"'{name}' must be a string")
+        self.hashtags = parse_tag_list(self.hashtags)
+        if isinstance(self.images, str) or not isinstance(self.images, (list, tuple)) or not all(
+                isinstance(p, str) for p in self.images):
+            raise InputError("'images' must be a list of paths")
+        self.images = list(self.images)
+        for name in ("video", "topic", "source"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise InputError(f"'{name}' must be a string or null")
+        if not isinstance(self.meta, dict):
+            raise InputError("'meta' must be an object")
 
     @property
     def tag_keys(self) -> list[str]:
@@ -74,34 +121,22 @@ class Post:
         unknown = set(data) - set(POST_FIELDS)
         if unknown:
             raise InputError(f"unknown field(s): {', '.join(sorted(unknown))}")
-        text = data.get("text") or ""
-        if not isinstance(text, str):
-            raise InputError("'text' must be a string")
-        tags = data.get("hashtags") or []
-        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            raise InputError("'hashtags' must be a list of strings")
-        try:
-            hashtags = [parse_hashtag(t).display for t in tags]
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
         images = data.get("images") or []
         if not isinstance(images, list) or not all(isinstance(p, str) for p in images):
             raise InputError("'images' must be a list of paths")
         video = data.get("video")
         if video is not None and not isinstance(video, str):
             raise InputError("'video' must be a path or null")
-        meta = data.get("meta") or {}
-        if not isinstance(meta, dict):
-            raise InputError("'meta' must be an object")
-        return cls(
-            id=str(data.get("id") or ""),
-            text=text,
-            hashtags=hashtags,
+        post_id = data.get("id")
+        return cls(  # __post_init__ checks the rest, as for a Post built in Python
+            id="" if post_id is None else str(post_id),
+            text=data.get("text") or "",
+            hashtags=data.get("hashtags") or [],
             images=[_resolve(p, base_dir) for p in images],
             video=_resolve(video, base_dir) if video else None,
             topic=data.get("topic") or None,
             source=data.get("source") or None,
-            meta=meta,
+            meta=data.get("meta") or {},
         )
 
 

@@ -26,7 +26,8 @@ __all__ = ["ENGINES", "BatchResult", "suggest_file"]
 def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | Path, *, k: int = 10,
                  workers: int = 1, engine: str = "local", chunk_size: int = 1000, shards: bool = False,
                  restart: bool = False, banned: Iterable[str] | None = None, allow_banned: bool = False,
-                 platform: str | None = None, camel: bool = False, in_flight: int | None = None,
+                 platform: str | None = None, camel: bool = False, fallback: str | None = None,
+                 in_flight: int | None = None,
                  spark_master: str | None = None, on_error: Callable[[InputError], None] | None = None,
                  on_chunk: Callable[[int, int], None] | None = None) -> BatchResult:
     """Suggest hashtags for every post of `in_path`; write them to `out_path` in input order.
@@ -37,12 +38,14 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
     instead of one file. A run with the same output resumes where a killed one
     stopped; `restart` starts over. Bad lines go to `on_error` (with their line number)
     and are skipped; `on_chunk(posts_done, chunk_posts)` is called as chunks finish.
+    A post with nothing to go on gets `"hashtags": []` and a warning unless `fallback="popular"`.
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     if workers < 1:
         raise InputError("workers must be at least 1")
-    settings = make_settings(model, k=k, banned=banned, allow_banned=allow_banned, platform=platform, camel=camel)
+    settings = make_settings(model, k=k, banned=banned, allow_banned=allow_banned, platform=platform, camel=camel,
+                             fallback=fallback)
 
     def factory(settings: Settings, parts_dir: Path):
         if engine == "spark":

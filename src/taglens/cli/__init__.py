@@ -30,8 +30,29 @@ COMMANDS = (
 EXIT_USER_ERROR = 2
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Every option's help ends with its default, unless the help already says it.
+
+    Why: users tune `--interval` or `--timeout` by reading `--help`; a default they
+    cannot see is a default they cannot reason about. Flags (False), unset options
+    (None) and empty lists have no default worth printing.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if ("default" in text.lower() or default in (None, False, "", argparse.SUPPRESS)
+                or default == [] or not action.option_strings or action.help == argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)" if text else "default: %(default)s"
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors."""
+    """argparse with one-line errors and defaults in every command's help."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's own signature
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see --help)\n")

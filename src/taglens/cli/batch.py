@@ -31,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-banned", action="store_true", help="do not filter spam / banned-style tags")
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
     p.add_argument("--platform", metavar="NAME", help="trim to a platform's hashtag limit")
+    p.add_argument("--fallback", choices=("none", "popular"), default="none",
+                   help="for a post with nothing to go on: none gives [] and a warning; popular lists "
+                        "the most frequent tags (default none)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     p.set_defaults(handler=run_batch)
 
@@ -57,6 +60,7 @@ def run_batch(args: argparse.Namespace) -> int:
     result = suggest_file(args.model, args.input, args.out, k=args.k, workers=args.workers, engine=args.engine,
                           chunk_size=args.chunk_size, shards=args.shards, restart=args.restart, banned=banned,
                           allow_banned=args.allow_banned, platform=args.platform, camel=args.camel,
+                          fallback=args.fallback,
                           in_flight=args.in_flight, spark_master=args.spark_master,
                           on_error=on_error, on_chunk=on_chunk)
     if not args.quiet:

@@ -23,22 +23,36 @@ if TYPE_CHECKING:
 SOURCES = ("mastodon", "instagram", "local")
 
 
+DESCRIPTION = """\
+Crawl posts for seed hashtags into a corpus. Stop it at any time: run the same
+command again and it continues where it stopped.
+
+examples:
+  taglens collect --source mastodon --instance https://mastodon.social --db corpus.sqlite
+  taglens collect --seeds my_topics.toml --source local --path dump.jsonl --db corpus.sqlite
+
+Respect each server's rules and robots.txt, and do not lower --interval below
+what the server allows (see the README's "Terms you must respect")."""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("collect", help="crawl posts for seed hashtags into a corpus (resumable)",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=DESCRIPTION)
     p.add_argument("--seeds", help="TOML seeds file (default: the 8 shipped topics)")
-    p.add_argument("--source", required=True, choices=SOURCES)
+    p.add_argument("--source", required=True, choices=SOURCES,
+                   help="where posts come from: a Mastodon/Pixelfed server, your Instagram session, or local files")
     p.add_argument("--instance", help="mastodon: server URL, e.g. https://mastodon.social or a Pixelfed server")
     p.add_argument("--path", help="local: a JSONL file or a folder of them")
     p.add_argument("--db", required=True, help="corpus SQLite file (created if missing; holds the crawl state)")
     p.add_argument("--target-posts", type=int, default=200, help="posts to collect per topic (default 200)")
     p.add_argument("--max-rounds", type=int, default=3, help="expansion rounds (default 3)")
-    p.add_argument("--tags-per-round", type=int, default=10, help="new hashtags per topic per round")
+    p.add_argument("--tags-per-round", type=int, default=10, help="new hashtags tried per topic per round")
     p.add_argument("--pages-per-tag", type=int, default=5, help="pages per hashtag per round")
-    p.add_argument("--min-relevance", type=float, default=0.35, help="relevance bar for new hashtags")
+    p.add_argument("--min-relevance", type=float, default=0.35,
+                   help="how close to the topic a new hashtag must be (0-1; higher keeps fewer)")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between requests to one host")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds before a request times out")
-    p.add_argument("--max-image-mb", type=float, default=8.0, help="larger images are skipped")
+    p.add_argument("--max-image-mb", type=float, default=8.0, help="images larger than this are skipped (MB)")
     p.add_argument("--all-posts", action="store_true", help="mastodon: also posts without media")
     p.add_argument("--token", help="mastodon: access token, only for servers that require one "
                                    "(or set TAGLENS_MASTODON_TOKEN)")

@@ -23,15 +23,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="measure a model and the baselines on posts whose tags they must recover")
     p.add_argument("--model", help="model folder or shipped name (default: the shipped model)")
     p.add_argument("--data", required=True, help="taglens JSONL of evaluation posts")
-    p.add_argument("--task", choices=TASKS, default="given1")
+    p.add_argument("--task", choices=TASKS, default="given1",
+                   help="what the model sees: the caption only, one given tag, or half the tags")
     p.add_argument("--train", help="taglens JSONL of the model's training posts: evaluation posts that copy one "
                    "are removed (and counted), and TF-IDF nearest posts is run")
     p.add_argument("--keep-duplicates", action="store_true",
                    help="keep evaluation posts that copy a training post (default: removed, with --train)")
     p.add_argument("--report", metavar="DIR", help="write report.md, results.json and PNG charts here")
     p.add_argument("--model-only", action="store_true", help="skip the baselines and the ablation")
-    p.add_argument("-k", type=int, default=10)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("-k", type=int, default=10, help="how many hashtags each system ranks")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(handler=run_evaluate)
 
 

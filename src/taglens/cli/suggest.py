@@ -9,8 +9,9 @@ from importlib import resources
 from pathlib import Path
 
 from taglens.errors import InputError
-from taglens.hashtags import parse_hashtag
-from taglens.post import Post, Prediction, read_jsonl
+from taglens.post import Post, Prediction, parse_tag_list, read_jsonl
+
+NOTHING = "nothing to go on"  # the recommender's warning (taglens.recommend.grounds), kept light to import
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,11 +30,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
     p.add_argument("--platform", metavar="NAME",
                    help="trim to a platform's hashtag limit: " + ", ".join(_platform_names()))
+    p.add_argument("--fallback", choices=("none", "popular"), default="none",
+                   help="when a post has nothing to go on (no caption words, tags or readable picture): "
+                        "none gives no tags and says why; popular lists the most frequent tags (default none)")
     p.set_defaults(handler=run_suggest)
 
     d = subparsers.add_parser("demo", help="suggest hashtags for the bundled sample posts")
-    d.add_argument("--model", metavar="DIR")
-    d.add_argument("-k", type=int, default=8)
+    d.add_argument("--model", metavar="DIR", help="model folder or shipped name (default: the shipped model)")
+    d.add_argument("-k", type=int, default=8, help="how many hashtags a post")
     d.set_defaults(handler=run_demo)
 
     m = subparsers.add_parser("models", help="list the shipped models and their scorers")
@@ -81,25 +85,38 @@ def run_suggest(args: argparse.Namespace) -> int:
         raise InputError("-k must be at least 1")
     if args.jsonl:
         return _suggest_jsonl(args)
-    try:
-        tags = [parse_hashtag(t).display for t in args.tag]
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    tags = parse_tag_list(args.tag, "--tag")
     for path in [*args.image, *([args.video] if args.video else [])]:
-        if not Path(path).is_file():
-            raise InputError(f"no such file: {path}")
+        check_input_file(path)
     if not (args.caption.strip() or tags or args.image or args.video):
         raise InputError("give a --caption, a --tag, an --image or a --video (or --jsonl FILE)")
     post = Post(id="post", text=args.caption, hashtags=tags, images=list(args.image), video=args.video)
     prediction = _recommender(args).suggest(post, k=args.k, allow_banned=args.allow_banned,
-                                              platform=args.platform)
+                                              platform=args.platform, fallback=args.fallback)
     if args.camel:
         _add_camel_case(prediction)
+    nothing = [w for w in prediction.warnings if w.startswith(NOTHING)] if not prediction.hashtags else []
     if args.json:
         print(json.dumps(prediction.to_dict(), ensure_ascii=False))
+    elif nothing:
+        for warning in prediction.warnings:  # what was skipped, then why nothing is left
+            if not warning.startswith(NOTHING):
+                print(f"taglens: {warning}", file=sys.stderr)
+        print(f"taglens: {nothing[0]} (--fallback popular lists popular tags instead)", file=sys.stderr)
     else:
         _print_table(post, prediction)
-    return 0
+    return 1 if nothing else 0  # a script must not take an empty list for success
+
+
+def check_input_file(path: str) -> None:
+    """A path given for a photo or video must be a file: say which way it is not."""
+    where = Path(path)
+    if where.is_dir():
+        raise InputError(f"{path} is a folder, not a file")
+    if not where.exists():
+        raise InputError(f"no such file: {path}")
+    if not where.is_file():
+        raise InputError(f"{path} is not a regular file")
 
 
 def _suggest_jsonl(args: argparse.Namespace) -> int:
@@ -118,7 +135,7 @@ def _suggest_jsonl(args: argparse.Namespace) -> int:
             yield item
 
     for prediction in rec.suggest_many(good_posts(), k=args.k, allow_banned=args.allow_banned,
-                                      platform=args.platform):
+                                      platform=args.platform, fallback=args.fallback):
         if args.camel:
             _add_camel_case(prediction)
         sys.stdout.write(json.dumps(prediction.to_dict(), ensure_ascii=False) + "\n")

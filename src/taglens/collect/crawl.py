@@ -22,7 +22,7 @@ from typing import Any
 from tqdm import tqdm
 
 from taglens.collect.expand import Expander, topic_tag_counts
-from taglens.collect.http import FetchError, MediaError
+from taglens.collect.http import FetchError, MediaError, Unreachable
 from taglens.collect.seeds import Seeds, Topic
 from taglens.collect.sources.base import Item, Page, Source
 from taglens.corpus.store import Corpus
@@ -190,6 +190,8 @@ class Crawler:
             self._bar.set_postfix_str(f"round {round_no} {topic.name} #{tag}", refresh=False)
             try:
                 page = self.source.fetch_page(tag, tag_state["cursor"])
+            except Unreachable:
+                raise  # a dead server is dead for every hashtag: stop now, with one line
             except FetchError as exc:
                 self._tag_failed(topic, tag, exc)
                 return

@@ -9,6 +9,9 @@ care how. Rules:
 * a timeout on every request;
 * 429 and 5xx are retried with exponential backoff, waiting at least what the
   server asks in `Retry-After` (seconds or an HTTP date) or `X-RateLimit-Reset`;
+  so are timeouts and a connection lost after the host has answered once;
+* a refused connection or an unknown host name before the host ever answered
+  is `Unreachable` at once: retrying a dead server only makes the user wait;
 * media downloads are streamed, refused past a size cap, and must be images.
 
 `sleep` and `clock` are injectable so that tests run in milliseconds and can
@@ -40,6 +43,10 @@ class FetchError(TaglensError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class Unreachable(FetchError):
+    """The host never answered: connection refused, or its name does not resolve. Not retried."""
 
 
 class MediaError(Exception):
@@ -133,6 +140,21 @@ def check_image(data: bytes, ref: str) -> bytes:
     return data
 
 
+def unreachable_message(url: str, exc: Exception) -> str:
+    """One line a user can act on: which server, refused or unknown, and what to check."""
+    parts = urlsplit(url)
+    server = f"{parts.scheme}://{parts.netloc}" if parts.scheme else url
+    text = str(exc).lower()
+    if any(s in text for s in ("name or service not known", "nodename nor servname", "getaddrinfo",
+                               "name resolution", "no address associated", "not known")):
+        why = f"the host name {parts.hostname!r} was not found (DNS)"
+    elif "refused" in text:
+        why = "the connection was refused (nothing listens there)"
+    else:
+        why = f"could not connect ({exc or type(exc).__name__})"
+    return f"cannot reach {server}: {why}; check the server address and your network"
+
+
 class PoliteClient:
     """httpx with a per-host rate limit, retries with backoff, and capped image downloads."""
 
@@ -149,6 +171,7 @@ class PoliteClient:
         self.sleep = sleep
         self.stats = HttpStats()
         self.limiter = HostRateLimiter(self.config.min_interval, clock, sleep)
+        self._answered: set[str] = set()  # hosts that sent any response this run
         self.client = httpx.Client(
             timeout=self.config.timeout, transport=transport, follow_redirects=True,
             headers={"User-Agent": self.config.user_agent, **(headers or {})},
@@ -213,9 +236,14 @@ class PoliteClient:
             try:
                 request = self.client.build_request("GET", url, params=params)
                 response = self.client.send(request, stream=True)
+            except httpx.ConnectError as exc:
+                if host not in self._answered:
+                    raise Unreachable(unreachable_message(url, exc)) from None
+                reason, delay = f"{type(exc).__name__}", None
             except httpx.HTTPError as exc:
                 reason, delay = f"{type(exc).__name__}", None
             else:
+                self._answered.add(host)
                 self.stats.statuses[response.status_code] = self.stats.statuses.get(response.status_code, 0) + 1
                 if response.status_code < 400:
                     return response

@@ -112,6 +112,12 @@ class Corpus:
         self.path = Path(path)
         if not create and not self.path.is_file():
             raise InputError(f"no corpus at {self.path}")
+        if self.path.is_dir():
+            raise InputError(f"{self.path} is a folder, not a corpus file")
+        # A corpus this object creates is removed again on close if nothing was stored in it,
+        # so a failed import or a crawl of a dead server leaves no empty database behind.
+        self._new_dirs = [d for d in (self.path.parent, *self.path.parent.parents) if not d.exists()]
+        self._created = not self.path.exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.media_dir = self.path.with_name(self.path.name + ".media")
         try:
@@ -145,7 +151,27 @@ class Corpus:
         self.conn.execute("COMMIT" if self._depth == 0 else f"RELEASE {savepoint}")
 
     def close(self) -> None:
+        empty = self._created and self._is_empty()
         self.conn.close()
+        if empty:
+            self._remove_files()
+
+    def _is_empty(self) -> bool:
+        """True when no table holds a row: nothing was stored."""
+        try:
+            tables = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            return not any(self.conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables)
+        except sqlite3.Error:
+            return False
+
+    def _remove_files(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        for folder in [self.media_dir, *self._new_dirs]:  # only folders this object made, and only if empty
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
     def __enter__(self) -> "Corpus":
         return self

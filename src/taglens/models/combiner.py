@@ -89,8 +89,9 @@ def evidence_of(row: np.ndarray, weights: np.ndarray, names: Sequence[str], shar
     """Scorers whose weighted contribution is at least `share` of the candidate's total."""
     contrib = np.maximum(row * weights, 0.0)
     total = contrib.sum()
-    if total <= 0:
-        return []
+    if total <= 0:  # no positive weight: name the scorers that proposed it, strongest first
+        order = np.argsort(-row, kind="stable")
+        return [names[j] for j in order if row[j] > 0]
     order = np.argsort(-contrib, kind="stable")
     return [names[j] for j in order if contrib[j] >= share * total]
 

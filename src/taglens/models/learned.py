@@ -215,19 +215,38 @@ class LearnedCombiner(Combiner):
 
     def _evidence(self, x: np.ndarray, added: np.ndarray | None = None,
                   extra: Sequence[str] = ()) -> list[list[str]]:
-        """Per row: scorers carrying at least `share` of its positive per-scorer contribution."""
+        """Per row: scorers carrying at least `share` of its positive per-scorer contribution.
+
+        A scorer's contribution is its own features plus its `vocab*norm` column and half
+        of each `both:` product it takes part in: without those, a tag lifted by them
+        (popular, proposed by two scorers) had no scorer over the share and showed
+        `evidence: []`. Where no scorer adds anything positive, the scorers that proposed
+        the tag are named, strongest first: every suggestion says why it is there.
+        """
         s = len(self.scorers)
         per_block = len(self.features.base_names)
         contrib = np.maximum(x * self.weights, 0.0).reshape(len(x), -1, per_block).sum(axis=1)
         by_scorer = contrib[:, : 3 * s].reshape(len(x), s, 3).sum(axis=2)
+        g = 3 * s + len(GLOBAL)
+        by_scorer = by_scorer + contrib[:, g:g + s]
+        for p, (a, b) in enumerate(self.features.pairs):
+            half = contrib[:, g + s + p] / 2.0
+            by_scorer[:, a] += half
+            by_scorer[:, b] += half
+        proposed = x[:, : 3 * s].reshape(len(x), s, 3).max(axis=2)
         names = list(self.scorers)
         if added is not None and added.shape[1]:
             by_scorer = np.hstack([by_scorer, np.maximum(added, 0.0)])
+            proposed = np.hstack([proposed, added])
             names += list(extra)
         total = by_scorer.sum(axis=1, keepdims=True)
         strong = (by_scorer >= self.share * total) & (total > 0)
         order = np.argsort(-by_scorer, axis=1, kind="stable")
-        return [[names[j] for j in row_order if row_strong[j]] for row_order, row_strong in zip(order, strong, strict=True)]
+        out = [[names[j] for j in row_order if row_strong[j]] for row_order, row_strong in zip(order, strong, strict=True)]
+        for i, row in enumerate(out):
+            if not row:
+                out[i] = [names[j] for j in np.argsort(-proposed[i], kind="stable") if proposed[i, j] > 0]
+        return out
 
     @property
     def _gate(self) -> str:

@@ -3,6 +3,13 @@
 A user mixes a few broad tags (many readers, much competition) with niche ones
 (fewer readers, who care). The tier comes from the share of the model's training
 posts that carry the tag, so it means the same for any corpus size.
+
+A tier belongs to the *form*, not to the concept: `#cat` (385 of the shipped
+model's 67,708 training posts, medium) and `#cats` (8, niche) get different
+tiers on purpose. On Instagram, TikTok, X and Mastodon each form is its own
+hashtag feed with its own readers and its own competition, so pooling `#cats`
+with `#cat` would promise the plural an audience it does not have. Forms that
+differ only in case or Unicode form share one key and so one tier.
 """
 
 from __future__ import annotations

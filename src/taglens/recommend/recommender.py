@@ -16,12 +16,13 @@ from typing import Any
 from taglens.errors import InputError
 from taglens.query import Query
 from taglens.models.base import Scorer, Scores, Vocab
-from taglens.models.combiner import Combiner, WeightedSumCombiner
+from taglens.models.combiner import Combiner, Ranked, WeightedSumCombiner
 from taglens.models.model_dir import ModelBundle, load_model, save_model
 from taglens.models.train import train_model
 from taglens.post import Post, Prediction, Suggestion, TopicPrediction
 from taglens.recommend.filters import default_banned
 from taglens.recommend.grounding import Grounding, grounding_for, parse_allow
+from taglens.recommend.grounds import check_fallback, nothing_to_go_on
 from taglens.recommend.platforms import get_platform
 from taglens.recommend.reach import vocab_reach
 
@@ -105,15 +106,20 @@ class Recommender:
 
     def suggest_many(self, posts: Iterable[Post], k: int = 10, *, batch_size: int = 64,
                      allow_banned: bool = False, max_tags: int | None = None,
-                     platform: str | None = None, allow: str | Iterable[str] | None = None) -> Iterator[Prediction]:
+                     platform: str | None = None, allow: str | Iterable[str] | None = None,
+                     fallback: str | None = None) -> Iterator[Prediction]:
         """Predictions for many posts, in input order; scorers see them in batches.
 
         `platform` ('instagram', 'threads', ...) caps the list at that platform's limit.
         `allow` ('place,event,brand,junk,variants') switches grounding rules off.
+        A post with nothing usable (no caption words, no tags, no readable picture) gets
+        no suggestions and a 'nothing to go on' warning; `fallback="popular"` fills
+        its list with the model's most frequent tags instead (see recommend/grounds.py).
         """
         allowed = parse_allow(allow)
         if k < 1:
             raise InputError("k must be at least 1")
+        fallback = check_fallback(fallback)
         rules = get_platform(platform)
         if rules is not None:
             max_tags = rules.limit if max_tags is None else min(max_tags, rules.limit)
@@ -121,10 +127,10 @@ class Recommender:
         for post in posts:
             batch.append(post)
             if len(batch) >= batch_size:
-                yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed)
+                yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed, fallback)
                 batch = []
         if batch:
-            yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed)
+            yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed, fallback)
 
     def score_batch(self, queries: Sequence[Query]) -> list[dict[str, Scores]]:
         """Each scorer's raw candidates for each query (what the combiner sees)."""
@@ -135,7 +141,8 @@ class Recommender:
         return per_query
 
     def _serve_batch(self, posts: Sequence[Post], k: int, allow_banned: bool,
-                     max_tags: int | None, allow: frozenset[str] = frozenset()) -> Iterator[Prediction]:
+                     max_tags: int | None, allow: frozenset[str] = frozenset(),
+                     fallback: str = "none") -> Iterator[Prediction]:
         queries = [Query.from_post(p) for p in posts]
         if not any(s.name.startswith("image_") for s in self.scorers):
             for query in queries:  # say so rather than silently ignore the pictures
@@ -143,12 +150,20 @@ class Recommender:
                     query.warnings.append("this model has no image scorers: the pictures were not used")
         limit = k if max_tags is None else max(0, min(k, max_tags))
         grounding = self.grounding
+        has_images = any(s.name.startswith("image_") for s in self.scorers)
         for query, per_scorer in zip(queries, self.score_batch(queries), strict=True):
             given = set(query.given)
-            if grounding is not None:
-                per_scorer = grounding.filter_scores(per_scorer, query, allow)
+            empty = nothing_to_go_on(query, has_images)
+            if empty is None:
+                if grounding is not None:
+                    per_scorer = grounding.filter_scores(per_scorer, query, allow)
+                ranking = self.combiner.combine(per_scorer)
+            else:  # never dress popularity up as a judgement of this post
+                popular = fallback == "popular"
+                query.warnings.append(empty + ("; showing popular tags (fallback popular)" if popular else ""))
+                ranking = self._popular() if popular else []
             ranked = []
-            for item in self.combiner.combine(per_scorer):
+            for item in ranking:
                 if item.key in given or (not allow_banned and item.key in self.banned):
                     continue
                 ranked.append(item)
@@ -156,7 +171,7 @@ class Recommender:
                     break
             by_key = {r.key: r for r in ranked}
             order = [(r.key, r.score) for r in ranked]
-            if grounding is not None:
+            if grounding is not None and empty is None:
                 order = grounding.arrange(order, query, limit, allow, known=self.vocab.index)
             suggestions: list[Suggestion] = []
             for key, score in order[:limit]:
@@ -164,9 +179,16 @@ class Recommender:
                 display = query.displays.get(key) or self.vocab.display(key)
                 suggestions.append(Suggestion(display, key, score, evidence, reach=vocab_reach(self.vocab, key),
                                               kind=grounding.kind(key) if grounding is not None else None))
-            topic = query.cache.get("topic")
+            topic = query.cache.get("topic") if empty is None else None
             yield Prediction(
                 id=query.post.id, hashtags=suggestions,
                 topic=topic if isinstance(topic, TopicPrediction) else None,
                 warnings=query.warnings,
             )
+
+    def _popular(self) -> list[Ranked]:
+        """The model's most frequent tags, as a ranking: the fallback a user asked for."""
+        counts = self.vocab.counts
+        top = sorted(range(len(self.vocab)), key=lambda i: (-int(counts[i]), i))[:500]
+        best = max((int(counts[i]) for i in top), default=1) or 1
+        return [Ranked(self.vocab.keys[i], int(counts[i]) / best, ["popularity"]) for i in top]

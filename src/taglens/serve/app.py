@@ -64,7 +64,7 @@ class Service:
             post = Post(id="api", text=job.caption, hashtags=job.hashtags, images=images, video=video)
             try:
                 prediction = self.recommender.suggest(
-                    post, k=job.k, platform=job.platform.name if job.platform else None)
+                    post, k=job.k, platform=job.platform.name if job.platform else None, fallback=job.fallback)
             except InputError as exc:  # e.g. the image pipeline rejecting a file
                 raise ApiError(400, _name_uploads(str(exc), job, images, video)) from None
         return self.response(prediction, job)

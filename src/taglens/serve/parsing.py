@@ -8,7 +8,6 @@ drift apart.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,15 +17,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from taglens.errors import InputError
-from taglens.hashtags import parse_hashtag
+from taglens.post import parse_tag_list
+from taglens.recommend.grounds import check_fallback
 from taglens.recommend.platforms import Platform, get_platform
 from taglens.serve.errors import ApiError, validation_message
 from taglens.serve.limits import ServeLimits
 from taglens.serve.schemas import SuggestFields
 from taglens.serve.uploads import Upload
 
-_TAG_SPLIT = re.compile(r"[\s,]+")
-TEXT_FIELDS = ("caption", "hashtags", "k", "platform")
+TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "fallback")
 
 
 @dataclass
@@ -39,6 +38,7 @@ class SuggestJob:
     platform: Platform | None
     images: list[Upload] = field(default_factory=list)
     video: Upload | None = None
+    fallback: str = "none"
 
 
 async def read_job(request: Request, limits: ServeLimits) -> SuggestJob:
@@ -76,21 +76,20 @@ def check_fields(raw: dict[str, Any], limits: ServeLimits) -> SuggestJob:
         platform = get_platform(fields.platform)
     except InputError as exc:
         raise ApiError(422, f"platform: {exc}") from None
-    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform)
+    try:
+        fallback = check_fallback(fields.fallback)
+    except InputError as exc:
+        raise ApiError(422, f"fallback: {exc}") from None
+    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform, fallback=fallback)
 
 
 def parse_tags(value: list[str] | str) -> list[str]:
-    """'#a #b, c' or ['#a', 'b'] -> display forms; 422 naming a malformed tag."""
-    items = _TAG_SPLIT.split(value) if isinstance(value, str) else value
-    tags = []
-    for item in items:
-        if not item.strip():
-            continue
-        try:
-            tags.append(parse_hashtag(item).display)
-        except ValueError as exc:
-            raise ApiError(422, f"hashtags: {exc}") from None
-    return tags
+    """'#a #b, c' or ['#a', 'b'] -> display forms by the Post rule; 422 naming a malformed tag."""
+    try:
+        return parse_tag_list(value)
+    except InputError as exc:
+        message = str(exc)
+        raise ApiError(422, message if message.startswith("hashtags") else f"hashtags: {message}") from None
 
 
 async def _multipart_job(request: Request, limits: ServeLimits) -> SuggestJob:
@@ -122,8 +121,9 @@ async def _multipart_job(request: Request, limits: ServeLimits) -> SuggestJob:
             raise ApiError(422, f"unknown field {key!r}; known: {', '.join(TEXT_FIELDS)}, images, video")
     if len(images) > limits.max_images:
         raise ApiError(413, f"{len(images)} images: at most {limits.max_images} a request")
-    if text.get("platform") == "":
-        text["platform"] = None
+    for name in ("platform", "fallback"):
+        if text.get(name) == "":
+            text[name] = None
     job = check_fields(text, limits)
     job.images, job.video = images, video
     return job

@@ -19,6 +19,9 @@ class SuggestFields(BaseModel):
     platform: str | None = Field(
         None, description="trim to a platform's limit: instagram, tiktok, x, threads, linkedin, "
                           "pinterest, mastodon")
+    fallback: str | None = Field(
+        None, description="for a post with nothing to go on: 'none' (default: no tags and a warning) "
+                          "or 'popular' (the most frequent tags)")
 
     @field_validator("k", mode="before")
     @classmethod
@@ -92,5 +95,6 @@ MULTIPART_SCHEMA = {
         "hashtags": {"type": "string", "description": "tags already on the post, '#a #b'"},
         "k": {"type": "integer", "default": 10},
         "platform": {"type": "string"},
+        "fallback": {"type": "string", "description": "none (default) or popular"},
     },
 }

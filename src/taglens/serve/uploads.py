@@ -1,9 +1,12 @@
 """Uploaded photos and videos: check what they are, copy them to a temp folder.
 
-Types are decided from the bytes, not from the client's Content-Type, which is
-often missing or wrong. A file that is not an image at all is 415; a file that
-looks like an image but does not decode is 400; one over a limit is 413. The
-temp folder lives only as long as the request.
+One rule for both fields: the type is judged from the bytes, never from the
+client's Content-Type or file name, which are often missing or wrong. Bytes of
+another type (text named `.jpg`, a PDF, a photo sent as the video) are 415 and
+the message says what the bytes look like; bytes of the right type that do not
+decode (a truncated JPEG, a broken MP4) are 400; over a limit is 413. The video
+field takes what the CLI's `--video` takes: MP4/MOV, WebM/MKV, AVI and animated
+GIF. The temp folder lives only as long as the request.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from taglens.serve.errors import ApiError
 from taglens.serve.limits import ServeLimits
 
 IMAGE_TYPES = "JPEG, PNG, WebP, GIF or BMP"
-VIDEO_TYPES = "MP4, MOV, WebM or MKV"
+VIDEO_TYPES = "MP4, MOV, WebM, MKV, AVI or GIF"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +55,41 @@ def sniff_image(head: bytes) -> str | None:
 
 
 def sniff_video(head: bytes) -> str | None:
-    """The video container from a file's first bytes, or None."""
-    if head[4:8] == b"ftyp":
+    """The video container from a file's first bytes, or None (an animated GIF counts, as in the CLI)."""
+    if head[4:8] == b"ftyp" and not is_heic(head):
         return "mp4"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "matroska"
     if head[:4] == b"RIFF" and head[8:11] == b"AVI":
         return "avi"
     return None
+
+
+def describe_bytes(head: bytes) -> str:
+    """What a file's first bytes look like, for a 415 message: 'text', 'a PDF', 'an MP4 video', ..."""
+    image = sniff_image(head)
+    if image:
+        return f"a {image.upper()} image"
+    if is_heic(head):
+        return "a HEIC/AVIF photo"
+    video = sniff_video(head)
+    if video:
+        return f"{'an' if video[0] in 'aeiou' else 'a'} {video.upper()} video"
+    if head.startswith(b"%PDF"):
+        return "a PDF"
+    if head[:4] == b"PK\x03\x04":
+        return "a ZIP archive"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not a known image or video format"
+    return "text"
+
+
+def _wrong_type(name: str, expected: str, head: bytes, hint: str = "") -> ApiError:
+    return ApiError(415, f"{name}: expected {expected}; its bytes are {describe_bytes(head)}{hint}")
 
 
 def save_image(upload: Upload, folder: Path, index: int, limits: ServeLimits) -> Path:
@@ -69,13 +99,12 @@ def save_image(upload: Upload, folder: Path, index: int, limits: ServeLimits) ->
         raise ApiError(400, f"{upload.label} ({upload.filename}): empty file")
     kind = sniff_image(head)
     if kind is None:
+        name = f"{upload.label} ({upload.filename})"
         if is_heic(head):
-            raise ApiError(415, f"{upload.label} ({upload.filename}): HEIC/AVIF photos are not supported; "
-                                f"export as JPEG (expected {IMAGE_TYPES})")
-        if upload.content_type.startswith("image/"):
-            raise ApiError(400, f"{upload.label} ({upload.filename}): not a readable image")
-        raise ApiError(415, f"{upload.label} ({upload.filename}): expected {IMAGE_TYPES}, "
-                            f"got {upload.content_type or 'an unknown type'}")
+            raise ApiError(415, f"{name}: HEIC/AVIF photos are not supported; export as JPEG "
+                                f"(expected {IMAGE_TYPES})")
+        hint = "; send it as the video" if sniff_video(head) else ""
+        raise _wrong_type(name, IMAGE_TYPES, head, hint)
     path = _copy(upload.file, folder / f"image-{index}.{kind}")
     check_image(path, upload, limits)
     return path
@@ -118,10 +147,8 @@ def save_video(upload: Upload, folder: Path, limits: ServeLimits) -> Path:
         raise ApiError(400, f"video ({upload.filename}): empty file")
     kind = sniff_video(head)
     if kind is None:
-        if upload.content_type.startswith("video/"):
-            raise ApiError(400, f"video ({upload.filename}): not a readable video")
-        raise ApiError(415, f"video ({upload.filename}): expected {VIDEO_TYPES}, "
-                            f"got {upload.content_type or 'an unknown type'}")
+        hint = "; send it as one of the images" if sniff_image(head) else ""
+        raise _wrong_type(f"video ({upload.filename})", VIDEO_TYPES, head, hint)
     path = _copy(upload.file, folder / f"video.{kind}")
     seconds = video_seconds(path, upload.filename)
     if seconds > limits.max_video_seconds:

@@ -24,11 +24,12 @@ def camel_case(tag: str) -> str:
 
 
 def segment_tags(tags: list[str]) -> list[dict[str, Any]]:
-    """What /v1/segment returns for each tag: its words (lower-case) and CamelCase form."""
+    """What /v1/segment returns for each tag: its words, case and characters kept as the
+    segmenter gives them (the same as `segment()` and `taglens segment`), and its CamelCase form."""
     from taglens.text.segment import segment_many
 
     shown = [display_form(t) for t in tags]
     return [
-        {"tag": tag, "words": [w.lower() for w in words], "camel_case": camel_case(tag)}
+        {"tag": tag, "words": list(words), "camel_case": camel_case(tag)}
         for tag, words in zip(shown, segment_many(shown), strict=True)
     ]

@@ -34,8 +34,8 @@ from taglens.hashtags import hashtag_key
 from taglens.query import Query
 from taglens.post import Post, TopicPrediction
 from taglens.text.clean import CleanText, clean, content_words, tag_token
+from taglens.topics import TOPICS  # the one list of topic names
 
-TOPICS = ("pets", "art", "jewellery", "food", "travel", "architecture", "babies", "nature")
 NONE = "none"
 # The source file's keys -> our topic names ('selfie' is not one of the 8; its
 # list still counts when judging how generic a tag is).

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from taglens.topics import TOPICS  # the one list of topic names
 
-TOPICS = ("pets", "art", "jewellery", "food", "travel", "architecture", "babies", "nature")
 EPS = 1e-4
 
 
