@@ -21,6 +21,7 @@ from taglens.models.model_dir import ModelBundle, load_model, save_model
 from taglens.models.train import train_model
 from taglens.post import Post, Prediction, Suggestion, TopicPrediction
 from taglens.recommend.filters import default_banned
+from taglens.recommend.photo_rules import PhotoRules
 from taglens.recommend.platforms import get_platform
 from taglens.recommend.reach import vocab_reach
 
@@ -41,6 +42,7 @@ class Recommender:
     def __init__(self, bundle: ModelBundle, banned: Iterable[str] | None = None) -> None:
         self.bundle = bundle
         self.banned: set[str] = set(default_banned() if banned is None else banned)
+        self.photo_rules = PhotoRules.for_scorers(bundle.scorers)
 
     # -- construction ---------------------------------------------------------
     @classmethod
@@ -131,12 +133,14 @@ class Recommender:
         for query, per_scorer in zip(queries, self.score_batch(queries), strict=True):
             given = set(query.given)
             suggestions: list[Suggestion] = []
-            for ranked in self.combiner.combine(per_scorer):
+            details = query.cache.get("evidence_detail", {})
+            for ranked in self.photo_rules.apply(query, per_scorer, self.combiner.combine(per_scorer)):
                 if ranked.key in given or (not allow_banned and ranked.key in self.banned):
                     continue
                 display = query.displays.get(ranked.key) or self.vocab.display(ranked.key)
                 suggestions.append(Suggestion(display, ranked.key, ranked.score, evidence_labels(ranked.evidence),
-                                              reach=vocab_reach(self.vocab, ranked.key)))
+                                              reach=vocab_reach(self.vocab, ranked.key),
+                                              evidence_detail=list(details.get(ranked.key, {}).values())))
                 if len(suggestions) >= limit:
                     break
             topic = query.cache.get("topic")

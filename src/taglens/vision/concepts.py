@@ -28,6 +28,7 @@ import numpy as np
 from taglens.vision.encoder import encoders_dir
 
 EXCLUSIVE_KINDS = frozenset({"animal", "food", "plant"})
+SHARED_KINDS = frozenset({"food", "plant"})  # kinds whose concepts share a photo
 TABLE_FILE = "imagenet_concepts.json"
 
 
@@ -88,8 +89,13 @@ class ConceptTable:
         return not (self.classes[a] & self.classes[b])
 
     def exclusive(self, a: int, b: int) -> bool:
-        """Two concepts no photo is both of: no class in common, both animal/food/plant kinds."""
-        return self.kinds[a] in EXCLUSIVE_KINDS and self.kinds[b] in EXCLUSIVE_KINDS and self.disjoint(a, b)
+        """Two concepts no photo is both of: no class in common, of the animal, food and plant
+        kinds, and not two foods or two plants (one plate holds several dishes, one bed several
+        flowers; one animal is not both a cat and a dog)."""
+        ka, kb = self.kinds[a], self.kinds[b]
+        if ka not in EXCLUSIVE_KINDS or kb not in EXCLUSIVE_KINDS or (ka == kb and ka in SHARED_KINDS):
+            return False
+        return self.disjoint(a, b)
 
     def named_by(self, key: str, words: Sequence[str] = ()) -> frozenset[int]:
         """Concepts a hashtag names: its whole key ('goldenretriever'), else each of its words

@@ -10,9 +10,10 @@ the 1280-d EfficientNet features already separate breeds and dishes linearly, an
 L-BFGS fits it in seconds on one core with no torch. Serving is one matrix product.
 
 Why a domain gate: a softmax over five flowers answers "sunflower" for a laptop too.
-The head keeps each label's mean feature direction; a photo whose best cosine to
-those centroids is below what almost every training photo reaches (`gate` in the
-card) is outside the head's domain, and the head stays silent on it.
+The head keeps each label's mean feature direction (features centred on the encoder's
+mean over one photo of every ImageNet class); a photo whose best cosine to those
+centroids is below what 98% of the training photos reach (`gate` in the manifest) is
+outside the head's domain, and the head stays silent on it.
 
 Bad input is one InputError naming the problem, raised before anything is written:
 an empty folder, a single label, an unreadable image, a CSV naming a missing file.
@@ -40,6 +41,21 @@ FORMAT = "taglens-labels-head"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ARRAYS = "head.npz"
+GATE_RAMP = 0.02  # the gate opens from (threshold - ramp) to the threshold
+
+
+def feature_mean(dim: int = 1280) -> np.ndarray:
+    """The default encoder's mean feature over one photo of each ImageNet class (zeros for another size)."""
+    from taglens.vision.encoder import encoders_dir
+
+    path = encoders_dir() / "efficientnet_lite0_feature_mean.npy"
+    mean = np.load(path, allow_pickle=False) if path.is_file() else np.zeros(dim, np.float32)
+    return mean if mean.shape == (dim,) else np.zeros(dim, np.float32)
+
+
+def _directions(features: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    x = features - centre
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
 
 
 @dataclass
@@ -185,8 +201,9 @@ class LabelsHead:
     bias: np.ndarray       # (L,)
     mean: np.ndarray       # (D,)
     scale: np.ndarray      # (D,)
-    centroids: np.ndarray  # (L, D) unit mean direction of each label's photos
-    gate: float            # min best-centroid cosine of an in-domain photo
+    centroids: np.ndarray  # (L, D) unit mean direction of each label's photos (centred on `centre`)
+    gate: float            # best-centroid cosine that 98% of the training photos reach
+    centre: np.ndarray     # (D,) the encoder's mean feature (see feature_mean)
     card: dict[str, Any] = field(default_factory=dict)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
@@ -198,9 +215,8 @@ class LabelsHead:
 
     def in_domain(self, features: np.ndarray) -> np.ndarray:
         """(N,) in [0, 1]: 1 for a photo like the training photos, 0 far outside them (a soft ramp)."""
-        unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-9)
-        best = (unit @ self.centroids.T).max(axis=1)
-        return np.clip((best - (self.gate - 0.05)) / 0.05, 0.0, 1.0)
+        best = (_directions(features, self.centre) @ self.centroids.T).max(axis=1)
+        return np.clip((best - (self.gate - GATE_RAMP)) / GATE_RAMP, 0.0, 1.0)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """(N, L) label probabilities times the domain gate (rows sum to at most 1)."""
@@ -210,7 +226,7 @@ class LabelsHead:
         folder.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(folder / ARRAYS, weight=self.weight.astype(np.float16), bias=self.bias.astype(np.float32),
                             mean=self.mean.astype(np.float32), scale=self.scale.astype(np.float32),
-                            centroids=self.centroids.astype(np.float16))
+                            centroids=self.centroids.astype(np.float16), centre=self.centre.astype(np.float32))
         manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "scorer": "image_labels", "name": self.name,
                     "labels": self.labels, "tags": self.tags, "gate": round(float(self.gate), 5), "card": self.card}
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -227,13 +243,13 @@ class LabelsHead:
         if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
             raise InputError(f"{folder}: written by a newer taglens; upgrade taglens")
         with np.load(folder / ARRAYS, allow_pickle=False) as z:
-            arrays = {k: z[k].astype(np.float32) for k in ("weight", "bias", "mean", "scale", "centroids")}
+            arrays = {k: z[k].astype(np.float32) for k in ("weight", "bias", "mean", "scale", "centroids", "centre")}
         tags = [[(str(k), str(d)) for k, d in t] for t in manifest["tags"]]
         if not (len(manifest["labels"]) == len(tags) == len(arrays["weight"])):
             raise InputError(f"{folder}: labels, tags and weights differ in length")
         return cls(manifest["name"], list(manifest["labels"]), tags, arrays["weight"], arrays["bias"],
                    arrays["mean"], arrays["scale"], arrays["centroids"], float(manifest["gate"]),
-                   manifest.get("card", {}))
+                   arrays["centre"], manifest.get("card", {}))
 
 
 def fit_labels_head(features: np.ndarray, labels: Sequence[str], name: str,
@@ -266,14 +282,15 @@ def fit_labels_head(features: np.ndarray, labels: Sequence[str], name: str,
         return float(value), np.concatenate([(g.T @ x + 2 * l2 * w).ravel(), g.sum(axis=0)])
 
     theta = minimize(loss, np.zeros(k * d + k), jac=True, method="L-BFGS-B", options={"maxiter": max_iter}).x
-    unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-9)
+    centre = feature_mean(d)
+    unit = _directions(features, centre)
     centroids = np.stack([unit[y == j].mean(axis=0) for j in range(k)])
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
     gate = float(np.quantile((unit @ centroids.T).max(axis=1), gate_quantile))
     extra = extra_tags or {}
     tags = [label_tags(lab, extra.get(lab, ())) for lab in names]
     return LabelsHead(name, names, tags, theta[: k * d].reshape(k, d), theta[k * d:], mean, scale,
-                      centroids, gate, {"labels": k, "photos": int(n), "photos_per_label": counts.astype(int).tolist()})
+                      centroids, gate, centre, {"labels": k, "photos": int(n), "photos_per_label": counts.astype(int).tolist()})
 
 
 def accuracy(head: LabelsHead, features: np.ndarray, labels: Sequence[str]) -> float:

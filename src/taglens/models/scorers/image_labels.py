@@ -37,9 +37,10 @@ class ImageLabelsScorer(Scorer):
     name = PREFIX
 
     def __init__(self, encoder: str = DEFAULT_ENCODER, head: str = "labels", min_prob: float = 0.15,
-                 limit: int = 30, **params: Any) -> None:
-        super().__init__(encoder=encoder, head=head, min_prob=min_prob, limit=limit, **params)
+                 max_labels: int = 3, limit: int = 30, **params: Any) -> None:
+        super().__init__(encoder=encoder, head=head, min_prob=min_prob, max_labels=max_labels, limit=limit, **params)
         self.encoder, self.min_prob, self.limit = encoder, float(min_prob), int(limit)
+        self.max_labels = int(max_labels)  # a style head listing five styles names none
         self.name = f"{PREFIX}/{head}"  # type: ignore[misc]  # one scorer per head
         self.head: LabelsHead | None = None
         self.forms: list[list[tuple[str, str]]] = []
@@ -95,7 +96,7 @@ class ImageLabelsScorer(Scorer):
         scores: Scores = {}
         detail = query.cache.setdefault(DETAIL_KEY, {})
         source = f"labels/{self.head.name}"
-        for j in np.argsort(-probs, kind="stable"):
+        for j in np.argsort(-probs, kind="stable")[: self.max_labels]:
             p = float(probs[j])
             if p < self.min_prob or len(scores) >= self.limit:
                 break
