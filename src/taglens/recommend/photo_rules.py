@@ -15,8 +15,11 @@ cannot move). In order:
 4. **Exclusive concepts.** The concepts a photo is confident of (ImageNet mass, or a
    labels head's tags, >= `confident`) exclude the tags that name only concepts
    exclusive with them (taglens.vision.concepts: disjoint animal/food/plant concepts)
-   and that the pictures barely support (less than `contrast` x the confident one):
+   and that the pictures support less than the confident one (`contrast` x its score):
    no `#dog`, `#puppy` or `#dogsofinstagram` on a confident cat.
+   A picture of a picture: when the topic head is sure the photo is art (p >= `art`),
+   food tags (naming a food concept, or `food` in the tag) are dropped: a still life
+   is not a meal.
 5. **The caption's concept beats the photo's.** When the caption names a concept
    (`my dog`) exclusive with what the photo looks like (a cat), the tags naming only
    concepts exclusive with the caption's are dropped instead, and rule 4 is not applied.
@@ -32,7 +35,9 @@ import numpy as np
 
 from taglens.models.base import Query, Scorer, Scores
 from taglens.models.combiner import Ranked
+from taglens.vision.concepts import EXCLUSIVE_KINDS
 from taglens.vision.sensitive import is_sensitive, sensitive_keys
+from taglens.vision.topic import TOPICS
 
 CONCEPTS = "image_concepts"
 LABELS_PREFIX = "image_labels/"
@@ -45,7 +50,8 @@ class PhotoRules:
     concepts: Scorer | None = None
     support: float = 0.05
     confident: float = 0.6
-    contrast: float = 0.5
+    contrast: float = 1.0
+    art: float = 0.5
 
     @classmethod
     def for_scorers(cls, scorers: Sequence[Scorer]) -> "PhotoRules":
@@ -60,12 +66,15 @@ class PhotoRules:
         supported = _supported(image, self.support)
         evidence, caption = self._evidence(query, image, user)
         banned = sensitive_keys()
+        artwork = _topic_p(query, "art") >= self.art
         out = []
         for item in ranked:
             key = item.key
             if key in user:
                 out.append(item)
             elif is_sensitive(key, banned) or (photo_only and key not in supported):
+                continue
+            elif artwork and self._is_food(key):
                 continue
             elif not self._contradicts(key, evidence, caption):
                 out.append(item)
@@ -91,17 +100,26 @@ class PhotoRules:
                         evidence[c] = max(evidence.get(c, 0.0), float(score))
         caption: set[int] = set()
         for word in user:
-            caption |= self.concepts.table.words.get(word, ())  # type: ignore[attr-defined]
+            caption.update(self.concepts.table.words.get(word, ()))  # type: ignore[attr-defined]
         return evidence, caption
+
+    def _is_food(self, key: str) -> bool:
+        if "food" in key:
+            return True
+        if self.concepts is None:
+            return False
+        kinds = self.concepts.table.kinds  # type: ignore[attr-defined]
+        return any(kinds[c] == "food" for c in self.concepts.concepts_of(key))  # type: ignore[attr-defined]
 
     def _contradicts(self, key: str, evidence: Mapping[int, float], caption: set[int]) -> bool:
         if self.concepts is None:
             return False
-        named = self.concepts.concepts_of(key)  # type: ignore[attr-defined]
+        table = self.concepts.table  # type: ignore[attr-defined]
+        # only what the tag names of the exclusive kinds counts: #doglover names a dog (and a person)
+        named = [c for c in self.concepts.concepts_of(key) if table.kinds[c] in EXCLUSIVE_KINDS]  # type: ignore[attr-defined]
         if not named:
             return False
-        table = self.concepts.table  # type: ignore[attr-defined]
-        sure = [a for a, e in evidence.items() if e >= self.confident and table.kinds[a] in ("animal", "food", "plant")
+        sure = [a for a, e in evidence.items() if e >= self.confident and table.kinds[a] in EXCLUSIVE_KINDS
                 and len(table.classes[a]) <= 130]
         conflict = bool(caption) and any(table.exclusive(a, b) for a in sure for b in caption)
         if conflict:  # rule 5: the caption's concept wins over the photo's
@@ -109,6 +127,15 @@ class PhotoRules:
         return bool(sure) and all(
             any(table.exclusive(c, a) and evidence.get(c, 0.0) < self.contrast * evidence[a] for a in sure)
             for c in named)
+
+
+def _topic_p(query: Query, topic: str) -> float:
+    """p(topic | pictures) from the image topic head, when it ran (0 otherwise)."""
+    from taglens.models.scorers.image_topic import PROBS_KEY
+
+    probs = query.cache.get(PROBS_KEY)
+    head = TOPICS if probs is not None else ()
+    return float(probs[head.index(topic)]) if topic in head else 0.0
 
 
 def _user_words(query: Query) -> set[str]:
