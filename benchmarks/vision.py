@@ -1,6 +1,6 @@
 """Vision benchmark: encoder, topic classifier, topic hashtags, multimodal fusion, speed.
 
-    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/vision.py [--skip-finetune]
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/vision.py [--skip-finetune] [--only image-labels]
 
 Writes the "vision" section of benchmarks/RESULTS.md and
 benchmarks/vision_confusion.png. Uses ../shared/data (skips with a message when
@@ -284,9 +284,17 @@ def fusion_section(data: Path) -> tuple[str, dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-finetune", action="store_true")
+    parser.add_argument("--only", choices=("image-labels",), help="run one section only")
     args = parser.parse_args()
     data = shared_data()
     if data is None:
+        return 0
+    if args.only == "image-labels":
+        from _image_labels import section
+
+        body, _ = section(data, log=log)
+        log(body)
+        write_section("vision-labels", "Vision: photos name what they show (image labels, concepts, rules)", body)
         return 0
     t0 = time.time()
     imnet = imagenet_check(data)

@@ -157,6 +157,8 @@ class Suggestion:
     reach: str | None = None
     display: str | None = None  # CamelCase form (#SunsetLover), when asked for
     kind: str | None = None  # place | event | brand | junk | content (text/tagkinds.py)
+    # what the pictures showed: [{"source": "image", "concept": "cat", "score": 0.97}, {"source": "labels/flowers", ...}]
+    evidence_detail: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"tag": self.tag, "score": round(float(self.score), 4), "evidence": self.evidence}
@@ -166,6 +168,8 @@ class Suggestion:
             data["reach"] = self.reach
         if self.display:
             data["display"] = self.display
+        if self.evidence_detail:
+            data["evidence_detail"] = self.evidence_detail
         return data
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from taglens.cli.labels import model_with_labels
 from taglens.errors import InputError
 
 
@@ -27,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--spark-master", metavar="URL", help="Spark master (default: spark-submit's, else local)")
     p.add_argument("-k", type=int, default=10, help="how many hashtags (default 10)")
     p.add_argument("--model", metavar="DIR", help="model folder or shipped name (default: the shipped model)")
+    p.add_argument("--labels", action="append", default=[], metavar="HEAD_DIR",
+                   help="a labels head from `taglens train-labels` (repeatable)")
     p.add_argument("--camel", action="store_true", help="add each tag's CamelCase display form")
     p.add_argument("--allow-banned", action="store_true", help="do not filter spam / banned-style tags")
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
@@ -57,7 +60,7 @@ def run_batch(args: argparse.Namespace) -> int:
         if progress:
             print(f"\rtaglens batch: {done:,} posts", end="", file=sys.stderr, flush=True)
 
-    result = suggest_file(args.model, args.input, args.out, k=args.k, workers=args.workers, engine=args.engine,
+    result = suggest_file(model_with_labels(args.model, args.labels), args.input, args.out, k=args.k, workers=args.workers, engine=args.engine,
                           chunk_size=args.chunk_size, shards=args.shards, restart=args.restart, banned=banned,
                           allow_banned=args.allow_banned, platform=args.platform, camel=args.camel,
                           fallback=args.fallback,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from taglens.cli.labels import model_with_labels
 from taglens.errors import InputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("serve", help="serve the REST API and the web page")
     p.add_argument("--model", metavar="DIR", help="model folder or shipped name (default: the shipped model)")
+    p.add_argument("--labels", action="append", default=[], metavar="HEAD_DIR",
+                   help="a labels head from `taglens train-labels` (repeatable)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--max-upload-mb", type=float, default=25, help="largest request body, MB (default 25)")
@@ -31,5 +34,5 @@ def run_serve(args: argparse.Namespace) -> int:
                              max_video_seconds=args.max_video_seconds, workers=args.workers)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    run_server(args.model, host=args.host, port=args.port, limits=limits)
+    run_server(model_with_labels(args.model, args.labels), host=args.host, port=args.port, limits=limits)
     return 0

@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--jsonl", metavar="FILE", help="serve every post of a taglens JSONL file ('-' for stdin)")
     p.add_argument("-k", type=int, default=10, help="how many hashtags (default 10)")
     p.add_argument("--model", metavar="DIR", help="model folder or shipped name (default: the shipped model)")
+    p.add_argument("--labels", action="append", default=[], metavar="HEAD_DIR",
+                   help="a labels head from `taglens train-labels` (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--camel", action="store_true",
                    help="show each tag in CamelCase (#SunsetLover): easier to read, and screen readers say it right")
@@ -57,7 +59,12 @@ def _recommender(args: argparse.Namespace):
     banned = default_banned()
     if getattr(args, "banned", None):
         banned |= read_tag_list(args.banned)
-    return Recommender.load(args.model, banned=banned)
+    rec = Recommender.load(args.model, banned=banned)
+    if getattr(args, "labels", None):
+        from taglens.models.labels import add_labels
+
+        rec = Recommender(add_labels(rec.bundle, args.labels), banned=banned)
+    return rec
 
 
 def _print_table(post: Post, prediction: Prediction) -> None:

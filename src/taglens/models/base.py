@@ -176,7 +176,7 @@ def list_scorers() -> list[str]:
 def scorer_class(name: str) -> type[Scorer]:
     _ensure_builtin_scorers()
     try:
-        return _SCORERS[name]
+        return _SCORERS[name.split("/", 1)[0]]  # 'image_labels/flowers': one instance per head
     except KeyError:
         raise ModelError(f"unknown scorer {name!r}; known: {', '.join(sorted(_SCORERS))}") from None
 

@@ -23,6 +23,7 @@ from taglens.post import Post, Prediction, Suggestion, TopicPrediction
 from taglens.recommend.filters import default_banned
 from taglens.recommend.grounding import Grounding, grounding_for, parse_allow
 from taglens.recommend.grounds import check_fallback, nothing_to_go_on
+from taglens.recommend.photo_rules import PhotoRules
 from taglens.recommend.platforms import get_platform
 from taglens.recommend.reach import vocab_reach
 
@@ -45,6 +46,7 @@ class Recommender:
         self.banned: set[str] = set(default_banned() if banned is None else banned)
         self.grounded = grounded  # claims need support from the post (recommend/grounding.py)
         self._grounding: Grounding | None = None
+        self.photo_rules = PhotoRules.for_scorers(bundle.scorers)
 
     @property
     def grounding(self) -> Grounding | None:
@@ -157,11 +159,12 @@ class Recommender:
             if empty is None:
                 if grounding is not None:
                     per_scorer = grounding.filter_scores(per_scorer, query, allow)
-                ranking = self.combiner.combine(per_scorer)
+                ranking = self.photo_rules.apply(query, per_scorer, self.combiner.combine(per_scorer))
             else:  # never dress popularity up as a judgement of this post
                 popular = fallback == "popular"
                 query.warnings.append(empty + ("; showing popular tags (fallback popular)" if popular else ""))
                 ranking = self._popular() if popular else []
+            details = query.cache.get("evidence_detail", {})
             ranked = []
             for item in ranking:
                 if item.key in given or (not allow_banned and item.key in self.banned):
@@ -178,7 +181,8 @@ class Recommender:
                 evidence = evidence_labels(by_key[key].evidence) if key in by_key else ["place"]
                 display = query.displays.get(key) or self.vocab.display(key)
                 suggestions.append(Suggestion(display, key, score, evidence, reach=vocab_reach(self.vocab, key),
-                                              kind=grounding.kind(key) if grounding is not None else None))
+                                              kind=grounding.kind(key) if grounding is not None else None,
+                                              evidence_detail=list(details.get(key, {}).values())))
             topic = query.cache.get("topic") if empty is None else None
             yield Prediction(
                 id=query.post.id, hashtags=suggestions,

@@ -1,0 +1,154 @@
+"""Photo consistency rules: what is suggested for a picture never contradicts it.
+
+Applied after the combiner ranks a post's candidates, only on posts whose pictures
+some image scorer read (a text-only post is returned untouched, so the text figures
+cannot move). In order:
+
+1. **The user's words win.** A tag whose key or words the caption or the given tags
+   contain is never dropped by these rules.
+2. **Sensitive concepts** (data/sensitive_concepts.txt: brassiere, bikini, diaper ...)
+   are never suggested on a photo post.
+3. **Pictures only, pictures decide.** On a post that is nothing but pictures (no
+   caption, no tags), a tag no image scorer proposed (with at least `support` of its
+   best score) is dropped: popularity and text priors alone do not put `#dog` or
+   `#food` on a sunflower.
+4. **Exclusive concepts.** The concepts a photo is confident of (ImageNet mass, or a
+   labels head's tags, >= `confident`) exclude the tags that name only concepts
+   exclusive with them (taglens.vision.concepts: disjoint animal/food/plant concepts)
+   and that the pictures support less than the confident one (`contrast` x its score):
+   no `#dog`, `#puppy` or `#dogsofinstagram` on a confident cat.
+   A picture of a picture: when the topic head is sure the photo is art (p >= `art`),
+   food tags (naming a food concept, or `food` in the tag) are dropped: a still life
+   is not a meal.
+5. **The caption's concept beats the photo's.** When the caption names a concept
+   (`my dog`) exclusive with what the photo looks like (a cat), the tags naming only
+   concepts exclusive with the caption's are dropped instead, and rule 4 is not applied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from taglens.models.base import Query, Scorer, Scores
+from taglens.models.combiner import Ranked
+from taglens.vision.concepts import EXCLUSIVE_KINDS
+from taglens.vision.sensitive import is_sensitive, sensitive_keys
+from taglens.vision.topic import TOPICS
+
+CONCEPTS = "image_concepts"
+LABELS_PREFIX = "image_labels/"
+
+
+@dataclass
+class PhotoRules:
+    """The rules above, bound to a model's image_concepts scorer (None: rules 1-3 only)."""
+
+    concepts: Scorer | None = None
+    support: float = 0.05
+    confident: float = 0.6
+    contrast: float = 1.0
+    art: float = 0.5
+
+    @classmethod
+    def for_scorers(cls, scorers: Sequence[Scorer]) -> "PhotoRules":
+        return cls(next((s for s in scorers if s.name == CONCEPTS), None))
+
+    def apply(self, query: Query, per_scorer: Mapping[str, Scores], ranked: list[Ranked]) -> list[Ranked]:
+        image = {name: s for name, s in per_scorer.items() if name.startswith("image_") and s}
+        if not image:
+            return ranked
+        user = _user_words(query)
+        photo_only = not user
+        supported = _supported(image, self.support)
+        evidence, caption = self._evidence(query, image, user)
+        banned = sensitive_keys()
+        artwork = _topic_p(query, "art") >= self.art
+        out = []
+        for item in ranked:
+            key = item.key
+            if key in user:
+                out.append(item)
+            elif is_sensitive(key, banned) or (photo_only and key not in supported):
+                continue
+            elif artwork and self._is_food(key):
+                continue
+            elif not self._contradicts(key, evidence, caption):
+                out.append(item)
+        return out
+
+    # -- what the pictures and the caption say -------------------------------------
+    def _evidence(self, query: Query, image: Mapping[str, Scores], user: set[str]) -> tuple[dict[int, float], set[int]]:
+        """Per concept: how sure the pictures are (ImageNet mass, or a labels head's score for a
+        tag naming it); and the concepts the caption names."""
+        if self.concepts is None:
+            return {}, set()
+        from taglens.models.scorers.image_concepts import CACHE_KEY
+
+        mass = query.cache.get(CACHE_KEY)
+        evidence: dict[int, float] = {}
+        if isinstance(mass, np.ndarray):
+            for i in np.flatnonzero(mass >= 0.01):
+                evidence[int(i)] = float(mass[i])
+        for name, scores in image.items():
+            if name.startswith(LABELS_PREFIX):
+                for key, score in scores.items():
+                    for c in self.concepts.concepts_of(key):  # type: ignore[attr-defined]
+                        evidence[c] = max(evidence.get(c, 0.0), float(score))
+        caption: set[int] = set()
+        for word in user:
+            caption.update(self.concepts.table.words.get(word, ()))  # type: ignore[attr-defined]
+        return evidence, caption
+
+    def _is_food(self, key: str) -> bool:
+        if "food" in key:
+            return True
+        if self.concepts is None:
+            return False
+        kinds = self.concepts.table.kinds  # type: ignore[attr-defined]
+        return any(kinds[c] == "food" for c in self.concepts.concepts_of(key))  # type: ignore[attr-defined]
+
+    def _contradicts(self, key: str, evidence: Mapping[int, float], caption: set[int]) -> bool:
+        if self.concepts is None:
+            return False
+        table = self.concepts.table  # type: ignore[attr-defined]
+        # only what the tag names of the exclusive kinds counts: #doglover names a dog (and a person)
+        named = [c for c in self.concepts.concepts_of(key) if table.kinds[c] in EXCLUSIVE_KINDS]  # type: ignore[attr-defined]
+        if not named:
+            return False
+        sure = [a for a, e in evidence.items() if e >= self.confident and table.kinds[a] in EXCLUSIVE_KINDS
+                and len(table.classes[a]) <= 130]
+        conflict = bool(caption) and any(table.exclusive(a, b) for a in sure for b in caption)
+        if conflict:  # rule 5: the caption's concept wins over the photo's
+            return all(any(table.exclusive(c, b) for b in caption) for c in named)
+        return bool(sure) and all(
+            any(table.exclusive(c, a) and evidence.get(c, 0.0) < self.contrast * evidence[a] for a in sure)
+            for c in named)
+
+
+def _topic_p(query: Query, topic: str) -> float:
+    """p(topic | pictures) from the image topic head, when it ran (0 otherwise)."""
+    from taglens.models.scorers.image_topic import PROBS_KEY
+
+    probs = query.cache.get(PROBS_KEY)
+    head = TOPICS if probs is not None else ()
+    return float(probs[head.index(topic)]) if topic in head else 0.0
+
+
+def _user_words(query: Query) -> set[str]:
+    """Keys the user wrote: given tags, caption words and adjacent word pairs ('hot dog' -> hotdog)."""
+    words = [w for w in re.split(r"[^0-9a-z]+", query.post.text.lower()) if w]
+    pairs = [a + b for a, b in zip(words, words[1:])]
+    return set(query.given) | set(words) | set(pairs)
+
+
+def _supported(image: Mapping[str, Scores], share: float) -> set[str]:
+    """Keys some image scorer proposed with at least `share` of its best score for the post."""
+    keys: set[str] = set()
+    for scores in image.values():
+        best = max(scores.values())
+        keys |= {k for k, v in scores.items() if best > 0 and v >= share * best}
+    return keys

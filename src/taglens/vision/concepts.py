@@ -1,0 +1,144 @@
+"""What a photo shows, in words: the encoder's own classes and the WordNet concepts above them.
+
+The ImageNet-1k classes are WordNet synsets, so their hypernym tree (built once from a
+real WordNet by scripts/build_imagenet_concepts.py, shipped as
+data/encoders/imagenet_concepts.json) says that a golden retriever is a dog and a daisy
+a flower. A concept's score for a photo is the probability mass of the classes below it:
+
+    mass(concept | photo) = sum over classes c below the concept of p(c | photo)
+
+so 118 dog breeds at 0.8% each still make a confident *dog*. The same table says what a
+hashtag names (`#puppy` -> dog, `#catsofinstagram` -> cat), which is what the photo
+consistency rules (taglens.recommend.photo_rules) need to see that `#dog` contradicts a
+confident cat photo: two concepts of the animal, food and plant kinds with no class in
+common are *exclusive*.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from taglens.vision.encoder import encoders_dir
+
+EXCLUSIVE_KINDS = frozenset({"animal", "food", "plant"})
+SHARED_KINDS = frozenset({"food", "plant"})  # kinds whose concepts share a photo
+TABLE_FILE = "imagenet_concepts.json"
+
+
+def concept_key(name: str) -> str:
+    """'Golden retriever' -> 'goldenretriever': a concept name as a hashtag key."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def camel_display(name: str) -> str:
+    """'golden retriever' -> '#GoldenRetriever'; one word stays lower case ('#daisy')."""
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", name) if w]
+    if len(words) == 1:
+        return "#" + words[0].lower()
+    return "#" + "".join(w[:1].upper() + w[1:] for w in words)
+
+
+@dataclass(frozen=True)
+class ConceptTable:
+    """The shipped concept tree: names, kinds, and which classes lie below each concept."""
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    lemmas: tuple[tuple[str, ...], ...]
+    kinds: tuple[str, ...]
+    classes: tuple[frozenset[int], ...]
+    membership: np.ndarray            # (n_classes, n_concepts) float32, 1 where the concept is above the class
+    words: dict[str, tuple[int, ...]]  # hashtag key -> the concepts it names
+    class_node: tuple[int, ...]        # class index -> its own concept
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ConceptTable":
+        concepts = data["concepts"]
+        n_classes = len(data["class_concepts"])
+        membership = np.zeros((n_classes, len(concepts)), dtype=np.float32)
+        for c, above in enumerate(data["class_concepts"]):
+            membership[c, above] = 1.0
+        classes = tuple(frozenset(int(i) for i in c["classes"]) for c in concepts)
+        own = {next(iter(s)): i for i, s in enumerate(classes) if len(s) == 1 and concepts[i]["depth"] >= 0}
+        class_node = []
+        for c, above in enumerate(data["class_concepts"]):  # the class's own node: the deepest single-class concept
+            singles = [i for i in above if classes[i] == frozenset({c})]
+            class_node.append(max(singles, key=lambda i: concepts[i]["depth"]) if singles else own.get(c, above[-1]))
+        return cls(tuple(c["id"] for c in concepts), tuple(c["name"] for c in concepts),
+                   tuple(tuple(c["lemmas"]) for c in concepts), tuple(c["kind"] for c in concepts),
+                   classes, membership, {k: tuple(v) for k, v in data["words"].items()}, tuple(class_node))
+
+    def mass(self, probs: np.ndarray) -> np.ndarray:
+        """(n_concepts,) probability mass below each concept for one probability vector (or (N, C) rows)."""
+        return np.asarray(probs, dtype=np.float32) @ self.membership
+
+    def index(self, concept_id: str) -> int:
+        return self.ids.index(concept_id)
+
+    def disjoint(self, a: int, b: int) -> bool:
+        return not (self.classes[a] & self.classes[b])
+
+    def exclusive(self, a: int, b: int) -> bool:
+        """Two concepts no photo is both of: no class in common, of the animal, food and plant
+        kinds, and not two foods or two plants (one plate holds several dishes, one bed several
+        flowers; one animal is not both a cat and a dog)."""
+        ka, kb = self.kinds[a], self.kinds[b]
+        if ka not in EXCLUSIVE_KINDS or kb not in EXCLUSIVE_KINDS or (ka == kb and ka in SHARED_KINDS):
+            return False
+        return self.disjoint(a, b)
+
+    def named_by(self, key: str, words: Sequence[str] = ()) -> frozenset[int]:
+        """Concepts a hashtag names: its whole key ('goldenretriever'), else each of its words
+        ('cats of instagram' -> cat). Empty when it names none (#love, #instagood)."""
+        if key in self.words:
+            return frozenset(self.words[key])
+        found: set[int] = set()
+        for word in words:
+            found.update(self.words.get(concept_key(word), ()))
+        return frozenset(found)
+
+
+@functools.lru_cache(maxsize=2)
+def load_concepts(path: str | None = None) -> ConceptTable:
+    """The shipped table (or another built the same way), parsed once per process."""
+    file = Path(path) if path else encoders_dir() / TABLE_FILE
+    return ConceptTable.from_json(json.loads(file.read_text(encoding="utf-8")))
+
+
+def tag_concepts(table: ConceptTable, keys: Sequence[str],
+                 segment: Callable[[str], list[str]] | None = None) -> dict[str, frozenset[int]]:
+    """The concepts each of `keys` names (only keys that name some); `segment` splits a key into words."""
+    out: dict[str, frozenset[int]] = {}
+    for key in keys:
+        words = segment(key) if segment is not None and key not in table.words else ()
+        named = table.named_by(key, words)
+        if named:
+            out[key] = named
+    return out
+
+
+def vocab_forms(key: str, known: Callable[[str], int]) -> list[str]:
+    """The vocabulary's own forms of a concept tag, best first: the key, its plural and the
+    community tags built on them (#cat -> #cats, #catsofinstagram, #catlover), those `known` (>0)."""
+    plural = key + "es" if key.endswith(("s", "x", "ch", "sh")) else key + "s"
+    forms = [key, plural, plural + "ofinstagram", key + "ofinstagram", key + "lover", plural + "tagram",
+             key + "stagram", key + "love"]
+    return [f for i, f in enumerate(forms) if (i == 0 or known(f) > 0) and f not in forms[:i]]
+
+
+def confident(table: ConceptTable, mass: np.ndarray, threshold: float, kinds: Iterable[str] = EXCLUSIVE_KINDS,
+              max_classes: int = 130) -> list[int]:
+    """Concepts of the given kinds the photo is at least `threshold` sure of (not the broad ones)."""
+    wanted = set(kinds)
+    return [int(i) for i in np.flatnonzero(mass >= threshold)
+            if table.kinds[i] in wanted and len(table.classes[i]) <= max_classes]

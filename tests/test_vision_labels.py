@@ -1,0 +1,210 @@
+"""Issue 12: photos name what they show (concepts, labels heads) and are never contradicted."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from taglens.cli import main
+from taglens.models.base import Query, Vocab
+from taglens.models.combiner import Ranked
+from taglens.models.scorers.image_concepts import CACHE_KEY, ImageConceptsScorer
+from taglens.models.scorers.image_labels import ImageLabelsScorer
+from taglens.post import Post, Suggestion
+from taglens.recommend.photo_rules import PhotoRules
+from taglens.vision.concepts import ConceptTable, load_concepts
+from taglens.vision.encoder import DEFAULT_ENCODER, imagenet_labels
+from taglens.vision.features import ImageEvidence, cache_key
+from taglens.vision.labels import LabelsHead, read_labelled
+from taglens.vision.sensitive import is_sensitive
+
+TABBY, GOLDEN = imagenet_labels().index("tabby"), imagenet_labels().index("golden retriever")
+
+
+def probs_on(weights: dict[int, float]) -> np.ndarray:
+    p = np.zeros(1000, dtype=np.float32)
+    for i, w in weights.items():
+        p[i] = w
+    return p
+
+
+# -- concept aggregation ------------------------------------------------------------
+
+def test_concept_mass_on_a_hand_made_table() -> None:
+    data = {"concepts": [
+        {"id": "animal", "name": "animal", "lemmas": ["animal"], "classes": [0, 1, 2], "depth": 0, "kind": "animal"},
+        {"id": "dog", "name": "dog", "lemmas": ["dog"], "classes": [0, 1], "depth": 1, "kind": "animal"},
+        {"id": "beagle", "name": "beagle", "lemmas": ["beagle"], "classes": [0], "depth": 2, "kind": "animal"},
+        {"id": "pug", "name": "pug", "lemmas": ["pug"], "classes": [1], "depth": 2, "kind": "animal"},
+        {"id": "cat", "name": "cat", "lemmas": ["cat"], "classes": [2], "depth": 2, "kind": "animal"}],
+        "class_concepts": [[0, 1, 2], [0, 1, 3], [0, 4]], "words": {"puppy": [1], "kitten": [4]}}
+    table = ConceptTable.from_json(data)
+    mass = table.mass(np.asarray([0.3, 0.5, 0.2]))
+    assert mass.tolist() == pytest.approx([1.0, 0.8, 0.3, 0.5, 0.2])
+    assert table.class_node == (2, 3, 4)
+    assert table.exclusive(1, 4) and not table.exclusive(0, 4) and not table.exclusive(1, 2)
+    assert table.named_by("puppiesofinstagram", ["puppy", "of", "instagram"]) == {1}
+
+
+def test_shipped_table_adds_the_breeds_up_to_dog_and_the_house_cats_to_cat() -> None:
+    table = load_concepts()
+    dog, cat = table.index("dog.n.01"), table.index("domestic_cat.n.01")
+    assert len(table.classes[dog]) == 118 and len(table.classes[cat]) == 5
+    breeds = sorted(table.classes[dog])
+    p = probs_on({i: 0.6 / len(breeds) for i in breeds} | {TABBY: 0.4})
+    mass = table.mass(p)
+    assert mass[dog] == pytest.approx(0.6, abs=1e-5) and mass[cat] == pytest.approx(0.4, abs=1e-5)
+    assert table.exclusive(dog, table.index("cat.n.01"))
+    assert table.index("dog.n.01") in table.words["puppy"]
+
+
+# -- the concept scorer and the rules ------------------------------------------------
+
+KEYS = ["cat", "cats", "catsofinstagram", "dog", "dogs", "puppy", "dogsofinstagram", "sunset", "love", "bikini"]
+
+
+@pytest.fixture(scope="module")
+def concepts() -> tuple[ImageConceptsScorer, Vocab]:
+    vocab = Vocab(KEYS, ["#" + k for k in KEYS], [100] * len(KEYS))
+    scorer = ImageConceptsScorer()
+    scorer.fit([], vocab)
+    return scorer, vocab
+
+
+def photo_query(probs: np.ndarray, text: str = "") -> Query:
+    query = Query.from_post(Post(id="p", text=text, images=["x.jpg"]))
+    query.cache[cache_key(DEFAULT_ENCODER)] = ImageEvidence(np.zeros((1, 1280), np.float32), probs[None])
+    return query
+
+
+def test_concept_scorer_names_the_breed_and_joins_vocabulary_forms(concepts) -> None:
+    scorer, vocab = concepts
+    query = photo_query(probs_on({GOLDEN: 0.9, TABBY: 0.1}))
+    scores = scorer.score(query, vocab)
+    assert scores["goldenretriever"] == pytest.approx(0.9, abs=1e-4)
+    assert query.displays["goldenretriever"] == "#GoldenRetriever"
+    assert scores["dog"] > scores["dogs"] > 0   # the vocabulary's own forms, a little lower
+    assert "dogsofinstagram" in scores
+    assert query.cache["evidence_detail"]["dog"]["image"]["concept"] == "dog"
+    assert scorer.score(Query.from_post(Post(text="no photo")), vocab) == {}
+
+
+def ranked(keys: list[str]) -> list[Ranked]:
+    return [Ranked(k, 10.0 - i, ["image_concepts"]) for i, k in enumerate(keys)]
+
+
+def test_a_confident_cat_excludes_dog_tags(concepts) -> None:
+    scorer, vocab = concepts
+    query = photo_query(probs_on({TABBY: 0.95}))
+    per = {"image_concepts": scorer.score(query, vocab), "image_topic": {k: 1.0 for k in KEYS}}
+    kept = [r.key for r in PhotoRules(scorer).apply(query, per, ranked(KEYS))]
+    assert {"cat", "cats", "catsofinstagram", "sunset", "love"} <= set(kept)
+    assert not {"dog", "dogs", "puppy", "dogsofinstagram"} & set(kept)
+    assert "bikini" not in kept  # sensitive: never from a photo
+
+
+def test_the_caption_concept_wins_over_the_photo(concepts) -> None:
+    scorer, vocab = concepts
+    query = photo_query(probs_on({TABBY: 0.95}), text="my dog on the sofa")
+    per = {"image_concepts": scorer.score(query, vocab), "sentence": {k: 1.0 for k in KEYS}}
+    kept = [r.key for r in PhotoRules(scorer).apply(query, per, ranked(KEYS))]
+    assert "dog" in kept and "puppy" in kept
+    assert "cat" not in kept and "catsofinstagram" not in kept
+
+
+def test_photo_only_posts_drop_tags_the_pictures_do_not_support(concepts) -> None:
+    scorer, vocab = concepts
+    query = photo_query(probs_on({TABBY: 0.95}))
+    per = {"image_concepts": scorer.score(query, vocab), "popularity": {"love": 1.0, "sunset": 0.9}}
+    kept = [r.key for r in PhotoRules(scorer).apply(query, per, ranked(["cat", "love", "sunset"]))]
+    assert kept == ["cat"]
+
+
+def test_rules_leave_text_only_posts_alone(concepts) -> None:
+    scorer, _ = concepts
+    query = Query.from_post(Post(id="t", text="my dog"))
+    items = ranked(KEYS)
+    assert PhotoRules(scorer).apply(query, {"popularity": {k: 1.0 for k in KEYS}}, items) is items
+
+
+def test_sensitive_names_and_tags_built_on_them() -> None:
+    assert is_sensitive("bikini") and is_sensitive("bikinis") and is_sensitive("swimmingtrunks")
+    assert is_sensitive("diaper") and is_sensitive("redbikini")
+    assert not is_sensitive("library") and not is_sensitive("brandnew")
+
+
+def test_evidence_detail_is_in_the_json() -> None:
+    s = Suggestion("#cat", "cat", 1.0, ["image"], evidence_detail=[{"source": "image", "concept": "cat", "score": 0.97}])
+    assert s.to_dict()["evidence"] == ["image"]
+    assert s.to_dict()["evidence_detail"] == [{"source": "image", "concept": "cat", "score": 0.97}]
+    assert "evidence_detail" not in Suggestion("#x", "x", 1.0).to_dict()
+
+
+# -- train-labels ---------------------------------------------------------------------
+
+def make_folder(root: Path, labels=(("redthing", (220, 30, 30)), ("bluething", (30, 40, 220))), n: int = 8) -> Path:
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for label, colour in labels:
+        (root / label).mkdir(parents=True, exist_ok=True)
+        for i in range(n):
+            pixels = np.clip(np.asarray(colour) + rng.normal(0, 25, (48, 48, 3)), 0, 255).astype("uint8")
+            Image.fromarray(pixels).save(root / label / f"{i}.png")
+    return root
+
+
+def test_train_labels_saves_a_head_that_predicts_the_right_label(tmp_path: Path, capsys) -> None:
+    from PIL import Image
+
+    photos = make_folder(tmp_path / "photos")
+    out = tmp_path / "head"
+    assert main(["train-labels", str(photos), "--out", str(out), "--quiet", "--licence", "mine"]) == 0
+    head = LabelsHead.load(out)
+    assert head.labels == ["bluething", "redthing"] and head.card["licence"] == "mine"
+    assert head.card["held_out"]["photos"] >= 0
+    red = tmp_path / "red.png"  # a new photo like the red ones (another noise draw)
+    noise = np.random.default_rng(99).normal(0, 25, (48, 48, 3))
+    Image.fromarray(np.clip(np.asarray((215, 35, 30)) + noise, 0, 255).astype("uint8")).save(red)
+    vocab = Vocab(["sunset"], ["#sunset"], [5])
+    scorer = ImageLabelsScorer.from_dir(out, vocab)
+    query = Query.from_post(Post(id="r", images=[str(red)]))
+    scores = scorer.score(query, vocab)
+    assert max(scores, key=scores.get) == "redthing"
+    assert scorer.name == "image_labels/head"
+    assert query.cache["evidence_detail"]["redthing"]["labels/head"]["concept"] == "redthing"
+
+
+def test_train_labels_reads_a_csv_with_tags(tmp_path: Path) -> None:
+    photos = make_folder(tmp_path / "photos", n=3)
+    index = tmp_path / "index.csv"
+    with open(index, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["image", "label", "tags"])
+        for file in sorted(photos.rglob("*.png")):
+            writer.writerow([str(file.relative_to(tmp_path)), file.parent.name, "#mine shop"])
+    read = read_labelled(index)
+    assert len(read.paths) == 6 and read.extra_tags["redthing"] == ["#mine", "shop"]
+
+
+@pytest.mark.parametrize("case", ["empty", "one label", "unreadable", "csv missing file"])
+def test_train_labels_bad_input_is_one_error_line_and_writes_nothing(tmp_path: Path, capsys, case: str) -> None:
+    source = tmp_path / "photos"
+    source.mkdir()
+    if case == "one label":
+        make_folder(source, labels=(("only", (10, 200, 10)),), n=3)
+    elif case == "unreadable":
+        make_folder(source, n=2)
+        (source / "redthing" / "broken.jpg").write_bytes(b"not a jpeg at all")
+    elif case == "csv missing file":
+        make_folder(source, n=2)
+        source = tmp_path / "index.csv"
+        source.write_text("image,label\nphotos/redthing/0.png,redthing\nphotos/nothere.png,bluething\n")
+    out = tmp_path / "head"
+    assert main(["train-labels", str(source), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("taglens: error:")
+    assert not out.exists()
