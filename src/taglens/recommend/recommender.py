@@ -26,10 +26,11 @@ from taglens.recommend.reach import vocab_reach
 
 
 def evidence_labels(names: Sequence[str]) -> list[str]:
-    """Scorer names as the user reads them: every picture-based scorer (image_*) is 'image'."""
+    """Scorer names as the user reads them: every picture-based scorer (image_*) is 'image',
+    the personal scorer (a profile, profile/attach.py) is 'you'."""
     out: list[str] = []
     for name in names:
-        label = "image" if name.startswith("image_") else name
+        label = "image" if name.startswith("image_") else ("you" if name == "personal" else name)
         if label not in out:
             out.append(label)
     return out
@@ -38,9 +39,11 @@ def evidence_labels(names: Sequence[str]) -> list[str]:
 class Recommender:
     """Ranked hashtag suggestions for posts, from a model folder."""
 
-    def __init__(self, bundle: ModelBundle, banned: Iterable[str] | None = None) -> None:
+    def __init__(self, bundle: ModelBundle, banned: Iterable[str] | None = None,
+                 never: Iterable[str] = ()) -> None:
         self.bundle = bundle
         self.banned: set[str] = set(default_banned() if banned is None else banned)
+        self.never: set[str] = set(never)  # never suggested, not even with allow_banned (a user's rejections)
 
     # -- construction ---------------------------------------------------------
     @classmethod
@@ -82,7 +85,7 @@ class Recommender:
         combiner = WeightedSumCombiner(weights or {n: 1.0 for n in names})
         bundle = ModelBundle(vocab=self.vocab, scorers=scorers, combiner=combiner,
                              training=self.bundle.training, extras=self.bundle.extras)
-        return Recommender(bundle, banned=self.banned)
+        return Recommender(bundle, banned=self.banned, never=self.never)
 
     # -- serving --------------------------------------------------------------
     def suggest(self, post: Post | str, k: int = 10, **options: Any) -> Prediction:
@@ -132,7 +135,8 @@ class Recommender:
             given = set(query.given)
             suggestions: list[Suggestion] = []
             for ranked in self.combiner.combine(per_scorer):
-                if ranked.key in given or (not allow_banned and ranked.key in self.banned):
+                if ranked.key in given or ranked.key in self.never or (
+                        not allow_banned and ranked.key in self.banned):
                     continue
                 display = query.displays.get(ranked.key) or self.vocab.display(ranked.key)
                 suggestions.append(Suggestion(display, ranked.key, ranked.score, evidence_labels(ranked.evidence),
