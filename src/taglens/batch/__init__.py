@@ -28,7 +28,8 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
                  restart: bool = False, banned: Iterable[str] | None = None, allow_banned: bool = False,
                  platform: str | None = None, camel: bool = False, in_flight: int | None = None,
                  spark_master: str | None = None, on_error: Callable[[InputError], None] | None = None,
-                 on_chunk: Callable[[int, int], None] | None = None) -> BatchResult:
+                 on_chunk: Callable[[int, int], None] | None = None, profile: str | None = None,
+                 history: str | Path | None = None) -> BatchResult:
     """Suggest hashtags for every post of `in_path`; write them to `out_path` in input order.
 
     `model`: a model folder or shipped name (None: the default). `workers`: processes
@@ -37,12 +38,14 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
     instead of one file. A run with the same output resumes where a killed one
     stopped; `restart` starts over. Bad lines go to `on_error` (with their line number)
     and are skipped; `on_chunk(posts_done, chunk_posts)` is called as chunks finish.
+    `profile` (a saved profile's name) or `history` (a path) follow the user's style.
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     if workers < 1:
         raise InputError("workers must be at least 1")
-    settings = make_settings(model, k=k, banned=banned, allow_banned=allow_banned, platform=platform, camel=camel)
+    settings = make_settings(model, k=k, banned=banned, allow_banned=allow_banned, platform=platform, camel=camel,
+                             profile=profile, history=history)
 
     def factory(settings: Settings, parts_dir: Path):
         if engine == "spark":

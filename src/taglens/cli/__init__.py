@@ -25,6 +25,7 @@ COMMANDS = (
     "taglens.cli.segment",
     "taglens.cli.collect",
     "taglens.cli.serve",
+    "taglens.cli.profile",
 )
 
 EXIT_USER_ERROR = 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from taglens.cli.suggest import add_profile_arguments
 from taglens.errors import InputError
 
 
@@ -32,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
     p.add_argument("--platform", metavar="NAME", help="trim to a platform's hashtag limit")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
+    add_profile_arguments(p)
     p.set_defaults(handler=run_batch)
 
 
@@ -58,7 +60,7 @@ def run_batch(args: argparse.Namespace) -> int:
                           chunk_size=args.chunk_size, shards=args.shards, restart=args.restart, banned=banned,
                           allow_banned=args.allow_banned, platform=args.platform, camel=args.camel,
                           in_flight=args.in_flight, spark_master=args.spark_master,
-                          on_error=on_error, on_chunk=on_chunk)
+                          on_error=on_error, on_chunk=on_chunk, profile=args.profile, history=args.history)
     if not args.quiet:
         resumed = f", {result.chunks_resumed} resumed" if result.chunks_resumed else ""
         lead = "\r" if progress else ""

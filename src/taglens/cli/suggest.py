@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
     p.add_argument("--platform", metavar="NAME",
                    help="trim to a platform's hashtag limit: " + ", ".join(_platform_names()))
+    add_profile_arguments(p)
     p.set_defaults(handler=run_suggest)
 
     d = subparsers.add_parser("demo", help="suggest hashtags for the bundled sample posts")
@@ -38,6 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     m = subparsers.add_parser("models", help="list the shipped models and their scorers")
     m.set_defaults(handler=run_models)
+
+
+def add_profile_arguments(p: argparse.ArgumentParser) -> None:
+    """--profile / --history (issue 16), shared by suggest and batch."""
+    p.add_argument("--profile", metavar="NAME", help="follow your own style: a profile (`taglens profile create`)")
+    p.add_argument("--history", metavar="PATH",
+                   help="your past posts for this run only, nothing saved: instaloader folder, JSONL or corpus SQLite")
 
 
 def _platform_names() -> list[str]:
@@ -53,7 +61,12 @@ def _recommender(args: argparse.Namespace):
     banned = default_banned()
     if getattr(args, "banned", None):
         banned |= read_tag_list(args.banned)
-    return Recommender.load(args.model, banned=banned)
+    rec = Recommender.load(args.model, banned=banned)
+    if getattr(args, "profile", None) or getattr(args, "history", None):
+        from taglens.profile.session import load_for
+
+        rec = load_for(rec, profile=args.profile, history=args.history)
+    return rec
 
 
 def _print_table(post: Post, prediction: Prediction) -> None:

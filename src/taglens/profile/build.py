@@ -1,7 +1,8 @@
 """Turn a user's posts into a profile: their tags, times and embeddings.
 
-The caption is embedded without its hashtags, as the recommender sees a new post
-(the tags are what we are about to suggest); photos are encoded with the image
+The caption is embedded with its tags as words (on the validation share this
+beat the caption with its tags removed: photographer P@5 79.7 vs 79.2, kanarinka
+equal; and a post written only in tags still gets a text); photos are encoded with the image
 scorers' encoder, so a new photo and a past one are compared in one space.
 Both encoders are the ones the default model already loads: building a profile
 adds no model.
@@ -14,17 +15,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from taglens.hashtags import extract_hashtags, remove_hashtags
+from taglens.hashtags import extract_hashtags
 from taglens.post import Post
 from taglens.profile.model import IMAGE_DIM, TEXT_DIM, Feedback, Profile, ProfilePost, unit_or_none
 from taglens.profile.sources import post_time
 
 
 def caption_text(post: Post) -> str:
-    """The text embedded for a past post: its caption prose, tags removed (see module doc)."""
+    """The text embedded for a past post: the caption prose and the words of its tags, as the
+    sentence scorer embeds a post (text/tagtext.post_text). A post that is only tags
+    (#sagradafamilia) so still has a text to be near."""
     from taglens.text.tagtext import post_text
 
-    return post_text(Post(text=remove_hashtags(post.text)))
+    return post_text(post)
 
 
 def embed_texts(texts: Sequence[str]) -> np.ndarray:

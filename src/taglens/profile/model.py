@@ -130,11 +130,26 @@ class Profile:
 
 
 def unit_or_none(vector: np.ndarray | None, dim: int) -> np.ndarray | None:
-    """A finite unit float32 vector of `dim`, or None for a missing / zero one."""
+    """The stored form of an embedding: unit length, rounded to float16 (as on disk), held as
+    float32; None for a missing / zero one. Rounding here, not only on disk, is what makes a
+    profile built in memory (`--history`) rank exactly like the same profile loaded from disk."""
     if vector is None:
         return None
     v = np.asarray(vector, dtype=np.float32).reshape(-1)
     if v.shape[0] != dim or not np.all(np.isfinite(v)):
         raise InputError(f"an embedding must be {dim} finite numbers")
     norm = float(np.linalg.norm(v))
-    return None if norm < 1e-6 else v / norm
+    return None if norm < 1e-6 else (v / norm).astype("<f2").astype(np.float32)
+
+
+def stored_vector(values: np.ndarray, dim: int) -> np.ndarray | None:
+    """An embedding read back from disk (float16): checked, not re-rounded (see unit_or_none)."""
+    v = np.asarray(values, dtype=np.float32).reshape(-1)
+    if v.shape[0] != dim or not np.all(np.isfinite(v)):
+        raise InputError(f"an embedding must be {dim} finite numbers")
+    norm = float(np.linalg.norm(v))
+    if norm < 1e-6:
+        return None
+    if abs(norm - 1.0) > 0.01:
+        raise InputError("an embedding must have unit length")
+    return v

@@ -32,7 +32,7 @@ import numpy as np
 from taglens.errors import InputError
 from taglens.hashtags import parse_hashtag
 from taglens.profile.model import (
-    IMAGE_DIM, TEXT_DIM, VERDICTS, Feedback, Profile, ProfilePost, check_name, unit_or_none,
+    IMAGE_DIM, TEXT_DIM, VERDICTS, Feedback, Profile, ProfilePost, check_name, stored_vector,
 )
 
 FORMAT = "taglens-profile"
@@ -152,7 +152,7 @@ def _vector(blob: bytes | None, dim: int) -> np.ndarray | None:
         return None
     if len(blob) != dim * 2:
         raise InputError(f"an embedding has {len(blob) // 2} numbers, not {dim}")
-    return unit_or_none(np.frombuffer(blob, dtype="<f2").astype(np.float32), dim)
+    return stored_vector(np.frombuffer(blob, dtype="<f2"), dim)
 
 
 def _write_db(conn: sqlite3.Connection, profile: Profile) -> None:
@@ -253,7 +253,9 @@ def profile_from_json(data: Any, name: str | None = None) -> Profile:
     version = top["format_version"]
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
         raise InputError(f"unsupported profile format_version {version!r}")
-    profile_name = check_name(name if name is not None else _string(top["name"], "name", 64))
+    profile_name = check_name(_string(top["name"], "name", 64))  # checked even when --name overrides it
+    if name is not None:
+        profile_name = check_name(name)
     posts_raw = _list(top["posts"], "posts", MAX_POSTS)
     feedback_raw = _list(top["feedback"], "feedback", MAX_FEEDBACK)
     posts = [_post(item, i) for i, item in enumerate(posts_raw)]
