@@ -185,15 +185,17 @@ async function sendFeedback() {
   if (!state.profile) return;
   if (sending) return sending;
   sending = (async () => {
-    const log = loadFeedback();
-    while (log.pending.length) {
-      const item = log.pending[0];
+    // Re-read the log each time: a choice made while a send is in flight is appended meanwhile.
+    for (let item = loadFeedback().pending[0]; item; item = loadFeedback().pending[0]) {
       const body = { profile: state.profile, caption: item.caption,
         accepted: item.verdict === "accepted" ? [item.tag] : [], rejected: item.verdict === "rejected" ? [item.tag] : [] };
       const response = await fetch("/v1/feedback", { method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body) }).catch(() => null);
-      if (!response || !response.ok) break; // kept; sent with the next suggestion
-      log.sent.push(log.pending.shift());
+      const refused = response && [404, 422].includes(response.status); // never accepted: do not retry forever
+      if (!response || (!response.ok && !refused)) break; // kept; sent with the next suggestion
+      const log = loadFeedback();
+      const i = log.pending.findIndex((x) => x.at === item.at && x.tag === item.tag && x.verdict === item.verdict);
+      if (i >= 0) (refused ? (log.refused = log.refused || []) : log.sent).push(...log.pending.splice(i, 1));
       localStorage.setItem(feedbackKey(), JSON.stringify(log));
     }
   })();
