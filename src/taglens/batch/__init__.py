@@ -29,7 +29,8 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
                  platform: str | None = None, camel: bool = False, fallback: str | None = None,
                  in_flight: int | None = None,
                  spark_master: str | None = None, on_error: Callable[[InputError], None] | None = None,
-                 on_chunk: Callable[[int, int], None] | None = None) -> BatchResult:
+                 on_chunk: Callable[[int, int], None] | None = None, profile: str | None = None,
+                 history: str | Path | None = None) -> BatchResult:
     """Suggest hashtags for every post of `in_path`; write them to `out_path` in input order.
 
     `model`: a model folder or shipped name (None: the default). `workers`: processes
@@ -39,13 +40,14 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
     stopped; `restart` starts over. Bad lines go to `on_error` (with their line number)
     and are skipped; `on_chunk(posts_done, chunk_posts)` is called as chunks finish.
     A post with nothing to go on gets `"hashtags": []` and a warning unless `fallback="popular"`.
+    `profile` (a saved profile's name) or `history` (a path) follow the user's style.
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     if workers < 1:
         raise InputError("workers must be at least 1")
     settings = make_settings(model, k=k, banned=banned, allow_banned=allow_banned, platform=platform, camel=camel,
-                             fallback=fallback)
+                             fallback=fallback, profile=profile, history=history)
 
     def factory(settings: Settings, parts_dir: Path):
         if engine == "spark":

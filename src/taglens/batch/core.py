@@ -52,6 +52,9 @@ class Settings:
     camel: bool = False
     batch_size: int = 64
     fallback: str = "none"          # "popular": popular tags for a post with nothing to go on
+    profile: str | None = None         # a saved profile's name (issue 16)
+    history: str | None = None         # or a history path, built in memory by each worker
+    profile_sha256: str | None = None  # what the profile held: a changed profile is not resumed into
 
     def fingerprint(self) -> dict[str, Any]:
         data = asdict(self)
@@ -90,6 +93,10 @@ def worker_recommender(settings: Settings):
         from taglens.recommend import Recommender
 
         rec = Recommender.load(settings.model, banned=settings.banned)
+        if settings.profile or settings.history:
+            from taglens.profile.session import load_for
+
+            rec = load_for(rec, profile=settings.profile, history=settings.history)
         _RECOMMENDERS[settings] = rec
     return rec
 
@@ -137,7 +144,8 @@ EngineFactory = Callable[[Settings, Path], Engine]
 
 
 def make_settings(model: str | Path | None, *, k: int, banned: Iterable[str] | None, allow_banned: bool,
-                  platform: str | None, camel: bool, fallback: str | None = None) -> Settings:
+                  platform: str | None, camel: bool, fallback: str | None = None, profile: str | None = None,
+                  history: str | Path | None = None) -> Settings:
     from taglens.models.model_dir import resolve_model_path
     from taglens.recommend.platforms import get_platform
 
@@ -148,8 +156,15 @@ def make_settings(model: str | Path | None, *, k: int, banned: Iterable[str] | N
 
     fallback = check_fallback(fallback)
     folder = resolve_model_path(model).resolve()
+    digest = None
+    if profile or history:
+        from taglens.profile.session import profile_digest
+
+        digest = profile_digest(profile, history)
     return Settings(model=str(folder), banned=None if banned is None else tuple(sorted(set(banned))),
-                    k=k, allow_banned=allow_banned, platform=platform, camel=camel, fallback=fallback)
+                    k=k, allow_banned=allow_banned, platform=platform, camel=camel, fallback=fallback,
+                    profile=profile, history=str(Path(history).resolve()) if history else None,
+                    profile_sha256=digest)
 
 
 def run_batch(in_path: str | Path, out_path: str | Path, settings: Settings, engine_factory: EngineFactory, *,

@@ -26,6 +26,7 @@ COMMANDS = (
     "taglens.cli.collect",
     "taglens.cli.serve",
     "taglens.cli.labels",
+    "taglens.cli.profile",
 )
 
 EXIT_USER_ERROR = 2

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from taglens.cli.labels import model_with_labels
+from taglens.cli.suggest import add_profile_arguments
 from taglens.errors import InputError
 
 
@@ -38,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="for a post with nothing to go on: none gives [] and a warning; popular lists "
                         "the most frequent tags (default none)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
+    add_profile_arguments(p)
     p.set_defaults(handler=run_batch)
 
 
@@ -65,7 +67,7 @@ def run_batch(args: argparse.Namespace) -> int:
                           allow_banned=args.allow_banned, platform=args.platform, camel=args.camel,
                           fallback=args.fallback,
                           in_flight=args.in_flight, spark_master=args.spark_master,
-                          on_error=on_error, on_chunk=on_chunk)
+                          on_error=on_error, on_chunk=on_chunk, profile=args.profile, history=args.history)
     if not args.quiet:
         resumed = f", {result.chunks_resumed} resumed" if result.chunks_resumed else ""
         lead = "\r" if progress else ""

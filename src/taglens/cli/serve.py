@@ -20,6 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-pixels", type=int, default=40_000_000, help="pixels an image (default 40M)")
     p.add_argument("--max-video-seconds", type=float, default=60, help="longest video (default 60)")
     p.add_argument("--workers", type=int, default=4, help="threads for decoding and scoring (default 4)")
+    p.add_argument("--profiles", action="store_true",
+                   help="let requests name a saved profile (`taglens profile create`); off by default")
+    p.add_argument("--token", help="required on profile requests (else $TAGLENS_SERVE_TOKEN); needed with "
+                                   "--profiles on any address but 127.0.0.1")
     p.set_defaults(handler=run_serve)
 
 
@@ -34,5 +38,6 @@ def run_serve(args: argparse.Namespace) -> int:
                              max_video_seconds=args.max_video_seconds, workers=args.workers)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    run_server(model_with_labels(args.model, args.labels), host=args.host, port=args.port, limits=limits)
+    run_server(model_with_labels(args.model, args.labels), host=args.host, port=args.port, limits=limits,
+               profiles=args.profiles, token=args.token)
     return 0

@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--fallback", choices=("none", "popular"), default="none",
                    help="when a post has nothing to go on (no caption words, tags or readable picture): "
                         "none gives no tags and says why; popular lists the most frequent tags (default none)")
+    add_profile_arguments(p)
     p.set_defaults(handler=run_suggest)
 
     d = subparsers.add_parser("demo", help="suggest hashtags for the bundled sample posts")
@@ -44,6 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     m = subparsers.add_parser("models", help="list the shipped models and their scorers")
     m.set_defaults(handler=run_models)
+
+
+def add_profile_arguments(p: argparse.ArgumentParser) -> None:
+    """--profile / --history (issue 16), shared by suggest and batch."""
+    p.add_argument("--profile", metavar="NAME", help="follow your own style: a profile (`taglens profile create`)")
+    p.add_argument("--history", metavar="PATH",
+                   help="your past posts for this run only, nothing saved: instaloader folder, JSONL or corpus SQLite")
 
 
 def _platform_names() -> list[str]:
@@ -64,6 +72,10 @@ def _recommender(args: argparse.Namespace):
         from taglens.models.labels import add_labels
 
         rec = Recommender(add_labels(rec.bundle, args.labels), banned=banned)
+    if getattr(args, "profile", None) or getattr(args, "history", None):
+        from taglens.profile.session import load_for
+
+        rec = load_for(rec, profile=args.profile, history=args.history)
     return rec
 
 

@@ -29,10 +29,11 @@ from taglens.recommend.reach import vocab_reach
 
 
 def evidence_labels(names: Sequence[str]) -> list[str]:
-    """Scorer names as the user reads them: every picture-based scorer (image_*) is 'image'."""
+    """Scorer names as the user reads them: every picture-based scorer (image_*) is 'image',
+    the personal scorer (a profile, profile/attach.py) is 'you'."""
     out: list[str] = []
     for name in names:
-        label = "image" if name.startswith("image_") else name
+        label = "image" if name.startswith("image_") else ("you" if name == "personal" else name)
         if label not in out:
             out.append(label)
     return out
@@ -41,9 +42,11 @@ def evidence_labels(names: Sequence[str]) -> list[str]:
 class Recommender:
     """Ranked hashtag suggestions for posts, from a model folder."""
 
-    def __init__(self, bundle: ModelBundle, banned: Iterable[str] | None = None, grounded: bool = True) -> None:
+    def __init__(self, bundle: ModelBundle, banned: Iterable[str] | None = None, grounded: bool = True,
+                 never: Iterable[str] = ()) -> None:
         self.bundle = bundle
         self.banned: set[str] = set(default_banned() if banned is None else banned)
+        self.never: set[str] = set(never)  # never suggested, not even with allow_banned (a user's rejections)
         self.grounded = grounded  # claims need support from the post (recommend/grounding.py)
         self._grounding: Grounding | None = None
         self.photo_rules = PhotoRules.for_scorers(bundle.scorers)
@@ -95,7 +98,7 @@ class Recommender:
         combiner = WeightedSumCombiner(weights or {n: 1.0 for n in names})
         bundle = ModelBundle(vocab=self.vocab, scorers=scorers, combiner=combiner,
                              training=self.bundle.training, extras=self.bundle.extras)
-        view = Recommender(bundle, banned=self.banned, grounded=self.grounded)
+        view = Recommender(bundle, banned=self.banned, grounded=self.grounded, never=self.never)
         view._grounding = self._grounding
         return view
 
@@ -167,7 +170,7 @@ class Recommender:
             details = query.cache.get("evidence_detail", {})
             ranked = []
             for item in ranking:
-                if item.key in given or (not allow_banned and item.key in self.banned):
+                if item.key in given or item.key in self.never or (not allow_banned and item.key in self.banned):
                     continue
                 ranked.append(item)
                 if len(ranked) >= 3 * limit + 10:  # room for grounding to reorder

@@ -29,7 +29,7 @@ from taglens.serve.limits import ServeLimits
 from taglens.serve.middleware import BodyLimitMiddleware, PageHeadersMiddleware
 from taglens.serve.parsing import SuggestJob, parse_tags, read_job
 from taglens.serve.schemas import (
-    ERROR_RESPONSES, MULTIPART_SCHEMA, SegmentRequest, SegmentResponse, SuggestFields, SuggestResponse,
+    ERROR_RESPONSES, MULTIPART_SCHEMA, FeedbackRequest, SegmentRequest, SegmentResponse, SuggestFields, SuggestResponse,
 )
 from taglens.text.display import camel_case, segment_tags
 from taglens.serve.uploads import save_image, save_video
@@ -40,8 +40,10 @@ STATIC = Path(__file__).with_name("static")
 class Service:
     """What the endpoints share: the recommender, the limits and the worker threads."""
 
-    def __init__(self, recommender: Recommender, limits: ServeLimits, upload_dir: Path | None) -> None:
+    def __init__(self, recommender: Recommender, limits: ServeLimits, upload_dir: Path | None,
+                 profiles: Any = None) -> None:
         self.recommender = recommender
+        self.profiles = profiles  # a serve.profiles.ProfileService when started with --profiles
         self.limits = limits
         self.upload_dir = upload_dir
         self.started = time.time()
@@ -62,12 +64,20 @@ class Service:
             if not (job.caption.strip() or job.hashtags or images or video):
                 raise ApiError(422, "give a caption, hashtags, an image or a video")
             post = Post(id="api", text=job.caption, hashtags=job.hashtags, images=images, video=video)
+            recommender = self.recommender_for(job.profile)
             try:
-                prediction = self.recommender.suggest(
+                prediction = recommender.suggest(
                     post, k=job.k, platform=job.platform.name if job.platform else None, fallback=job.fallback)
             except InputError as exc:  # e.g. the image pipeline rejecting a file
                 raise ApiError(400, _name_uploads(str(exc), job, images, video)) from None
         return self.response(prediction, job)
+
+    def recommender_for(self, profile: str | None) -> Recommender:
+        if not profile:
+            return self.recommender
+        if self.profiles is None:
+            raise ApiError(403, "this server does not use profiles (start it with --profiles)")
+        return self.profiles.view(self.recommender, profile)
 
     @staticmethod
     def response(prediction: Prediction, job: SuggestJob) -> dict[str, Any]:
@@ -105,11 +115,15 @@ def _name_uploads(message: str, job: SuggestJob, images: list[str], video: str |
 
 
 def create_app(recommender: Recommender | None = None, *, model: str | Path | None = None,
-               limits: ServeLimits | None = None, upload_dir: str | Path | None = None) -> FastAPI:
-    """The app, with its model loaded now (so a bad model fails before the port opens)."""
+               limits: ServeLimits | None = None, upload_dir: str | Path | None = None,
+               profiles: Any = None, token: str | None = None) -> FastAPI:
+    """The app, with its model loaded now (so a bad model fails before the port opens).
+
+    `profiles`: a profile.store.ProfileStore (or True for the user's own) to serve
+    profiles from; `token`: required on every profile request when set (serve/profiles.py)."""
     limits = limits or ServeLimits()
     service = Service(recommender or Recommender.load(model), limits,
-                      Path(upload_dir) if upload_dir else None)
+                      Path(upload_dir) if upload_dir else None, _profile_service(profiles, token))
     app = _new_app(title="taglens", version=__version__,
                    description="Hashtag suggestions for a post: caption, tags, photos or a video.")
     app.state.service = service
@@ -120,6 +134,15 @@ def create_app(recommender: Recommender | None = None, *, model: str | Path | No
     _add_api_routes(app, service)
     _add_page_routes(app)
     return app
+
+
+def _profile_service(profiles: Any, token: str | None) -> Any:
+    if not profiles:
+        return None
+    from taglens.profile.store import ProfileStore
+    from taglens.serve.profiles import ProfileService
+
+    return ProfileService(ProfileStore() if profiles is True else profiles, token)
 
 
 def _new_app(**kwargs: Any) -> FastAPI:
@@ -160,9 +183,28 @@ def _add_api_routes(app: FastAPI, service: Service) -> None:
         """Ranked hashtags for a post. JSON for text only; multipart to add photos or a video."""
         start = time.perf_counter()
         job = await read_job(request, service.limits)
+        if job.profile and service.profiles is not None:
+            service.profiles.authorise(request.headers)
         result = await service.run(service.suggest, job)
         result["took_ms"] = round((time.perf_counter() - start) * 1000, 2)
         return result
+
+    @app.get("/v1/profiles", tags=["profiles"], responses=ERROR_RESPONSES)
+    async def profiles(request: Request) -> dict[str, Any]:
+        """The saved profiles this server may use (empty unless started with --profiles)."""
+        if service.profiles is None:
+            return {"enabled": False, "profiles": []}
+        service.profiles.authorise(request.headers)
+        return {"enabled": True, "profiles": service.profiles.names()}
+
+    @app.post("/v1/feedback", tags=["profiles"], responses=ERROR_RESPONSES)
+    async def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
+        """Record which suggested tags the user kept (they rise) or removed (never again) for a profile."""
+        if service.profiles is None:
+            raise ApiError(403, "this server does not use profiles (start it with --profiles)")
+        service.profiles.authorise(request.headers)
+        accepted, rejected = parse_tags(body.accepted), parse_tags(body.rejected)
+        return await service.run(service.profiles.feedback, body.profile, accepted, rejected, body.caption)
 
     @app.post("/v1/segment", response_model=SegmentResponse, responses=ERROR_RESPONSES, tags=["suggest"])
     async def segment(body: SegmentRequest) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from taglens.serve.limits import ServeLimits
 from taglens.serve.schemas import SuggestFields
 from taglens.serve.uploads import Upload
 
-TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "fallback")
+TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "fallback", "profile")
 
 
 @dataclass
@@ -39,6 +39,7 @@ class SuggestJob:
     images: list[Upload] = field(default_factory=list)
     video: Upload | None = None
     fallback: str = "none"
+    profile: str | None = None
 
 
 async def read_job(request: Request, limits: ServeLimits) -> SuggestJob:
@@ -80,7 +81,8 @@ def check_fields(raw: dict[str, Any], limits: ServeLimits) -> SuggestJob:
         fallback = check_fallback(fields.fallback)
     except InputError as exc:
         raise ApiError(422, f"fallback: {exc}") from None
-    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform, fallback=fallback)
+    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform, fallback=fallback,
+                      profile=fields.profile or None)
 
 
 def parse_tags(value: list[str] | str) -> list[str]:
@@ -121,7 +123,7 @@ async def _multipart_job(request: Request, limits: ServeLimits) -> SuggestJob:
             raise ApiError(422, f"unknown field {key!r}; known: {', '.join(TEXT_FIELDS)}, images, video")
     if len(images) > limits.max_images:
         raise ApiError(413, f"{len(images)} images: at most {limits.max_images} a request")
-    for name in ("platform", "fallback"):
+    for name in ("platform", "fallback", "profile"):
         if text.get(name) == "":
             text[name] = None
     job = check_fields(text, limits)

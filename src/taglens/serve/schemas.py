@@ -22,6 +22,8 @@ class SuggestFields(BaseModel):
     fallback: str | None = Field(
         None, description="for a post with nothing to go on: 'none' (default: no tags and a warning) "
                           "or 'popular' (the most frequent tags)")
+    profile: str | None = Field(
+        None, description="follow a saved profile's style (only on a server started with --profiles)")
 
     @field_validator("k", mode="before")
     @classmethod
@@ -30,6 +32,17 @@ class SuggestFields(BaseModel):
         if isinstance(value, bool):
             raise ValueError("k must be a whole number")
         return value
+
+
+class FeedbackRequest(BaseModel):
+    """Which suggested tags the user kept or removed, for a profile (server started with --profiles)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: str
+    accepted: list[str] = Field(default_factory=list, max_length=200, description="tags the user added")
+    rejected: list[str] = Field(default_factory=list, max_length=200, description="tags the user removed")
+    caption: str = Field("", max_length=5000, description="the post they were for: accepted tags rise for similar posts")
 
 
 class HashtagOut(BaseModel):
@@ -96,5 +109,6 @@ MULTIPART_SCHEMA = {
         "k": {"type": "integer", "default": 10},
         "platform": {"type": "string"},
         "fallback": {"type": "string", "description": "none (default) or popular"},
+        "profile": {"type": "string", "description": "a saved profile (server started with --profiles)"},
     },
 }

@@ -11,7 +11,8 @@ log = logging.getLogger("taglens.serve")
 
 
 def run_server(model: str | Path | None = None, host: str = "127.0.0.1", port: int = 8000,
-               limits: ServeLimits | None = None, log_level: str = "info") -> None:
+               limits: ServeLimits | None = None, log_level: str = "info", profiles: bool = False,
+               token: str | None = None) -> None:
     """Load the model, then serve until interrupted.
 
     One process, one model in memory: the workers are threads (see ServeLimits),
@@ -22,7 +23,10 @@ def run_server(model: str | Path | None = None, host: str = "127.0.0.1", port: i
 
     from taglens.serve.app import create_app
 
-    app = create_app(model=model, limits=limits)
+    from taglens.serve.profiles import check_serve_options
+
+    token = check_serve_options(host, profiles, token)  # before the model loads: fail fast
+    app = create_app(model=model, limits=limits, profiles=profiles, token=token)
     name = app.state.service.model_info()["name"]
     print(f"taglens: serving model '{name}' on http://{host}:{port}/  (API docs at /docs)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

@@ -10,6 +10,7 @@ const state = {
   camel: localStorage.getItem("taglens.camel") !== "0",
   platforms: {},
   maxImages: 10,
+  profile: "",        // the selected profile ("" = none); choices are recorded only with one
 };
 
 // Scorer names as a person would say them; unknown names are shown as they are.
@@ -17,6 +18,7 @@ const EVIDENCE = {
   cooccurrence: "goes with your tags", popularity: "popular", sentence: "caption meaning",
   knn: "similar posts", word2vec: "caption words", glove: "caption words", openvocab: "caption words",
   image_zeroshot: "what the photo shows", image_head: "what the photo shows", image_topic: "the photo's topic",
+  image: "what the photo shows", you: "your own style",
 };
 
 // ---- helpers ----------------------------------------------------------------
@@ -100,6 +102,8 @@ async function suggest() {
   form.append("caption", $("caption").value);
   form.append("hashtags", givenTags().join(" "));
   form.append("k", String(SUGGEST_K));
+  if (state.profile) form.append("profile", state.profile);
+  await sendFeedback(); // choices made offline or before a failure go first, so this answer reflects them
   const button = $("suggest");
   button.classList.add("busy");
   button.disabled = true;
@@ -131,7 +135,71 @@ function renderChips(fresh = false) {
   $("mix").hidden = state.suggestions.length === 0;
   if (!state.suggestions.length) $("empty").textContent = "No suggestions for this post; add a caption or a tag.";
   $("chips").classList.toggle("fresh", fresh); // animate new suggestions, not a re-render
-  $("chips").replaceChildren(...state.suggestions.map((s) => chip(s, best)));
+  $("chips").replaceChildren(...state.suggestions.map((s) => (state.profile ? withDismiss(chip(s, best), s) : chip(s, best))));
+}
+
+// With a profile, each chip has a "not for me" button: a removed tag is never suggested to this profile again.
+function withDismiss(button, s) {
+  const wrap = document.createElement("span");
+  wrap.className = "chip-wrap";
+  const x = document.createElement("button");
+  x.type = "button";
+  x.className = "chip-x";
+  x.dataset.key = keyOf(s.tag);
+  x.textContent = "×";
+  x.title = "Not for me: never suggest this tag to this profile again";
+  x.setAttribute("aria-label", `Remove ${shown(s)}: never suggest it again`);
+  x.addEventListener("click", () => dismiss(s));
+  wrap.append(button, x);
+  return wrap;
+}
+
+function dismiss(s) {
+  const key = keyOf(s.tag);
+  record("rejected", s.tag);
+  state.suggestions = state.suggestions.filter((x) => keyOf(x.tag) !== key);
+  state.chosen = state.chosen.filter((k) => k !== key);
+  renderChips();
+  renderTray();
+  announce(`${shown(s)} removed; it will not be suggested again`);
+}
+
+// ---- feedback: kept in this browser (localStorage), sent to this server only -------------
+const feedbackKey = () => `taglens.feedback.${state.profile}`;
+
+function loadFeedback() {
+  try { return JSON.parse(localStorage.getItem(feedbackKey())) || { sent: [], pending: [] }; }
+  catch { return { sent: [], pending: [] }; }
+}
+
+function record(verdict, tag) {
+  if (!state.profile) return;
+  const log = loadFeedback();
+  log.pending.push({ verdict, tag, caption: $("caption").value, at: Date.now() });
+  localStorage.setItem(feedbackKey(), JSON.stringify(log));
+  sendFeedback();
+}
+
+let sending = null;
+async function sendFeedback() {
+  if (!state.profile) return;
+  if (sending) return sending;
+  sending = (async () => {
+    // Re-read the log each time: a choice made while a send is in flight is appended meanwhile.
+    for (let item = loadFeedback().pending[0]; item; item = loadFeedback().pending[0]) {
+      const body = { profile: state.profile, caption: item.caption,
+        accepted: item.verdict === "accepted" ? [item.tag] : [], rejected: item.verdict === "rejected" ? [item.tag] : [] };
+      const response = await fetch("/v1/feedback", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body) }).catch(() => null);
+      const refused = response && [404, 422].includes(response.status); // never accepted: do not retry forever
+      if (!response || (!response.ok && !refused)) break; // kept; sent with the next suggestion
+      const log = loadFeedback();
+      const i = log.pending.findIndex((x) => x.at === item.at && x.tag === item.tag && x.verdict === item.verdict);
+      if (i >= 0) (refused ? (log.refused = log.refused || []) : log.sent).push(...log.pending.splice(i, 1));
+      localStorage.setItem(feedbackKey(), JSON.stringify(log));
+    }
+  })();
+  try { await sending; } finally { sending = null; }
 }
 
 function chip(s, best) {
@@ -159,6 +227,10 @@ function chip(s, best) {
 function toggle(key) {
   const i = state.chosen.indexOf(key);
   if (i >= 0) state.chosen.splice(i, 1); else state.chosen.push(key);
+  if (i < 0) {
+    const s = state.suggestions.find((x) => keyOf(x.tag) === key);
+    if (s) record("accepted", s.tag);
+  }
   const el = $("chips").querySelector(`[data-key="${CSS.escape(key)}"]`);
   el?.setAttribute("aria-pressed", String(i < 0));
   renderTray();
@@ -258,6 +330,23 @@ function showPlatform() {
   renderTray();
 }
 
+// ---- profiles (only when the server was started with --profiles) ----------------------
+async function loadProfiles() {
+  const body = await fetch("/v1/profiles").then((r) => (r.ok ? r.json() : null)).catch(() => null);
+  if (!body || !body.enabled) return;
+  for (const name of body.profiles) $("profile").append(new Option(name, name));
+  $("profile-row").hidden = false;
+  const saved = localStorage.getItem("taglens.profile");
+  if (saved && body.profiles.includes(saved)) $("profile").value = saved;
+  state.profile = $("profile").value;
+}
+
+function chooseProfile() {
+  state.profile = $("profile").value;
+  localStorage.setItem("taglens.profile", state.profile);
+  renderChips();
+}
+
 // ---- start ----------------------------------------------------------------------
 document.addEventListener("DOMContentLoaded", () => {
   wireDrop();
@@ -272,6 +361,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("mix").addEventListener("click", pickMix);
   $("camel").addEventListener("click", () => setCamel(!state.camel));
   $("camel").setAttribute("aria-checked", String(state.camel));
+  $("profile").addEventListener("change", chooseProfile);
   loadPlatforms();
+  loadProfiles();
   renderTray();
 });

@@ -1,0 +1,246 @@
+"""Personal style (issue 16): two real users, with and without their profile.
+
+    .venv/bin/python benchmarks/personal.py [--split test|val] [--weight W] [--no-write]
+
+Both users: a hash hold-out (`split_of(id, val=0.3, test=0.3)`: 'test' is
+reported, 'val' chose the weight); history = the posts of neither share, in
+time order where dates exist (recency counts back from the newest).
+(a) kanarinka (instagram-kanarinka-instaloader/posts/kanarinkaprojects): caption
+    and photos in, tags hidden.
+(b) lna-photo-tags-history: no photos here, so alt text only, tags hidden.
+
+Rows: the model with no profile, with the profile (personal scorer attached,
+trust shrunk by profile/shrinkage.py), and the own-tags baseline (the five
+tags most used in the history, the same for every post). A@5 and P@5 with a
+95% bootstrap interval over posts. Then the shrinkage on both users, and the
+cost per post of a 10,000-post profile on one core (goal <= 5 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import numpy as np  # noqa: E402
+from _results import markdown_table, shared_data, write_section  # noqa: E402
+
+from taglens.evaluate.metrics import bootstrap_interval, post_metrics  # noqa: E402
+from taglens.evaluate.protocol import hide, split_of  # noqa: E402
+from taglens.post import Post  # noqa: E402
+from taglens.profile.attach import FULL_WEIGHT, fit_profile, personal_recommender  # noqa: E402
+from taglens.profile.build import profile_posts  # noqa: E402
+from taglens.profile.model import Profile, ProfilePost  # noqa: E402
+from taglens.profile.sources import read_history  # noqa: E402
+from taglens.recommend import Recommender  # noqa: E402
+
+KANARINKA = "instagram-kanarinka-instaloader/posts/kanarinkaprojects"
+LNA = "lna-photo-tags-history/history.jsonl"
+
+
+def share(post_id: str) -> str:
+    return split_of(post_id, val=0.3, test=0.3)
+
+
+def own_top(rows: list[ProfilePost], k: int = 5) -> list[str]:
+    counts = Counter(key for r in rows for key in r.keys)
+    return [key for key, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
+
+
+def evaluate(rec: Recommender, cases: list[tuple[Post, set[str], list[ProfilePost]]], weight: float,
+             examples: int = 0) -> tuple[dict[str, list[dict[str, float]]], list[str]]:
+    """Per-post metrics of the three systems; `cases` are (visible post, gold, history rows)."""
+    out: dict[str, list[dict[str, float]]] = {"no profile": [], "with profile": [], "own top-5 tags": []}
+    shown: list[str] = []
+    for visible, gold, history in cases:
+        plain = [s.key for s in rec.suggest(visible, k=10).hashtags]
+        view = personal_recommender(rec, Profile("bench", posts=history), full_weight=weight)
+        mine_pred = view.suggest(visible, k=10)
+        mine = [s.key for s in mine_pred.hashtags]
+        out["no profile"].append(post_metrics(plain, gold))
+        out["with profile"].append(post_metrics(mine, gold))
+        out["own top-5 tags"].append(post_metrics(own_top(history), gold))
+        if len(shown) < examples and plain[:5] != mine[:5]:
+            caption = visible.text.strip().replace("\n", " ")[:70] or "(no caption)"
+            pics = f", {len(visible.images)} photo(s)" if visible.images else ""
+            marks = lambda keys: " ".join(("**#%s**" % k) if k in gold else "#" + k for k in keys[:5])  # noqa: E731
+            you = [s.key for s in mine_pred.hashtags[:5] if "you" in s.evidence]
+            shown.append(f"- *{caption}*{pics} — hidden: {' '.join('#' + g for g in sorted(gold))}  \n"
+                         f"  no profile: {marks(plain)}  \n  with profile: {marks(mine)}"
+                         f"{'  (you: ' + ' '.join('#' + k for k in you) + ')' if you else ''}")
+    return out, shown
+
+
+def table_rows(name: str, results: dict[str, list[dict[str, float]]]) -> list[list[object]]:
+    rows = []
+    for system, per_post in results.items():
+        row: list[object] = [name, system, len(per_post)]
+        for metric in ("A@5", "P@5"):
+            values = [m[metric] for m in per_post]
+            low, high = bootstrap_interval(values)
+            row.append(f"{100 * statistics.fmean(values):.1f} [{100 * low:.1f}-{100 * high:.1f}]" if values else "-")
+        rows.append(row)
+    return rows
+
+
+def held_out_cases(posts: list[Post], rows: list[ProfilePost], split: str) -> list:
+    """(visible post, gold, history) for the posts of `split`; history = the posts of neither
+    held-out share (for 'val', test posts are held out too), in time order."""
+    held = {"test": {"test"}, "val": {"test", "val"}}[split]
+    history = [r for p, r in zip(posts, rows, strict=True) if share(p.id) not in held]
+    cases = []
+    for post in posts:
+        hidden = hide(post, "caption") if share(post.id) == split else None
+        if hidden is not None:
+            cases.append((hidden[0], hidden[1], history))
+    return cases
+
+
+def kanarinka_cases(data: Path, split: str) -> tuple[list, list[ProfilePost]]:
+    posts = read_history(data / KANARINKA)  # oldest first
+    rows = profile_posts(posts)
+    return held_out_cases(posts, rows, split), [r for p, r in zip(posts, rows, strict=True) if share(p.id) != "test"]
+
+
+def lna_cases(data: Path, split: str) -> tuple[list, list[ProfilePost]]:
+    posts = read_history(data / LNA)
+    rows = profile_posts(posts, images=False)
+    return held_out_cases(posts, rows, split), [r for p, r in zip(posts, rows, strict=True) if share(p.id) != "test"]
+
+
+def synthetic_profile(rows: list[ProfilePost], n: int, seed: int = 0) -> Profile:
+    """`n` posts resampled from real rows, embeddings jittered, tags drawn from a 3,000-tag space."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        base = rows[int(rng.integers(len(rows)))]
+        jitter = lambda v: None if v is None else (v + rng.normal(0, 0.05, v.shape)).astype(np.float32)  # noqa: E731
+        image = base.image if base.image is not None else rng.normal(0, 1, 1280).astype(np.float32)
+        tags = base.tags[:4] + [f"#tag{int(t)}" for t in rng.zipf(1.3, size=6) % 3000]
+        out.append(ProfilePost(id=f"s{i}", time=float(i), tags=tags,
+                               text=_unit(jitter(base.text)), image=_unit(jitter(image))))
+    return Profile("synthetic", posts=out)
+
+
+def _unit(v):  # noqa: ANN001, ANN202
+    return None if v is None else v / np.linalg.norm(v)
+
+
+def cost(rec: Recommender, profile: Profile, posts: list[Post], repeats: int = 3) -> list[float]:
+    """Median ms per post without and with the profile (interleaved), their median paired
+    difference, and the personal scorer alone on a warm query cache (what it adds itself)."""
+    from taglens.query import Query
+
+    view = personal_recommender(rec, profile)
+    scorer = view.scorer("personal")
+    for post in posts[:5]:
+        rec.suggest(post)
+        view.suggest(post)
+    plain, mine, diff, alone = [], [], [], []
+    for _ in range(repeats):
+        for post in posts:
+            t0 = time.perf_counter()
+            rec.suggest(post)
+            t1 = time.perf_counter()
+            view.suggest(post)
+            t2 = time.perf_counter()
+            plain.append(1000 * (t1 - t0))
+            mine.append(1000 * (t2 - t1))
+            diff.append(1000 * ((t2 - t1) - (t1 - t0)))
+            query = Query.from_post(post)
+            rec.score_batch([query])  # fills the caption / photo cache the scorer shares
+            t3 = time.perf_counter()
+            scorer.score(query, view.vocab)
+            alone.append(1000 * (time.perf_counter() - t3))
+    return [statistics.median(x) for x in (plain, mine, diff, alone)]
+
+
+def speed_table(rec: Recommender, k_cases: list, k_rows: list[ProfilePost], l_cases: list) -> str:
+    big = synthetic_profile(k_rows, 10_000)
+    text_posts = [c[0] for c in l_cases][:40]
+    photo_posts = [c[0] for c in k_cases if c[0].images][:15]
+    lines = []
+    for label, posts in (("text-only (photographer alt texts)", text_posts),
+                         ("caption + photos (kanarinka)", photo_posts)):
+        if posts:
+            plain, mine, diff, alone = cost(rec, big, posts)
+            lines.append([label, len(posts), f"{plain:.1f}", f"{mine:.1f}", f"{diff:+.2f}", f"{alone:.2f}"])
+    return markdown_table(["posts", "n", "no profile (ms, median)", "10,000-post profile (ms, median)",
+                           "extra per post (ms, median paired difference)",
+                           "personal scorer alone (ms, median)"], lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", choices=("test", "val"), default="test")
+    parser.add_argument("--weight", type=float, default=FULL_WEIGHT, help="full-trust weight (default: shipped)")
+    parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--speed-only", action="store_true", help="only the 10,000-post cost (prints, writes nothing)")
+    args = parser.parse_args()
+    data = shared_data()
+    if data is None:
+        return 0
+    try:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    except (AttributeError, OSError):
+        pass
+    rec = Recommender.load()
+    if args.speed_only:
+        k_cases, k_rows = kanarinka_cases(data, "test")
+        l_cases, _ = lna_cases(data, "test")
+        print(speed_table(rec, k_cases, k_rows, l_cases))
+        return 0
+    k_cases, k_rows = kanarinka_cases(data, args.split)
+    l_cases, l_rows = lna_cases(data, args.split)
+    k_res, k_examples = evaluate(rec, k_cases, args.weight, examples=4)
+    l_res, l_examples = evaluate(rec, l_cases, args.weight, examples=3)
+    rows = table_rows("kanarinka (caption + photos)", k_res) + table_rows("photographer (alt text only)", l_res)
+    table = markdown_table(["user", "system", "posts", "A@5 [95% CI]", "P@5 [95% CI]"], rows)
+    print(table)
+    shrink_rows = []
+    for name, history in (("kanarinka (history: non-test posts)", k_rows), ("photographer (history: non-test posts)", l_rows)):
+        fit = fit_profile(rec, Profile(name, posts=history), args.weight)
+        t = fit.trust
+        shrink_rows.append([name, t.posts, t.uses, f"{t.prior_strength:.1f}", f"{t.trust:.3f}",
+                            f"{fit.weight:.2f}", f"{t.loo_gain:.2f}",
+                            "yes" if fit.kinds.drop_engagement else "no"])
+    for n in (5, 20, 80):
+        history = k_rows[:0] + [r for r in l_rows if r.keys][:n]
+        fit = fit_profile(rec, Profile("lna-small", posts=history), args.weight)
+        shrink_rows.append([f"photographer, first {n} posts only", fit.trust.posts, fit.trust.uses,
+                            f"{fit.trust.prior_strength:.1f}", f"{fit.trust.trust:.3f}", f"{fit.weight:.2f}",
+                            f"{fit.trust.loo_gain:.2f}", "yes" if fit.kinds.drop_engagement else "no"])
+    shrink = markdown_table(["profile", "tagged posts", "tag uses N", "prior strength m", "trust λ = N/(N+m)",
+                             "attached weight", "LOO gain (nats/use)", "engagement tags dropped"], shrink_rows)
+    print(shrink)
+    speed = "" if args.skip_speed else speed_table(rec, k_cases, k_rows, l_cases)
+    print(speed)
+    print("\n".join(k_examples + l_examples))
+    if args.no_write or args.split != "test":
+        return 0
+    body = (f"Split: `split_of(id, val=0.3, test=0.3)`; this table is the 'test' share; the full-trust weight "
+            f"({args.weight:g} x the combiner's unit) was chosen on the 'val' share. History = every non-test post "
+            "(time order for recency). kanarinka: caption and photos in, tags hidden. Photographer: alt text in "
+            "(no photos here), tags hidden.\n\n" + table +
+            "\n**Shrinkage** (profile/shrinkage.py: Dirichlet prior centred on the model's tag frequencies, "
+            "strength m fitted by leave-one-post-out likelihood on the user's own posts; trust λ = N/(N+m); "
+            "attached weight = full weight x λ):\n\n" + shrink +
+            ("\n**Cost** of a 10,000-post profile (synthetic: real rows resampled, embeddings jittered), one core, "
+             "same posts, interleaved:\n\n" + speed if speed else "") +
+            "\n**Examples** (test share; bold = a hidden tag):\n\n" + "\n".join(k_examples + l_examples) + "\n")
+    write_section("personal", "Personal style: two real users, with and without their profile", body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""personal: the user's own tags, for this post (evidence label `you`).
+
+Three parts, summed per candidate tag and scaled by the user's prior over tag
+kinds (`kind_factor`, see profile/kinds.py):
+
+- **fit**: the user's past posts nearest to this one vote for their tags. A past
+  post's similarity is the cosine of the caption embeddings, averaged with the
+  cosine of the photo features when both posts have photos; the `k` nearest vote
+  with weight exp((sim - best) / temperature), the votes summing to 1.
+- **recency**: how often the user used the tag, each past post weighted
+  0.5 ** (posts since / half_life): a tag they dropped a year ago fades.
+- **co-occurrence**: P(tag | a tag already on the post) in the user's own posts.
+
+A tag the user rejected is never proposed (the recommender also drops it after
+ranking). How much the scorer counts against the model is not decided here but
+by its attached weight: profile/attach.py shrinks it by the profile's size.
+
+The scorer is built per profile at request time (profile/attach.py), never
+stored in a model folder; `save`/`load` write the profile as its JSON export so
+a personal model folder can still be round-tripped, never as pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
+from taglens.post import Post
+from taglens.profile.model import IMAGE_DIM, TEXT_DIM, Profile
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+
+
+@register_scorer
+class PersonalScorer(Scorer):
+    """The user's tags weighted by fit to this post, by recency and by their own co-occurrence."""
+
+    name = "personal"
+
+    def __init__(self, k: int = 8, temperature: float = 0.1, half_life: float = 40.0, recency: float = 0.5,
+                 cooccurrence: float = 1.0, limit: int = 20, images: bool = True, image_dims: int = 128,
+                 exact_images: int = 2000, **params: Any) -> None:
+        super().__init__(k=k, temperature=temperature, half_life=half_life, recency=recency,
+                         cooccurrence=cooccurrence, limit=limit, images=images, image_dims=image_dims,
+                         exact_images=exact_images, **params)
+        self.image_dims, self.exact_images = int(image_dims), int(exact_images)
+        self.k, self.temperature, self.half_life = int(k), float(temperature), float(half_life)
+        self.recency_weight, self.cooc_weight = float(recency), float(cooccurrence)
+        self.limit, self.use_images = int(limit), bool(images)
+        self.profile: Profile | None = None
+        self.kind_factor: dict[str, float] = {}
+        self.factors: np.ndarray | None = None
+        self._index(Profile(name="empty"))
+
+    # -- building -------------------------------------------------------------
+    def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
+        """Build from the user's own posts (the `--history` path: nothing is saved)."""
+        from taglens.profile.build import build_profile
+
+        self.set_profile(build_profile("history", posts, images=self.use_images))
+
+    def set_profile(self, profile: Profile, kind_factor: Mapping[str, float] | None = None) -> "PersonalScorer":
+        self.profile = profile
+        self.kind_factor = dict(kind_factor or {})
+        self._index(profile)
+        self.factors = np.asarray([self.kind_factor.get(k, 1.0) for k in self.keys]) if self.kind_factor else None
+        return self
+
+    def _index(self, profile: Profile) -> None:
+        """Arrays over the tagged posts, oldest first: what scoring reads."""
+        posts = [p for p in profile.history if p.keys]
+        self.banned = profile.rejected()
+        self.keys: list[str] = []
+        index: dict[str, int] = {}
+        ids: list[int] = []
+        ptr = [0]
+        for post in posts:
+            for key in post.keys:
+                if key not in index:
+                    index[key] = len(self.keys)
+                    self.keys.append(key)
+                ids.append(index[key])
+            ptr.append(len(ids))
+        self.key_index = index
+        self.tag_ptr = np.asarray(ptr, dtype=np.int64)
+        self.tag_ids = np.asarray(ids, dtype=np.int64)
+        self.post_of_use = np.repeat(np.arange(len(posts)), np.diff(self.tag_ptr))
+        n = len(posts)
+        self.text_rows = np.asarray([i for i, p in enumerate(posts) if p.text is not None], dtype=np.int64)
+        self.text = (np.stack([posts[i].text for i in self.text_rows]).astype(np.float32)
+                     if len(self.text_rows) else np.zeros((0, TEXT_DIM), np.float32))
+        self.image_rows = np.asarray([i for i, p in enumerate(posts) if p.image is not None], dtype=np.int64)
+        self.images = (np.stack([posts[i].image for i in self.image_rows]).astype(np.float32)
+                       if len(self.image_rows) else np.zeros((0, IMAGE_DIM), np.float32))
+        self.text_projection = self._projection(self.text)
+        if self.text_projection is not None:
+            self.text = _unit_rows(self.text @ self.text_projection)
+        self.projection = self._projection(self.images)
+        if self.projection is not None:
+            self.images = _unit_rows(self.images @ self.projection)
+        age = (n - 1 - np.arange(n)) / max(self.half_life, 1e-9)
+        weights = 0.5 ** age
+        recency = np.bincount(self.tag_ids, weights=weights[self.post_of_use], minlength=len(self.keys))
+        self.recency = recency / weights.sum() if n else recency
+        self.counts = np.bincount(self.tag_ids, minlength=len(self.keys)).astype(np.float64)
+        self.n_posts = n
+        self.displays = profile.displays()
+
+    def _projection(self, rows: np.ndarray) -> np.ndarray | None:
+        """For a large profile, the top principal directions of its own embeddings.
+
+        Why: one cosine per past post is the scorer's main cost (10,000 photos: 13 M
+        multiply-adds a post at 1280-d); `image_dims` directions of the user's own posts
+        keep the nearest neighbours and cost a fraction. Profiles up to `exact_images`
+        posts stay exact (so the two real users in the benchmark are never projected)."""
+        if len(rows) <= self.exact_images or self.image_dims >= rows.shape[1]:
+            return None
+        rng = np.random.default_rng(0)
+        sample = rows[rng.choice(len(rows), min(len(rows), 4000), replace=False)]
+        _u, _s, vt = np.linalg.svd(sample - sample.mean(axis=0), full_matrices=False)
+        return vt[: self.image_dims].T.astype(np.float32)
+
+    # -- scoring --------------------------------------------------------------
+    def score(self, query: Query, vocab: Vocab) -> Scores:
+        return self.score_many([query], vocab)[0]
+
+    def score_many(self, queries: Sequence[Query], vocab: Vocab) -> list[Scores]:
+        if not self.n_posts:
+            return [{} for _ in queries]
+        texts = self._query_texts(queries)
+        pictures = self._query_images(queries)
+        return [self._score_one(q, t, p) for q, t, p in zip(queries, texts, pictures, strict=True)]
+
+    def _query_texts(self, queries: Sequence[Query]) -> list[np.ndarray | None]:
+        if not len(self.text_rows):
+            return [None] * len(queries)
+        from taglens.models.scorers.sentence import ensure_caption_embeddings
+
+        out: list[np.ndarray | None] = []
+        for vector in ensure_caption_embeddings(queries):
+            if not np.any(vector):
+                out.append(None)
+                continue
+            v = vector.astype(np.float32) if self.text_projection is None else vector @ self.text_projection
+            out.append(v / max(float(np.linalg.norm(v)), 1e-9))
+        return out
+
+    def _query_images(self, queries: Sequence[Query]) -> list[np.ndarray | None]:
+        if not (self.use_images and len(self.image_rows)):
+            return [None] * len(queries)
+        from taglens.vision.features import ensure_image_evidence, has_pictures
+
+        out: list[np.ndarray | None] = [None] * len(queries)
+        todo = [i for i, q in enumerate(queries) if has_pictures(q)]
+        if todo:
+            for i, evidence in zip(todo, ensure_image_evidence([queries[i] for i in todo]), strict=True):
+                if evidence is not None and not evidence.empty:
+                    feature = evidence.mean_feature().astype(np.float32)
+                    if self.projection is not None:
+                        feature = feature @ self.projection
+                    out[i] = feature / max(float(np.linalg.norm(feature)), 1e-9)
+        return out
+
+    def similarities(self, text: np.ndarray | None, image: np.ndarray | None) -> np.ndarray:
+        """Each past post's similarity to this one (NaN where neither side can be compared)."""
+        total = np.zeros(self.n_posts)
+        sides = np.zeros(self.n_posts)
+        if text is not None:
+            total[self.text_rows] += self.text @ text
+            sides[self.text_rows] += 1
+        if image is not None:
+            total[self.image_rows] += self.images @ image
+            sides[self.image_rows] += 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(sides > 0, total / np.maximum(sides, 1), np.nan)
+
+    def _score_one(self, query: Query, text: np.ndarray | None, image: np.ndarray | None) -> Scores:
+        totals = self.recency_weight * self.recency
+        totals = totals + self._neighbour_votes(self.similarities(text, image))
+        given = [self.key_index[g] for g in query.given if g in self.key_index]
+        if given and self.cooc_weight:
+            totals = totals + self.cooc_weight * self._cooccurrence(given)
+        if self.factors is not None:
+            totals = totals * self.factors
+        banned = set(query.given) | self.banned
+        order = np.argsort(-totals, kind="stable")
+        out: Scores = {}
+        for i in order:
+            if totals[i] <= 0 or len(out) >= self.limit:
+                break
+            key = self.keys[i]
+            if key in banned:
+                continue
+            out[key] = float(totals[i])
+            if key in self.displays and key not in query.displays:
+                query.displays[key] = self.displays[key]
+        return out
+
+    def _neighbour_votes(self, sims: np.ndarray) -> np.ndarray:
+        votes = np.zeros(len(self.keys))
+        known = np.flatnonzero(~np.isnan(sims))
+        if not len(known):
+            return votes
+        take = min(self.k, len(known))
+        near = known[np.argpartition(-sims[known], take - 1)[:take]]
+        weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
+        weights /= weights.sum()
+        for post, weight in zip(near, weights, strict=True):
+            votes[self.tag_ids[self.tag_ptr[post]:self.tag_ptr[post + 1]]] += weight
+        return votes
+
+    def _cooccurrence(self, given: Sequence[int]) -> np.ndarray:
+        """Mean over the given tags g of P(tag | g) in the user's posts."""
+        out = np.zeros(len(self.keys))
+        for g in given:
+            posts = np.unique(self.post_of_use[self.tag_ids == g])
+            for post in posts:
+                out[self.tag_ids[self.tag_ptr[post]:self.tag_ptr[post + 1]]] += 1.0 / (len(posts) * len(given))
+        out[list(given)] = 0.0
+        return out
+
+    # -- storage --------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        from taglens.profile.store import profile_to_json
+
+        self.save_params(folder)
+        (folder / "profile.json").write_text(json.dumps(profile_to_json(self.profile or Profile("empty"))))
+        (folder / "kinds.json").write_text(json.dumps(self.kind_factor))
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "PersonalScorer":
+        from taglens.profile.store import profile_from_json
+
+        scorer = cls(**params)
+        profile = profile_from_json(json.loads((folder / "profile.json").read_text(encoding="utf-8")))
+        kinds = json.loads((folder / "kinds.json").read_text(encoding="utf-8"))
+        return scorer.set_profile(profile, kinds)
