@@ -124,41 +124,96 @@ def read_stan(path: Path) -> Iterator[Row]:
 
 
 _INSTALOADER_STEM = re.compile(r"^(\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_UTC)(?:_(\d+))?$")
+_IMAGE_EXTS = ("jpg", "jpeg", "png", "webp")
+_MEDIA_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8")
+MAX_CAPTION_BYTES = 1 << 20  # a caption file beyond 1 MiB is not a caption
 
 
 def read_instaloader(path: Path) -> Iterator[Row]:
-    """An instaloader download folder: `*_UTC[_N].jpg`, `*_UTC.txt`, `*_UTC.json.xz`.
+    """An instaloader download: `*_UTC[_N].jpg`, `*_UTC.txt`, `*_UTC.json[.xz]`.
 
-    One post per timestamp stem; carousels (`_1.jpg`, `_2.jpg`) become several
-    images, a `.mp4` becomes the video. Metadata gives the shortcode (the post id)
-    and the like count when present.
+    Why recursive: instaloader writes one sub-folder per target (`posts/#tag/`,
+    `posts/<profile>/`), so the folder a user points at often holds only folders.
+    One post per (folder, timestamp stem); the sub-folder is kept as meta
+    `target`. Carousels (`_1.jpg`, `_2.jpg`) become several images, a `.mp4` the
+    video; a post without a `.txt` keeps its caption from the metadata, or none.
+    The profile's own files (`<name>_<id>.json.xz`, `*_profile_pic.jpg`) are not
+    posts; the profile's username goes into meta `profile`. Odd files (hidden,
+    symlinks, names instaloader does not write) are ignored; a picture that is
+    not an image is reported and left out, and the rest of its post kept.
     """
     if not path.is_dir():
         raise InputError(f"{path}: an instaloader download is a folder")
-    groups: dict[str, dict[str, list[Path]]] = {}
-    for file in sorted(path.iterdir()):
-        name = file.name
-        stem = name.split(".", 1)[0]
-        match = _INSTALOADER_STEM.match(stem)
-        if not match:
+    number = 0
+    for folder in _instaloader_folders(path):
+        groups = _instaloader_groups(folder)
+        profile = _instaloader_profile(folder)
+        target = folder.relative_to(path).as_posix()
+        for stem, files in sorted(groups.items()):
+            number += 1
+            try:
+                post, skipped = _instaloader_post(folder, stem, files)
+            except InputError as exc:
+                yield number, InputError(f"{_where(target, stem)}: {exc}")
+                continue
+            for problem in skipped:
+                yield number, InputError(f"{_where(target, stem)}: {problem}")
+            if target != ".":
+                post.meta["target"] = target
+            if profile:
+                post.meta["profile"] = profile
+            yield number, post
+
+
+def _where(target: str, stem: str) -> str:
+    return stem if target == "." else f"{target}/{stem}"
+
+
+def _instaloader_folders(root: Path) -> list[Path]:
+    """The root and every real sub-folder below it (symlinks are not followed), sorted."""
+    out, todo = [], [root]
+    while todo:
+        folder = todo.pop()
+        out.append(folder)
+        try:
+            children = sorted(folder.iterdir())
+        except OSError:
             continue
-        groups.setdefault(match.group(1), {}).setdefault(name.split(".", 1)[1], []).append(file)
-    for number, (stem, files) in enumerate(sorted(groups.items()), start=1):
-        try:
-            yield number, _instaloader_post(path, stem, files)
-        except InputError as exc:
-            yield number, InputError(f"{stem}: {exc}")
+        todo.extend(c for c in reversed(children)
+                    if c.is_dir() and not c.is_symlink() and not c.name.startswith("."))
+    return sorted(out)
 
 
-def _instaloader_post(folder: Path, stem: str, files: dict[str, list[Path]]) -> Post:
-    caption = ""
-    if "txt" in files:
+def _instaloader_groups(folder: Path) -> dict[str, dict[str, list[Path]]]:
+    groups: dict[str, dict[str, list[Path]]] = {}
+    for file in sorted(folder.iterdir()):
+        name = file.name
+        if name.startswith(".") or file.is_symlink() or not file.is_file() or "." not in name:
+            continue
+        stem, ext = name.split(".", 1)
+        match = _INSTALOADER_STEM.match(stem)
+        if match:
+            groups.setdefault(match.group(1), {}).setdefault(ext.lower(), []).append(file)
+    return groups
+
+
+def _instaloader_profile(folder: Path) -> str | None:
+    """The username in the folder's profile file (`<name>_<id>.json.xz`), if there is one."""
+    for file in sorted(folder.glob("*_*.json.xz")):
+        if _INSTALOADER_STEM.match(file.name.split(".", 1)[0]) or file.is_symlink():
+            continue
         try:
-            caption = files["txt"][0].read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError("caption is not UTF-8 text") from None
-    meta: dict[str, object] = {"taken_at_utc": stem}
-    node: dict[str, object] = {}
+            node = json.loads(lzma.decompress(file.read_bytes()))
+        except (OSError, lzma.LZMAError, json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        node = node.get("node", node) if isinstance(node, dict) else {}
+        name = node.get("username") if isinstance(node, dict) else None
+        if isinstance(name, str) and name:
+            return name
+    return None
+
+
+def _instaloader_node(files: dict[str, list[Path]]) -> dict[str, object]:
     for ext in ("json.xz", "json"):
         if ext in files:
             try:
@@ -166,21 +221,95 @@ def _instaloader_post(folder: Path, stem: str, files: dict[str, list[Path]]) -> 
                 node = json.loads(lzma.decompress(raw) if ext == "json.xz" else raw)
             except (lzma.LZMAError, json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise InputError(f"broken metadata {files[ext][0].name}: {exc}") from None
-            break
-    node = node.get("node", node) if isinstance(node, dict) else {}
-    shortcode = node.get("shortcode") if isinstance(node, dict) else None
-    if isinstance(node, dict):
-        likes = node.get("edge_media_preview_like", node.get("edge_liked_by"))
-        if isinstance(likes, dict) and "count" in likes:
-            meta["likes"] = likes["count"]
-    images = sorted(files.get("jpg", []) + files.get("png", []) + files.get("webp", []))
-    videos = files.get("mp4", [])
-    return Post(
-        id=f"instagram:{shortcode or stem}", text=caption.strip(),
-        hashtags=[t.display for t in extract_hashtags(caption)],
-        images=[str(p) for p in images], video=str(videos[0]) if videos else None,
+            node = node.get("node", node) if isinstance(node, dict) else {}
+            return node if isinstance(node, dict) else {}
+    return {}
+
+
+def _node_caption(node: dict[str, object]) -> str:
+    edges = node.get("edge_media_to_caption")
+    edges = edges.get("edges") if isinstance(edges, dict) else None
+    if isinstance(edges, list) and edges and isinstance(edges[0], dict):
+        text = (edges[0].get("node") or {}).get("text")
+        return text if isinstance(text, str) else ""
+    return ""
+
+
+def _alt_texts(node: dict[str, object]) -> list[str]:
+    """Instagram's own alt text ('May be an image of ...'): the post's, then each carousel photo's."""
+    texts = [node.get("accessibility_caption")]
+    children = node.get("edge_sidecar_to_children")
+    children = children.get("edges") if isinstance(children, dict) else None
+    for child in children if isinstance(children, list) else []:
+        if isinstance(child, dict) and isinstance(child.get("node"), dict):
+            texts.append(child["node"].get("accessibility_caption"))
+    out: list[str] = []
+    for text in texts:
+        if isinstance(text, str) and text.strip() and text.strip() not in out:
+            out.append(text.strip())
+    return out
+
+
+def _read_caption(files: dict[str, list[Path]], node: dict[str, object]) -> str:
+    if "txt" not in files:
+        return _node_caption(node)
+    raw = files["txt"][0].read_bytes()
+    if len(raw) > MAX_CAPTION_BYTES:
+        raise InputError(f"caption file is {len(raw)} bytes; not a caption")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("caption is not UTF-8 text") from None
+
+
+def _is_media(file: Path) -> bool:
+    try:
+        with open(file, "rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return False
+    return head.startswith(_MEDIA_MAGIC) or head[4:8] == b"ftyp"
+
+
+def _instaloader_post(folder: Path, stem: str, files: dict[str, list[Path]]) -> tuple[Post, list[str]]:
+    """The post of one stem, and the problems with files left out of it."""
+    node = _instaloader_node(files)
+    caption = _read_caption(files, node)
+    meta: dict[str, object] = {"taken_at_utc": stem}
+    likes = node.get("edge_media_preview_like", node.get("edge_liked_by"))
+    if isinstance(likes, dict) and "count" in likes:
+        meta["likes"] = likes["count"]
+    for field_name, key in (("__typename", "typename"), ("is_video", "is_video")):
+        if node.get(field_name) is not None:
+            meta[key] = node[field_name]
+    alt = _alt_texts(node)
+    if alt:
+        meta["accessibility_caption"] = alt
+    skipped: list[str] = []
+    media: dict[str, list[Path]] = {"image": [], "video": []}
+    for ext, kind in [*((e, "image") for e in _IMAGE_EXTS), ("mp4", "video")]:
+        for file in files.get(ext, []):
+            if _is_media(file):
+                media[kind].append(file)
+            else:
+                skipped.append(f"{file.name} left out: not an image or video file")
+    images = sorted(media["image"], key=_carousel_order)
+    if not images and not media["video"] and not caption.strip():
+        raise InputError("no readable picture, video or caption")
+    shortcode = node.get("shortcode")
+    post = Post(
+        id=f"instagram:{shortcode if isinstance(shortcode, str) and shortcode else stem}",
+        text=caption.strip(), hashtags=[t.display for t in extract_hashtags(caption)],
+        images=[str(p) for p in images], video=str(media["video"][0]) if media["video"] else None,
         source="instagram", meta=meta,
     )
+    return post, skipped
+
+
+def _carousel_order(file: Path) -> tuple[int, str]:
+    """`_2.jpg` before `_10.jpg`: carousel position, not string order."""
+    match = _INSTALOADER_STEM.match(file.name.split(".", 1)[0])
+    return (int(match.group(2)) if match and match.group(2) else 0, file.name)
 
 
 IMPORTERS: dict[str, Reader] = {
