@@ -123,3 +123,18 @@ def test_build_task_sets_copies_aside_and_counts_only_usable_posts() -> None:
     assert tasks.duplicates is not None and tasks.duplicates.gold == [{"sunset"}]
     plain = build_task(posts, "caption")
     assert plain.dedup is None and len(plain.inputs) == 2
+
+
+def test_content_splits_keep_copies_together() -> None:
+    from collections import Counter
+
+    from taglens.splits import split_of_post
+
+    copies = [Post(id=f"id{i}", text="Same tweet again! #tag", hashtags=[f"#t{i}"]) for i in range(50)]
+    assert len({split_of_post(p) for p in copies}) == 1  # new ids, one content, one split
+    lists = [Post(id=f"h{i}", hashtags=[f"#a{j}" for j in range(6)]) for i in range(20)]
+    assert len({split_of_post(p) for p in lists}) == 1
+    varied = Counter(split_of_post(Post(id=f"v{i}", text=f"caption number {i}")) for i in range(2000))
+    assert 0.07 < varied["val"] / 2000 < 0.13 and 0.07 < varied["test"] / 2000 < 0.13  # still a 80/10/10 cut
+    short = [Post(id=f"s{i}", hashtags=["#food", "#pizza"]) for i in range(200)]
+    assert len({split_of_post(p) for p in short}) == 3  # short tag lists are not content: split by id

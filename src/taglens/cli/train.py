@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from taglens.corpus import Corpus
-from taglens.evaluate.protocol import split_of
+from taglens.splits import split_of_post
 from taglens.models.train import load_config, train_model
 from taglens.models.model_dir import save_model
 
@@ -28,8 +28,9 @@ def run_train(args: argparse.Namespace) -> int:
         with Corpus(db, create=False) as corpus:
             posts.extend(corpus.iter_posts())
     excluded = {"val", "test"} if args.holdout else {"val"}
-    train = [p for p in posts if split_of(p.id) not in excluded]
-    val = [p for p in posts if split_of(p.id) == "val"]
+    # split by content: a post that copies another (same caption, same long tag list) lands beside it
+    train = [p for p in posts if split_of_post(p) not in excluded]
+    val = [p for p in posts if split_of_post(p) == "val"]
     bundle = train_model(train, config, validation=val, provenance={"corpora": args.db},
                          log=lambda m: print(m, file=sys.stderr))
     path = save_model(bundle, args.out)

@@ -28,31 +28,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import regex
-
 from taglens.errors import InputError
 from taglens.hashtags import remove_hashtags
 from taglens.post import Post
+from taglens.splits import caption_tokens, content_key  # noqa: F401 - re-exported
 
 KINDS = ("exact", "near", "taglist", "photo")
-_NOISE = regex.compile(r"https?://\S+|www\.\S+|@\w+")
-_TOKEN = regex.compile(r"[\p{L}\p{N}]+")
-
-
-def caption_tokens(text: str) -> list[str]:
-    """The caption's words, tags and links removed, casefolded: what a copy keeps."""
-    return [t.casefold() for t in _TOKEN.findall(_NOISE.sub(" ", remove_hashtags(text or "")))]
-
-
-def content_key(post: Post, min_tags: int = 6) -> str | None:
-    """What makes two posts the same content: the caption's words, else a long ordered tag list."""
-    tokens = caption_tokens(post.text)
-    if tokens:
-        return " ".join(tokens)
-    keys = post.all_tag_keys()
-    return "#" + " #".join(keys) if len(keys) >= min_tags else None
-
-
 @dataclass
 class DedupReport:
     """How many evaluation posts were dropped, by kind (each post counted once, first kind found)."""

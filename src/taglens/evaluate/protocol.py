@@ -24,18 +24,9 @@ from taglens.evaluate.dedup import DedupReport, TrainingIndex, drop_duplicates
 from taglens.evaluate.metrics import mean_metrics, post_metrics
 from taglens.hashtags import remove_hashtags
 from taglens.post import Post
+from taglens.splits import split_key, split_of, split_of_post  # noqa: F401 - the protocol's splits
 
 TASKS = ("caption", "given1", "givenhalf")
-
-
-def split_of(post_id: str, val: float = 0.1, test: float = 0.1) -> str:
-    """'train', 'val' or 'test' from a hash of the id: stable across runs and machines."""
-    h = int.from_bytes(hashlib.sha1(post_id.encode("utf-8")).digest()[:8], "big") / 2**64
-    if h < test:
-        return "test"
-    if h < test + val:
-        return "val"
-    return "train"
 
 
 def opaque_id(post_id: str) -> str:

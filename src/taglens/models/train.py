@@ -25,6 +25,7 @@ from taglens.models.base import Vocab, create_scorer
 from taglens.models.combiner import combiner_from_config
 from taglens.models.model_dir import ModelBundle, posts_fingerprint
 from taglens.post import Post
+from taglens.splits import split_key, split_of_post
 
 DEFAULT_CONFIG: dict[str, Any] = {
     # min_count 1: TweetEval's tags are a long tail; the sentence scorer reaches rare tags by their words.
@@ -84,10 +85,8 @@ def _with_validation(posts: Sequence[Post], validation: Sequence[Post], config: 
     hold out the hash split 'val' of `posts`; with too few posts for that, fit on them."""
     if validation or config.get("combiner", {}).get("type", "weighted") == "weighted":
         return posts, validation
-    from taglens.evaluate.protocol import split_of
-
-    held = [p for p in posts if split_of(p.id) == "val"]
-    rest = [p for p in posts if split_of(p.id) != "val"]
+    held = [p for p in posts if split_of_post(p) == "val"]  # by content: a copy never teaches its twin's ranking
+    rest = [p for p in posts if split_of_post(p) != "val"]
     if held and any(p.hashtags for p in rest):
         log(f"holding out {len(held)} posts (hash split 'val') to fit the combiner")
         return rest, held
@@ -117,7 +116,7 @@ def train_model(
     if folds > 1 and learns:
         posts = list(posts) + list(validation)
         bundle = _fit_scorers(posts, config, log)
-        fold_of = [_fold_of(p.id, folds) for p in posts]
+        fold_of = [_fold_of(split_key(p), folds) for p in posts]  # copies share a fold: no leak across folds
         pairs = []
         for k in range(folds):
             held = [p for p, f in zip(posts, fold_of, strict=True) if f == k]
@@ -168,5 +167,5 @@ def _fit_scorers(posts: Sequence[Post], config: dict[str, Any], log: Callable[[s
 
 
 def _fold_of(post_id: str, folds: int) -> int:
-    """A stable fold number from a hash of the post id (independent of split_of's cut)."""
+    """A stable fold number from a hash of the post's split key (independent of split_of's cut)."""
     return int.from_bytes(hashlib.sha1(f"fold:{post_id}".encode()).digest()[:8], "big") % folds
