@@ -290,10 +290,11 @@ def main() -> int:
     if data is None:
         return 0
     if args.only == "image-labels":
-        from _image_labels import section
+        from _image_labels import section, topic_section
 
         body, _ = section(data, log=log)
-        log(body)
+        topic_body, _ = topic_section(data, log=log)
+        body += "\n### Image topic head (8 topics + \"none of these\")\n\n" + topic_body
         write_section("vision-labels", "Vision: photos name what they show (image labels, concepts, rules)", body)
         return 0
     t0 = time.time()

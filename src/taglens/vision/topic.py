@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 TOPICS = ("pets", "art", "jewellery", "food", "travel", "architecture", "babies", "nature")
+NONE = "none"  # "none of these": a laptop, a sports car (its prior is the mass of the classes no topic claims)
 EPS = 1e-4
 
 
@@ -86,6 +87,8 @@ def imagenet_class_topics(topics: Sequence[str] = TOPICS) -> np.ndarray:
     out = np.full(1000, -1, dtype=np.int64)
     for t, topic in enumerate(topics):
         out[data["topics"].get(topic, [])] = t
+    if NONE in topics:
+        out[out == -1] = list(topics).index(NONE)
     return out
 
 
