@@ -6,7 +6,7 @@ Each photo alone (no caption), on the held-out share of each labelled set: the h
 `split_of('<folder>/<image>', val=0, test=0.2) == 'test'`, which the shipped heads
 (scripts/train_label_heads.py) never trained on. Art: the same split of
 art-museum-public-domain. "Before" is the model as shipped on main (the text model
-plus the four older image scorers, no rules); "after" is the shipped default model
+plus the four older image scorers with main's topic head, no rules); "after" is the shipped default model
 (image_concepts + the five labels heads attached, photo rules on). Both run in this process.
 """
 
@@ -211,9 +211,35 @@ def section(data: Path, log=print) -> tuple[str, dict]:
     return body, {"before": m_before, "after": m_after, "ms_before": ms_before, "ms_after": ms_after}
 
 
+MAIN_TOPIC_HEAD = Path(__file__).resolve().parent / ".cache" / "topic8_head_main.npz"
+
+
+def main_topic_head():
+    """The 8-topic head main ships (from git), for the before model; None outside a git checkout."""
+    import subprocess
+
+    from taglens.vision.topic import TopicHead
+
+    if not MAIN_TOPIC_HEAD.is_file():
+        try:
+            blob = subprocess.run(["git", "show", "main:src/taglens/data/encoders/topic8_head.npz"],
+                                  capture_output=True, check=True, cwd=Path(__file__).resolve().parent).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        MAIN_TOPIC_HEAD.parent.mkdir(exist_ok=True)
+        MAIN_TOPIC_HEAD.write_bytes(blob)
+    return TopicHead.load(MAIN_TOPIC_HEAD)
+
+
 def _without_ours(bundle):
-    """The bundle minus image_concepts and the labels heads (their attached weights dropped too)."""
+    """The bundle minus image_concepts and the labels heads (their attached weights dropped too),
+    with main's topic head in image_topic: what main serves."""
     from taglens.models.model_dir import ModelBundle
+
+    old_head = main_topic_head()
+    for scorer in bundle.scorers:
+        if scorer.name == "image_topic" and old_head is not None:
+            scorer.head = old_head
 
     ours = {s.name for s in bundle.scorers if s.name == "image_concepts" or s.name.startswith("image_labels/")}
     combiner = bundle.combiner
@@ -232,11 +258,9 @@ def topic_section(data: Path, log=print) -> tuple[str, dict]:
     from train_image_topic import HEAD_TOPICS, train  # noqa: E402
 
     from taglens.vision.datasets import encode_paths
-    from taglens.vision.topic import TopicHead
 
     head, rows, _ = train(data)  # the shipped recipe, without the test split
-    old = TopicHead.load(Path(__file__).resolve().parents[1] / "benchmarks" / ".cache" / "topic8_head_main.npz") \
-        if (Path(__file__).resolve().parents[1] / "benchmarks" / ".cache" / "topic8_head_main.npz").is_file() else None
+    old = main_topic_head()
     test = [i for i, t in enumerate(rows["test"]) if t]
     feats, probs = encode_paths([rows["path"][i] for i in test], cache_dir=Path(__file__).resolve().parent / ".cache")
     pred = head.predict(feats, probs).argmax(axis=1)

@@ -79,7 +79,7 @@ def finetune_predictions(photos, split, seed: int = 0) -> np.ndarray:
     """Fine-tune the last block on train (the clean photo + one augmented view), early-stop on val.
 
     The frozen part's outputs are cached in benchmarks/.cache, so a rerun only trains."""
-    from taglens.vision.finetune import train_tail, predict_tail
+    from taglens.research.finetune import train_tail, predict_tail
 
     tr_idx, tr_y = rows_of(photos, split == "train")
     va_idx, va_y = rows_of(photos, split == "val")
@@ -97,7 +97,7 @@ def finetune_predictions(photos, split, seed: int = 0) -> np.ndarray:
 
 def _frozen_cached(photos, idx: np.ndarray, y: np.ndarray, name: str, views: int, seed: int):
     """Frozen-block maps of each photo (view 0 clean, the rest augmented), cached as float16."""
-    from taglens.vision.finetune import augment, frozen_maps
+    from taglens.research.finetune import augment, frozen_maps
     from taglens.vision.io import load_image
 
     cached = CACHE / f"finetune-{name}-{len(idx)}-{views}-{seed}.npz"
@@ -276,7 +276,7 @@ def speed_section(data: Path) -> tuple[str, dict]:
 # -- 4. multimodal fusion on real Instagram posts ------------------------------------
 
 def fusion_section(data: Path) -> tuple[str, dict]:
-    from taglens.vision.fusion import run_fusion
+    from taglens.research.fusion import run_fusion
 
     return run_fusion(data / "instagram-vaping-instaloader", CACHE, log=log)
 

@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from taglens.vision.coattention import (CoAttentionData, load_coattention, predict_coattention,  # noqa: E402
+from taglens.research.coattention import (CoAttentionData, load_coattention, predict_coattention,  # noqa: E402
                                         save_coattention, train_coattention)
 
 
