@@ -6,7 +6,7 @@ Each photo alone (no caption), on the held-out share of each labelled set: the h
 `split_of('<folder>/<image>', val=0, test=0.2) == 'test'`, which the shipped heads
 (scripts/train_label_heads.py) never trained on. Art: the same split of
 art-museum-public-domain. "Before" is the model as shipped on main (the text model
-plus the four older image scorers, no rules); "after" is the shipped default model
+plus the four older image scorers with main's topic head, no rules); "after" is the shipped default model
 (image_concepts + the five labels heads attached, photo rules on). Both run in this process.
 """
 
@@ -16,6 +16,7 @@ import csv
 import json
 import os
 import time
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -165,7 +166,7 @@ def speed(rec, data: Path) -> float:
         t0 = time.perf_counter()
         for q in queries:
             per = {s.name: s.score(q, rec.vocab) for s in image_scorers}
-            rec.photo_rules.apply(q, per, rec.combiner.combine(per))
+            list(islice(rec.photo_rules.apply(q, per, rec.combiner.combine(per)), 10))
         best = min(best, (time.perf_counter() - t0) / len(queries) * 1000)
     return best
 
@@ -210,9 +211,35 @@ def section(data: Path, log=print) -> tuple[str, dict]:
     return body, {"before": m_before, "after": m_after, "ms_before": ms_before, "ms_after": ms_after}
 
 
+MAIN_TOPIC_HEAD = Path(__file__).resolve().parent / ".cache" / "topic8_head_main.npz"
+
+
+def main_topic_head():
+    """The 8-topic head main ships (from git), for the before model; None outside a git checkout."""
+    import subprocess
+
+    from taglens.vision.topic import TopicHead
+
+    if not MAIN_TOPIC_HEAD.is_file():
+        try:
+            blob = subprocess.run(["git", "show", "main:src/taglens/data/encoders/topic8_head.npz"],
+                                  capture_output=True, check=True, cwd=Path(__file__).resolve().parent).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        MAIN_TOPIC_HEAD.parent.mkdir(exist_ok=True)
+        MAIN_TOPIC_HEAD.write_bytes(blob)
+    return TopicHead.load(MAIN_TOPIC_HEAD)
+
+
 def _without_ours(bundle):
-    """The bundle minus image_concepts and the labels heads (their attached weights dropped too)."""
+    """The bundle minus image_concepts and the labels heads (their attached weights dropped too),
+    with main's topic head in image_topic: what main serves."""
     from taglens.models.model_dir import ModelBundle
+
+    old_head = main_topic_head()
+    for scorer in bundle.scorers:
+        if scorer.name == "image_topic" and old_head is not None:
+            scorer.head = old_head
 
     ours = {s.name for s in bundle.scorers if s.name == "image_concepts" or s.name.startswith("image_labels/")}
     combiner = bundle.combiner
@@ -220,3 +247,53 @@ def _without_ours(bundle):
         combiner.attached = {k: v for k, v in combiner.attached.items() if k not in ours}
     return ModelBundle(bundle.vocab, [s for s in bundle.scorers if s.name not in ours], combiner,
                        bundle.training, bundle.metrics, bundle.extras)
+
+
+# -- the image topic head: 8 topics + "none", trained without its held-out split -------------
+
+def topic_section(data: Path, log=print) -> tuple[str, dict]:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from train_image_topic import HEAD_TOPICS, train  # noqa: E402
+
+    from taglens.vision.datasets import encode_paths
+
+    head, rows, _ = train(data)  # the shipped recipe, without the test split
+    old = main_topic_head()
+    test = [i for i, t in enumerate(rows["test"]) if t]
+    feats, probs = encode_paths([rows["path"][i] for i in test], cache_dir=Path(__file__).resolve().parent / ".cache")
+    pred = head.predict(feats, probs).argmax(axis=1)
+    ok = np.asarray([HEAD_TOPICS[p] in rows["topics"][i] for p, i in zip(pred, test, strict=True)])
+    per = {}
+    for topic in HEAD_TOPICS:
+        idx = [j for j, i in enumerate(test) if topic in rows["topics"][i]]
+        if idx:
+            per[topic] = (float(ok[idx].mean()), len(idx))
+    real = [j for j, i in enumerate(test) if NONE_TOPIC not in rows["topics"][i]]
+    table = markdown_table(["topic", "held-out photos", "accuracy"],
+                           [[t, n, f"{a * 100:.1f} %"] for t, (a, n) in per.items()])
+    lines = [f"**{ok[real].mean() * 100:.1f} %** of {len(real)} held-out topic photos (8 topics; goal ≥ 97 %, and ≥ 90 % "
+             f"on each topic with ≥ 20 held-out photos); with the {per.get(NONE_TOPIC, (0, 0))[1]} held-out "
+             f"\"none of these\" photos (ImageNet samples of classes no topic claims) {ok.mean() * 100:.1f} %.\n", table]
+    if old is not None:
+        old_pred = old.predict(feats[real], probs[real]).argmax(axis=1)
+        old_ok = np.mean([old.topics[p] in rows["topics"][test[j]] for p, j in zip(old_pred, real, strict=True)])
+        lines.append(f"\nThe head main ships (8 topics, trained on all of topic8-real-photos, test split included, no "
+                     f"jewellery or architecture sets) on the same {len(real)} photos: {old_ok * 100:.1f} %.\n")
+    root = data / "imagenet-sample-images" / "images"
+    check = []
+    for name in ("church", "castle", "palace", "dome", "monastery"):
+        path = next(root.glob(f"*_{name}.jpg"))
+        f, p = encode_paths([path], cache_dir=Path(__file__).resolve().parent / ".cache")
+        q = head.predict(f, p)[0]
+        split = "held-out" if split_of(f"imagenet-sample-images/images/{path.name}", val=0.1, test=0.2) == "test" \
+            else "train"
+        check.append([path.name, split, HEAD_TOPICS[int(q.argmax())], f"{q.max():.2f}"])
+    lines.append("\nColour building photos (ImageNet samples; the architecture training photos are all grey):\n\n"
+                 + markdown_table(["photo", "split", "predicted", "p"], check))
+    log("\n".join(lines))
+    return "\n".join(lines), {"accuracy": float(ok[real].mean()), "per_topic": per}
+
+
+NONE_TOPIC = "none"

@@ -79,7 +79,7 @@ def finetune_predictions(photos, split, seed: int = 0) -> np.ndarray:
     """Fine-tune the last block on train (the clean photo + one augmented view), early-stop on val.
 
     The frozen part's outputs are cached in benchmarks/.cache, so a rerun only trains."""
-    from taglens.vision.finetune import train_tail, predict_tail
+    from taglens.research.finetune import train_tail, predict_tail
 
     tr_idx, tr_y = rows_of(photos, split == "train")
     va_idx, va_y = rows_of(photos, split == "val")
@@ -97,7 +97,7 @@ def finetune_predictions(photos, split, seed: int = 0) -> np.ndarray:
 
 def _frozen_cached(photos, idx: np.ndarray, y: np.ndarray, name: str, views: int, seed: int):
     """Frozen-block maps of each photo (view 0 clean, the rest augmented), cached as float16."""
-    from taglens.vision.finetune import augment, frozen_maps
+    from taglens.research.finetune import augment, frozen_maps
     from taglens.vision.io import load_image
 
     cached = CACHE / f"finetune-{name}-{len(idx)}-{views}-{seed}.npz"
@@ -276,7 +276,7 @@ def speed_section(data: Path) -> tuple[str, dict]:
 # -- 4. multimodal fusion on real Instagram posts ------------------------------------
 
 def fusion_section(data: Path) -> tuple[str, dict]:
-    from taglens.vision.fusion import run_fusion
+    from taglens.research.fusion import run_fusion
 
     return run_fusion(data / "instagram-vaping-instaloader", CACHE, log=log)
 
@@ -290,10 +290,11 @@ def main() -> int:
     if data is None:
         return 0
     if args.only == "image-labels":
-        from _image_labels import section
+        from _image_labels import section, topic_section
 
         body, _ = section(data, log=log)
-        log(body)
+        topic_body, _ = topic_section(data, log=log)
+        body += "\n### Image topic head (8 topics + \"none of these\")\n\n" + topic_body
         write_section("vision-labels", "Vision: photos name what they show (image labels, concepts, rules)", body)
         return 0
     t0 = time.time()

@@ -7,7 +7,7 @@ import numpy as np
 
 import torch  # noqa: E402 - the train extra is a test dependency: missing fails, never skips
 
-from taglens.vision.coattention import (CoAttentionData, load_coattention, predict_coattention,  # noqa: E402
+from taglens.research.coattention import (CoAttentionData, load_coattention, predict_coattention,  # noqa: E402
                                         save_coattention, train_coattention)
 
 

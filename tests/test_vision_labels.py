@@ -208,3 +208,57 @@ def test_train_labels_bad_input_is_one_error_line_and_writes_nothing(tmp_path: P
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("taglens: error:")
     assert not out.exists()
+
+
+# -- model add-labels and --labels, end to end on a tiny trained model ------------------
+
+def test_model_add_labels_bundles_a_head_and_text_posts_rank_as_before(tmp_path: Path, capsys) -> None:
+    from conftest import toy_posts
+
+    from taglens.recommend import Recommender
+
+    config = {"vocab": {"min_count": 1}, "scorers": [{"name": "popularity"}, {"name": "cooccurrence", "alpha": 1.0}],
+              "combiner": {"type": "weighted", "weights": {"popularity": 0.02, "cooccurrence": 1.0}}}
+    base = Recommender.train(toy_posts(), config)
+    base.save(tmp_path / "model")
+    photos = make_folder(tmp_path / "photos")
+    assert main(["train-labels", str(photos), "--out", str(tmp_path / "colours"), "--quiet"]) == 0
+    assert main(["model", "add-labels", str(tmp_path / "model"), str(tmp_path / "colours"),
+                 "--out", str(tmp_path / "with")]) == 0
+    rec = Recommender.load(tmp_path / "with")
+    assert "image_labels/colours" in [s.name for s in rec.scorers]
+    text = Post(id="t", text="", hashtags=["#" + toy_posts()[0].tag_keys[0]])
+    assert [s.key for s in rec.suggest(text).hashtags] == [s.key for s in base.suggest(text).hashtags]
+    shot = rec.suggest(Post(id="p", images=[str(photos / "bluething" / "3.png")]), k=3)
+    assert shot.hashtags[0].key == "bluething"
+    assert shot.hashtags[0].evidence == ["image"]
+    assert shot.hashtags[0].evidence_detail[0]["source"] == "labels/colours"
+    capsys.readouterr()
+    assert main(["suggest", "--image", str(photos / "redthing" / "1.png"), "--model", str(tmp_path / "model"),
+                 "--labels", str(tmp_path / "colours"), "--json", "-k", "2"]) == 0
+    assert '"tag": "#redthing"' in capsys.readouterr().out
+    assert main(["model", "add-labels", str(tmp_path / "model"), str(photos)]) == 2  # not a head: one error line
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_topic_head_none_of_these_gets_no_topic_and_no_tags() -> None:
+    from scipy import sparse
+
+    from taglens.models.scorers.image_topic import PROBS_KEY, ImageTopicScorer
+    from taglens.vision.topic import NONE, TOPICS, TopicHead, imagenet_class_topics
+
+    topics = TOPICS + (NONE,)
+    classes = imagenet_class_topics(topics)
+    assert (classes == topics.index(NONE)).sum() > 500 and (classes == -1).sum() == 0
+    d = 4
+    head = TopicHead(topics, np.zeros((9, d)), np.zeros(9), np.zeros(d), np.ones(d), classes, 0.0)
+    head.bias[topics.index(NONE)] = 5.0  # always "none of these"
+    scorer = ImageTopicScorer()
+    scorer.head = head
+    scorer.bridge = sparse.csr_matrix(np.ones((8, 3), np.float32))
+    vocab = Vocab(["a", "b", "c"], ["#a", "#b", "#c"], [3, 2, 1])
+    query = Query.from_post(Post(id="x", images=["x.jpg"]))
+    query.cache[cache_key(DEFAULT_ENCODER)] = ImageEvidence(np.zeros((1, d), np.float32), probs_on({0: 1.0})[None])
+    scores = scorer.score(query, vocab)
+    assert "topic" not in query.cache and query.cache[PROBS_KEY].argmax() == topics.index(NONE)
+    assert all(v < 0.1 for v in scores.values())  # only the little mass left on the real topics

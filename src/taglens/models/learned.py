@@ -195,7 +195,11 @@ class LearnedCombiner(Combiner):
         """The mean learned norm weight: the unit that fixed and attached weights are given in."""
         if self.weights is None:
             return 1.0
-        return unit_weight(self.features.names, self.weights, self.trained)
+        cached = getattr(self, "_unit", None)  # once per weight vector: combine() asks on every post
+        if cached is None or cached[0] is not self.weights:
+            cached = (self.weights, unit_weight(self.features.names, self.weights, self.trained))
+            self._unit = cached
+        return cached[1]
 
     def _attached_contributions(self, per_scorer: Mapping[str, Scores], keys: Sequence[str],
                                 extra: Sequence[str]) -> np.ndarray:

@@ -28,7 +28,7 @@ cannot move). In order:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +36,7 @@ import numpy as np
 from taglens.models.base import Query, Scorer, Scores
 from taglens.models.combiner import Ranked
 from taglens.vision.concepts import EXCLUSIVE_KINDS
-from taglens.vision.sensitive import is_sensitive, sensitive_keys
+from taglens.vision.sensitive import is_sensitive
 from taglens.vision.topic import TOPICS
 
 CONCEPTS = "image_concepts"
@@ -57,28 +57,30 @@ class PhotoRules:
     def for_scorers(cls, scorers: Sequence[Scorer]) -> "PhotoRules":
         return cls(next((s for s in scorers if s.name == CONCEPTS), None))
 
-    def apply(self, query: Query, per_scorer: Mapping[str, Scores], ranked: list[Ranked]) -> list[Ranked]:
+    def apply(self, query: Query, per_scorer: Mapping[str, Scores], ranked: list[Ranked]) -> Iterable[Ranked]:
+        """`ranked` itself on a post no image scorer read; else the candidates the rules keep, lazily
+        (the recommender stops after k, so only the top of the list is ever checked)."""
         image = {name: s for name, s in per_scorer.items() if name.startswith("image_") and s}
         if not image:
             return ranked
+        return self._keep(query, image, ranked)
+
+    def _keep(self, query: Query, image: Mapping[str, Scores], ranked: list[Ranked]) -> Iterator[Ranked]:
         user = _user_words(query)
         photo_only = not user
         supported = _supported(image, self.support)
         evidence, caption = self._evidence(query, image, user)
-        banned = sensitive_keys()
         artwork = _topic_p(query, "art") >= self.art
-        out = []
         for item in ranked:
             key = item.key
             if key in user:
-                out.append(item)
-            elif is_sensitive(key, banned) or (photo_only and key not in supported):
+                yield item
+            elif is_sensitive(key) or (photo_only and key not in supported):
                 continue
             elif artwork and self._is_food(key):
                 continue
             elif not self._contradicts(key, evidence, caption):
-                out.append(item)
-        return out
+                yield item
 
     # -- what the pictures and the caption say -------------------------------------
     def _evidence(self, query: Query, image: Mapping[str, Scores], user: set[str]) -> tuple[dict[int, float], set[int]]:

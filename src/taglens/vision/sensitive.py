@@ -53,10 +53,12 @@ def is_sensitive(key: str, keys: Iterable[str] | None = None) -> bool:
 
     Names of four letters or fewer ('bra', 'thong') match only whole keys and plurals, so
     #brandnew or #library are not caught."""
-    names = sensitive_keys() if keys is None else keys
-    for name in names:
-        if key in (name, name + "s", name + "es"):
-            return True
-        if len(name) > 4 and (key.startswith(name) or key.endswith(name) or key.endswith(name + "s")):
-            return True
-    return False
+    return bool(_pattern(frozenset(sensitive_keys() if keys is None else keys)).search(key))
+
+
+@functools.lru_cache(maxsize=8)
+def _pattern(names: frozenset[str]) -> re.Pattern[str]:
+    """One regex for all names (a candidate list is checked on every photo post)."""
+    short = "|".join(sorted(re.escape(n) for n in names if len(n) <= 4)) or "(?!)"
+    long = "|".join(sorted(re.escape(n) for n in names if len(n) > 4)) or "(?!)"
+    return re.compile(rf"^(?:{short})(?:e?s)?$|^(?:{long})|(?:{long})s?$")

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from taglens.topics import TOPICS  # the one list of topic names
 
+NONE = "none"  # "none of these": a laptop, a sports car (its prior is the mass of the classes no topic claims)
 EPS = 1e-4
 
 
@@ -86,6 +88,8 @@ def imagenet_class_topics(topics: Sequence[str] = TOPICS) -> np.ndarray:
     out = np.full(1000, -1, dtype=np.int64)
     for t, topic in enumerate(topics):
         out[data["topics"].get(topic, [])] = t
+    if NONE in topics:
+        out[out == -1] = list(topics).index(NONE)
     return out
 
 

@@ -2,7 +2,9 @@
 
 The topic head (taglens.vision.topic; trained on real photos by
 scripts/train_image_topic.py, shipped in package data) gives p(topic | pictures),
-averaged over a post's photos and video frames. Two outputs:
+averaged over a post's photos and video frames, over 8 topics and a calibrated
+"none of these" (a laptop, a sports car: the post then gets no topic and no topic tags
+beyond the small mass left on the real topics). Two outputs:
 
 * the post's topic, `query.cache["topic"]` (a TopicPrediction, reported in the JSON).
   A text topic classifier that leaves its probabilities in
@@ -29,7 +31,7 @@ from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, t
 from taglens.post import Post, TopicPrediction
 from taglens.vision.encoder import DEFAULT_ENCODER, encoders_dir
 from taglens.vision.features import ensure_image_evidence
-from taglens.vision.topic import TopicHead
+from taglens.vision.topic import NONE, TopicHead
 from taglens.vision.zeroshot import build_bridge
 
 DESCRIPTIONS = {  # generic on purpose: a cat photo's topic must not propose #dog
@@ -67,7 +69,7 @@ class ImageTopicScorer(Scorer):
 
         self.head = TopicHead.load(self.head_path)
         text = SentenceEncoder.load()
-        topics = text.encode([DESCRIPTIONS.get(t, t) for t in self.head.topics])
+        topics = text.encode([DESCRIPTIONS.get(t, t) for t in self.head.topics if t != NONE])
         tags = text.encode(_tag_texts(vocab.displays))
         self.bridge = build_bridge(topics, tags, vocab.counts, self.per_topic, self.floor, self.popularity)
 
@@ -83,7 +85,9 @@ class ImageTopicScorer(Scorer):
             if PROBS_KEY not in query.cache:
                 query.cache[PROBS_KEY] = self.head.predict(evidence.features, evidence.probs).mean(axis=0)
             probs = query.cache[PROBS_KEY]
-            query.cache["topic"] = merge_topic(self.head.topics, probs, query.cache)
+            topic = merge_topic(self.head.topics, probs, query.cache)
+            if topic.label != NONE:  # "none of these": the post gets no topic from its pictures
+                query.cache["topic"] = topic
             out.append(probs)
         return out
 
@@ -96,7 +100,8 @@ class ImageTopicScorer(Scorer):
             if probs is None or self.bridge is None:
                 out.append({})
                 continue
-            values = np.asarray(self.bridge.T @ probs.astype(np.float32)).ravel()
+            # the bridge has a row per real topic; "none of these" (the head's last answer) names no tag
+            values = np.asarray(self.bridge.T @ probs[: self.bridge.shape[0]].astype(np.float32)).ravel()
             scores = top_scores(vocab.keys, values, self.limit, exclude=query.given)
             out.append({k: v for k, v in scores.items() if v > 0})
         return out

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from taglens.vision.coattention import _lite0, _torch
+from taglens.research.coattention import _lite0, _torch
 from taglens.vision.encoder import LITE0_PREPROCESS
 
 FROZEN_BLOCKS = 15  # of 16

@@ -120,7 +120,7 @@ def _table(rows: list[list[str]], names: Sequence[str]) -> str:
 def _coattention(rec, tasks, cache_dir: Path) -> list[list[str]]:
     """Train the co-attention network on train, early-stop on val; test rankings."""
     from taglens.text.tagtext import post_text
-    from taglens.vision.coattention import (CoAttentionData, predict_coattention, region_features,
+    from taglens.research.coattention import (CoAttentionData, predict_coattention, region_features,
                                             token_states, train_coattention)
     from taglens.vision.io import load_image
 
