@@ -51,6 +51,7 @@ class Settings:
     platform: str | None = None
     camel: bool = False
     batch_size: int = 64
+    allow: str = ""  # grounding rules switched off: 'place,event,brand,junk,variants' (recommend/grounding.py)
 
     def fingerprint(self) -> dict[str, Any]:
         data = asdict(self)
@@ -104,7 +105,8 @@ def score_chunk(settings: Settings, parts_dir: str, index: int, posts: list[Post
     count = 0
     with open(tmp, "w", encoding="utf-8") as out:
         for prediction in rec.suggest_many(posts, k=settings.k, batch_size=settings.batch_size,
-                                           allow_banned=settings.allow_banned, platform=settings.platform):
+                                           allow_banned=settings.allow_banned, platform=settings.platform,
+                                           allow=settings.allow or None):
             if camel_case is not None:
                 for suggestion in prediction.hashtags:
                     suggestion.display = camel_case(suggestion.tag)
@@ -135,16 +137,19 @@ EngineFactory = Callable[[Settings, Path], Engine]
 
 
 def make_settings(model: str | Path | None, *, k: int, banned: Iterable[str] | None, allow_banned: bool,
-                  platform: str | None, camel: bool) -> Settings:
+                  platform: str | None, camel: bool, allow: str | None = None) -> Settings:
     from taglens.models.model_dir import resolve_model_path
     from taglens.recommend.platforms import get_platform
 
     if k < 1:
         raise InputError("k must be at least 1")
     get_platform(platform)  # an unknown platform is the user's error, found before any work starts
+    from taglens.recommend.grounding import parse_allow
+
+    allow = ",".join(sorted(parse_allow(allow)))  # an unknown rule too
     folder = resolve_model_path(model).resolve()
     return Settings(model=str(folder), banned=None if banned is None else tuple(sorted(set(banned))),
-                    k=k, allow_banned=allow_banned, platform=platform, camel=camel)
+                    k=k, allow_banned=allow_banned, platform=platform, camel=camel, allow=allow)
 
 
 def run_batch(in_path: str | Path, out_path: str | Path, settings: Settings, engine_factory: EngineFactory, *,

@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-banned", action="store_true", help="do not filter spam / banned-style tags")
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
     p.add_argument("--platform", metavar="NAME", help="trim to a platform's hashtag limit")
+    p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants (default: none; see README, Grounded suggestions)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     p.set_defaults(handler=run_batch)
 
@@ -57,7 +58,7 @@ def run_batch(args: argparse.Namespace) -> int:
     result = suggest_file(args.model, args.input, args.out, k=args.k, workers=args.workers, engine=args.engine,
                           chunk_size=args.chunk_size, shards=args.shards, restart=args.restart, banned=banned,
                           allow_banned=args.allow_banned, platform=args.platform, camel=args.camel,
-                          in_flight=args.in_flight, spark_master=args.spark_master,
+                          in_flight=args.in_flight, spark_master=args.spark_master, allow=args.allow,
                           on_error=on_error, on_chunk=on_chunk)
     if not args.quiet:
         resumed = f", {result.chunks_resumed} resumed" if result.chunks_resumed else ""

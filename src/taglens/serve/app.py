@@ -64,7 +64,7 @@ class Service:
             post = Post(id="api", text=job.caption, hashtags=job.hashtags, images=images, video=video)
             try:
                 prediction = self.recommender.suggest(
-                    post, k=job.k, platform=job.platform.name if job.platform else None)
+                    post, k=job.k, platform=job.platform.name if job.platform else None, allow=job.allow)
             except InputError as exc:  # e.g. the image pipeline rejecting a file
                 raise ApiError(400, _name_uploads(str(exc), job, images, video)) from None
         return self.response(prediction, job)
@@ -74,7 +74,7 @@ class Service:
         return {
             "hashtags": [
                 {"tag": s.tag, "display": camel_case(s.tag), "score": round(float(s.score), 4),
-                 "evidence": s.evidence, "reach": s.reach}
+                 "evidence": s.evidence, "reach": s.reach, "kind": s.kind}
                 for s in prediction.hashtags
             ],
             "topic": prediction.topic.to_dict() if prediction.topic else None,
@@ -114,6 +114,8 @@ def create_app(recommender: Recommender | None = None, *, model: str | Path | No
                    description="Hashtag suggestions for a post: caption, tags, photos or a video.")
     app.state.service = service
     camel_case("#warmup")  # load the segmenter now, not on the first request
+    if getattr(service.recommender, "grounding", None) is not None:  # and the tag kinds and gazetteer
+        service.recommender.suggest("warm up", k=1)
     app.add_middleware(PageHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_upload_bytes)
     install_error_handlers(app)

@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from taglens.errors import InputError
 from taglens.hashtags import parse_hashtag
+from taglens.recommend.grounding import parse_allow
 from taglens.recommend.platforms import Platform, get_platform
 from taglens.serve.errors import ApiError, validation_message
 from taglens.serve.limits import ServeLimits
@@ -26,7 +27,7 @@ from taglens.serve.schemas import SuggestFields
 from taglens.serve.uploads import Upload
 
 _TAG_SPLIT = re.compile(r"[\s,]+")
-TEXT_FIELDS = ("caption", "hashtags", "k", "platform")
+TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "allow")
 
 
 @dataclass
@@ -39,6 +40,7 @@ class SuggestJob:
     platform: Platform | None
     images: list[Upload] = field(default_factory=list)
     video: Upload | None = None
+    allow: frozenset[str] = frozenset()  # grounding rules switched off (recommend/grounding.py)
 
 
 async def read_job(request: Request, limits: ServeLimits) -> SuggestJob:
@@ -76,7 +78,11 @@ def check_fields(raw: dict[str, Any], limits: ServeLimits) -> SuggestJob:
         platform = get_platform(fields.platform)
     except InputError as exc:
         raise ApiError(422, f"platform: {exc}") from None
-    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform)
+    try:
+        allow = parse_allow(fields.allow if fields.allow else None)
+    except InputError as exc:
+        raise ApiError(422, f"allow: {exc}") from None
+    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform, allow=allow)
 
 
 def parse_tags(value: list[str] | str) -> list[str]:
@@ -117,7 +123,8 @@ async def _multipart_job(request: Request, limits: ServeLimits) -> SuggestJob:
         elif key in ("images", "images[]", "image", "video"):
             raise ApiError(422, f"'{key}' must be a file upload (multipart file part), not text")
         elif key in TEXT_FIELDS:
-            text[key] = f"{text[key]} {value}" if key == "hashtags" and key in text else value
+            joined = key in ("hashtags", "allow") and key in text
+            text[key] = f"{text[key]}{',' if key == 'allow' else ' '}{value}" if joined else value
         else:
             raise ApiError(422, f"unknown field {key!r}; known: {', '.join(TEXT_FIELDS)}, images, video")
     if len(images) > limits.max_images:

@@ -95,13 +95,16 @@ def _reviewed() -> dict[str, list[str]]:
     return {"not_places": data.get("not_places", [])}
 
 
-@functools.lru_cache(maxsize=50_000)
-def _zipf(word: str) -> float:
+WORD_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "id")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _zipf(word: str, lang: str = "en") -> float:
     try:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover
         return 0.0
-    return float(zipf_frequency(word, "en"))
+    return float(zipf_frequency(word, lang))
 
 
 def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] = ()) -> str:
@@ -116,8 +119,8 @@ def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] 
     place = g.place(key)
     if place is not None and key not in set(ambiguous) and key not in _reviewed()["not_places"]:
         small = place.level == "city" and place.population < SMALL_TOWN
-        if not (small and _zipf(key) >= SMALL_TOWN_WORD):
-            return "place"
+        if not (small and max(_zipf(key, lang) for lang in WORD_LANGUAGES) >= SMALL_TOWN_WORD):
+            return "place"  # not #tabaco (Spanish 'tobacco'), #kota (Indonesian 'city'), #salt
     if affix_place(key, g, ambiguous):
         return "place"
     return "content"
