@@ -76,9 +76,10 @@ COMMON_WORD = 3.0  # wordfreq Zipf at or above which a name is also an English w
 PLACE_COMPANY = 0.5  # share of a tag's company that is places/travel below which a common-word name is content
 SMALL_TOWN = 300_000
 SMALL_TOWN_WORD = 3.5  # Zipf of a small town's name above which the word is meant
-BRAND_SHARE = 0.4  # a brand is used with its one place in at least this share of its posts
-BRAND_LIFT = 3.0
-MIN_BRAND_POSTS = 5
+BRAND_SHARE = 0.5  # a brand is used with its one place in at least half of its posts
+BRAND_LIFT = 5.0
+MIN_BRAND_POSTS = 8
+BRAND_WORD = 4.0  # a word this common (#bridge, #casino, #first) is content wherever the corpus was posted
 MIN_EVIDENCE = 5.0
 TRAVEL = frozenset("travel trip vacation wanderlust explore travelgram instatravel traveling travelling city citylife "
                    "architecture roadtrip adventure tourist tourism sightseeing visit skyline downtown".split())
@@ -222,6 +223,8 @@ class TagKinds:
         for i, key in enumerate(keys):
             if key in self.kinds or key in self.ambiguous or counts[i] < MIN_BRAND_POSTS:
                 continue
+            if _zipf(key) >= BRAND_WORD or (key.endswith("s") and key[:-1] in index):
+                continue  # a common word, or the plural of another tag (#sunsets), is not a venue
             row = matrix.getrow(i)
             cols, vals = row.indices, row.data
             mask = places[cols]
