@@ -55,6 +55,7 @@ class Settings:
     profile: str | None = None         # a saved profile's name (issue 16)
     history: str | None = None         # or a history path, built in memory by each worker
     profile_sha256: str | None = None  # what the profile held: a changed profile is not resumed into
+    allow: str = ""  # grounding rules switched off: 'place,event,brand,junk,variants' (recommend/grounding.py)
 
     def fingerprint(self) -> dict[str, Any]:
         data = asdict(self)
@@ -113,7 +114,7 @@ def score_chunk(settings: Settings, parts_dir: str, index: int, posts: list[Post
     with open(tmp, "w", encoding="utf-8") as out:
         for prediction in rec.suggest_many(posts, k=settings.k, batch_size=settings.batch_size,
                                            allow_banned=settings.allow_banned, platform=settings.platform,
-                                           fallback=settings.fallback):
+                                           fallback=settings.fallback, allow=settings.allow or None):
             if camel_case is not None:
                 for suggestion in prediction.hashtags:
                     suggestion.display = camel_case(suggestion.tag)
@@ -145,16 +146,18 @@ EngineFactory = Callable[[Settings, Path], Engine]
 
 def make_settings(model: str | Path | None, *, k: int, banned: Iterable[str] | None, allow_banned: bool,
                   platform: str | None, camel: bool, fallback: str | None = None, profile: str | None = None,
-                  history: str | Path | None = None) -> Settings:
+                  history: str | Path | None = None, allow: str | None = None) -> Settings:
     from taglens.models.model_dir import resolve_model_path
     from taglens.recommend.platforms import get_platform
 
     if k < 1:
         raise InputError("k must be at least 1")
     get_platform(platform)  # an unknown platform is the user's error, found before any work starts
+    from taglens.recommend.grounding import parse_allow
     from taglens.recommend.grounds import check_fallback
 
     fallback = check_fallback(fallback)
+    allow = ",".join(sorted(parse_allow(allow)))  # an unknown rule too
     folder = resolve_model_path(model).resolve()
     digest = None
     if profile or history:
@@ -164,7 +167,7 @@ def make_settings(model: str | Path | None, *, k: int, banned: Iterable[str] | N
     return Settings(model=str(folder), banned=None if banned is None else tuple(sorted(set(banned))),
                     k=k, allow_banned=allow_banned, platform=platform, camel=camel, fallback=fallback,
                     profile=profile, history=str(Path(history).resolve()) if history else None,
-                    profile_sha256=digest)
+                    profile_sha256=digest, allow=allow)
 
 
 def run_batch(in_path: str | Path, out_path: str | Path, settings: Settings, engine_factory: EngineFactory, *,

@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--fallback", choices=("none", "popular"), default="none",
                    help="for a post with nothing to go on: none gives [] and a warning; popular lists "
                         "the most frequent tags (default none)")
+    p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants (default: none; see README, Grounded suggestions)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     add_profile_arguments(p)
     p.set_defaults(handler=run_batch)
@@ -66,7 +67,7 @@ def run_batch(args: argparse.Namespace) -> int:
                           chunk_size=args.chunk_size, shards=args.shards, restart=args.restart, banned=banned,
                           allow_banned=args.allow_banned, platform=args.platform, camel=args.camel,
                           fallback=args.fallback,
-                          in_flight=args.in_flight, spark_master=args.spark_master,
+                          in_flight=args.in_flight, spark_master=args.spark_master, allow=args.allow,
                           on_error=on_error, on_chunk=on_chunk, profile=args.profile, history=args.history)
     if not args.quiet:
         resumed = f", {result.chunks_resumed} resumed" if result.chunks_resumed else ""

@@ -30,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="show each tag in CamelCase (#SunsetLover): easier to read, and screen readers say it right")
     p.add_argument("--allow-banned", action="store_true", help="do not filter spam / banned-style tags")
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
+    p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants (default: none; see README, Grounded suggestions)")
     p.add_argument("--platform", metavar="NAME",
                    help="trim to a platform's hashtag limit: " + ", ".join(_platform_names()))
     p.add_argument("--fallback", choices=("none", "popular"), default="none",
@@ -87,7 +88,8 @@ def _print_table(post: Post, prediction: Prediction) -> None:
     if prediction.topic:
         print(f"  topic: {prediction.topic.label} ({prediction.topic.score:.2f})")
     for s in prediction.hashtags:
-        print(f"  {s.display or s.tag:<28} {s.score:7.3f}  {', '.join(s.evidence)}")
+        kind = f"  [{s.kind}]" if s.kind and s.kind != "content" else ""
+        print(f"  {s.display or s.tag:<28} {s.score:7.3f}  {', '.join(s.evidence)}{kind}")
     for warning in prediction.warnings:
         print(f"  warning: {warning}", file=sys.stderr)
 
@@ -111,7 +113,8 @@ def run_suggest(args: argparse.Namespace) -> int:
         raise InputError("give a --caption, a --tag, an --image or a --video (or --jsonl FILE)")
     post = Post(id="post", text=args.caption, hashtags=tags, images=list(args.image), video=args.video)
     prediction = _recommender(args).suggest(post, k=args.k, allow_banned=args.allow_banned,
-                                              platform=args.platform, fallback=args.fallback)
+                                              platform=args.platform, fallback=args.fallback,
+                                              allow=args.allow)
     if args.camel:
         _add_camel_case(prediction)
     nothing = [w for w in prediction.warnings if w.startswith(NOTHING)] if not prediction.hashtags else []
@@ -154,7 +157,7 @@ def _suggest_jsonl(args: argparse.Namespace) -> int:
             yield item
 
     for prediction in rec.suggest_many(good_posts(), k=args.k, allow_banned=args.allow_banned,
-                                      platform=args.platform, fallback=args.fallback):
+                                      platform=args.platform, fallback=args.fallback, allow=args.allow):
         if args.camel:
             _add_camel_case(prediction)
         sys.stdout.write(json.dumps(prediction.to_dict(), ensure_ascii=False) + "\n")

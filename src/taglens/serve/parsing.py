@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from taglens.errors import InputError
 from taglens.post import parse_tag_list
+from taglens.recommend.grounding import parse_allow
 from taglens.recommend.grounds import check_fallback
 from taglens.recommend.platforms import Platform, get_platform
 from taglens.serve.errors import ApiError, validation_message
@@ -25,7 +26,7 @@ from taglens.serve.limits import ServeLimits
 from taglens.serve.schemas import SuggestFields
 from taglens.serve.uploads import Upload
 
-TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "fallback", "profile")
+TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "fallback", "profile", "allow")
 
 
 @dataclass
@@ -40,6 +41,7 @@ class SuggestJob:
     video: Upload | None = None
     fallback: str = "none"
     profile: str | None = None
+    allow: frozenset[str] = frozenset()  # grounding rules switched off (recommend/grounding.py)
 
 
 async def read_job(request: Request, limits: ServeLimits) -> SuggestJob:
@@ -81,8 +83,12 @@ def check_fields(raw: dict[str, Any], limits: ServeLimits) -> SuggestJob:
         fallback = check_fallback(fields.fallback)
     except InputError as exc:
         raise ApiError(422, f"fallback: {exc}") from None
+    try:
+        allow = parse_allow(fields.allow if fields.allow else None)
+    except InputError as exc:
+        raise ApiError(422, f"allow: {exc}") from None
     return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform, fallback=fallback,
-                      profile=fields.profile or None)
+                      profile=fields.profile or None, allow=allow)
 
 
 def parse_tags(value: list[str] | str) -> list[str]:
@@ -118,7 +124,8 @@ async def _multipart_job(request: Request, limits: ServeLimits) -> SuggestJob:
         elif key in ("images", "images[]", "image", "video"):
             raise ApiError(422, f"'{key}' must be a file upload (multipart file part), not text")
         elif key in TEXT_FIELDS:
-            text[key] = f"{text[key]} {value}" if key == "hashtags" and key in text else value
+            joined = key in ("hashtags", "allow") and key in text
+            text[key] = f"{text[key]}{',' if key == 'allow' else ' '}{value}" if joined else value
         else:
             raise ApiError(422, f"unknown field {key!r}; known: {', '.join(TEXT_FIELDS)}, images, video")
     if len(images) > limits.max_images:

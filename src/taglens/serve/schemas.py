@@ -24,6 +24,9 @@ class SuggestFields(BaseModel):
                           "or 'popular' (the most frequent tags)")
     profile: str | None = Field(
         None, description="follow a saved profile's style (only on a server started with --profiles)")
+    allow: list[str] | str = Field(
+        default_factory=list, description="grounding rules to switch off: place, event, brand, junk, variants "
+                                          "(a list, or one string 'place,junk')")
 
     @field_validator("k", mode="before")
     @classmethod
@@ -51,6 +54,7 @@ class HashtagOut(BaseModel):
     score: float
     evidence: list[str] = Field(description="the scorers behind the suggestion")
     reach: str | None = Field(description="broad, medium or niche: how common the tag is")
+    kind: str | None = Field(None, description="the claim the tag makes: place, event, brand, junk or content")
 
 
 class TopicOut(BaseModel):

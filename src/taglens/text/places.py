@@ -57,6 +57,8 @@ class Place:
 
 def fold(text: str) -> str:
     """Accent-free casefolded form ('São Paulo' -> 'sao paulo'): people tag #saopaulo."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

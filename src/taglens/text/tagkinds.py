@@ -76,9 +76,10 @@ COMMON_WORD = 3.0  # wordfreq Zipf at or above which a name is also an English w
 PLACE_COMPANY = 0.5  # share of a tag's company that is places/travel below which a common-word name is content
 SMALL_TOWN = 300_000
 SMALL_TOWN_WORD = 3.5  # Zipf of a small town's name above which the word is meant
-BRAND_SHARE = 0.4  # a brand is used with its one place in at least this share of its posts
-BRAND_LIFT = 3.0
-MIN_BRAND_POSTS = 5
+BRAND_SHARE = 0.5  # a brand is used with its one place in at least half of its posts
+BRAND_LIFT = 5.0
+MIN_BRAND_POSTS = 8
+BRAND_WORD = 4.0  # a word this common (#bridge, #casino, #first) is content wherever the corpus was posted
 MIN_EVIDENCE = 5.0
 TRAVEL = frozenset("travel trip vacation wanderlust explore travelgram instatravel traveling travelling city citylife "
                    "architecture roadtrip adventure tourist tourism sightseeing visit skyline downtown".split())
@@ -95,13 +96,16 @@ def _reviewed() -> dict[str, list[str]]:
     return {"not_places": data.get("not_places", [])}
 
 
-@functools.lru_cache(maxsize=50_000)
-def _zipf(word: str) -> float:
+WORD_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "id")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _zipf(word: str, lang: str = "en") -> float:
     try:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover
         return 0.0
-    return float(zipf_frequency(word, "en"))
+    return float(zipf_frequency(word, lang))
 
 
 def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] = ()) -> str:
@@ -116,8 +120,8 @@ def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] 
     place = g.place(key)
     if place is not None and key not in set(ambiguous) and key not in _reviewed()["not_places"]:
         small = place.level == "city" and place.population < SMALL_TOWN
-        if not (small and _zipf(key) >= SMALL_TOWN_WORD):
-            return "place"
+        if not (small and max(_zipf(key, lang) for lang in WORD_LANGUAGES) >= SMALL_TOWN_WORD):
+            return "place"  # not #tabaco (Spanish 'tobacco'), #kota (Indonesian 'city'), #salt
     if affix_place(key, g, ambiguous):
         return "place"
     return "content"
@@ -219,6 +223,8 @@ class TagKinds:
         for i, key in enumerate(keys):
             if key in self.kinds or key in self.ambiguous or counts[i] < MIN_BRAND_POSTS:
                 continue
+            if _zipf(key) >= BRAND_WORD or (key.endswith("s") and key[:-1] in index):
+                continue  # a common word, or the plural of another tag (#sunsets), is not a venue
             row = matrix.getrow(i)
             cols, vals = row.indices, row.data
             mask = places[cols]
