@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from taglens.post import read_jsonl
 
 
 def taglens(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "taglens", *args], capture_output=True, timeout=180, cwd=cwd)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # this tree, from any cwd
+    return subprocess.run([sys.executable, "-m", "taglens", *args], capture_output=True, timeout=180, cwd=cwd,
+                          env=env)
 
 
 def test_bad_json_names_the_line_and_column_in_words(tmp_path):
