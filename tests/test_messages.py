@@ -68,3 +68,36 @@ def test_serve_on_a_busy_port_says_so_before_loading_the_model():
     assert proc.returncode == 2 and err == (f"taglens: error: port {port} is in use on 127.0.0.1: "
                                             "stop what is listening there, or pick another with --port")
     assert b"serving model" not in proc.stdout and took < 60
+
+
+def test_train_without_topic_lists_says_so_once_in_words(tmp_path):
+    """Issue 17 #17: one line, in words, with what the user can do; not Python warnings with source lines."""
+    import json
+
+    from conftest import toy_posts
+
+    (tmp_path / "posts.jsonl").write_text("".join(p.to_json() + "\n" for p in toy_posts()), encoding="utf-8")
+    config = {"vocab": {"min_count": 1}, "scorers": [{"name": "popularity"}, {"name": "topic"}],
+              "combiner": {"type": "weighted", "weights": {"popularity": 1.0, "topic": 1.0}},
+              "crossfit_folds": 0}
+    (tmp_path / "cfg.json").write_text(json.dumps(config), encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()  # no ../shared next to the working folder
+    assert taglens("import", "jsonl", "../posts.jsonl", "--db", "c.sqlite", cwd=work).returncode == 0
+    env_shared = os.environ.get("TAGLENS_SHARED")
+    os.environ["TAGLENS_SHARED"] = str(tmp_path / "nowhere")
+    try:
+        proc = taglens("train", "--db", "c.sqlite", "--out", "m", "--config", "../cfg.json", cwd=work)
+        proc_twice = taglens("train", "--db", "c.sqlite", "--db", "c.sqlite", "--out", "m2",
+                             "--config", "../cfg.json", cwd=work)
+    finally:
+        if env_shared is None:
+            os.environ.pop("TAGLENS_SHARED")
+        else:
+            os.environ["TAGLENS_SHARED"] = env_shared
+    for run in (proc, proc_twice):
+        err = run.stderr.decode()
+        assert run.returncode == 0, err
+        notes = [line for line in err.splitlines() if "hashtag lists" in line]
+        assert len(notes) == 1 and notes[0].startswith("taglens: note: the per-topic hashtag lists were not found")
+        assert "TAGLENS_TOPIC_LISTS" in notes[0] and "UserWarning" not in err and "topics.py" not in err
