@@ -339,6 +339,10 @@ class Segmenter:
         i = self._index.get(word)
         return None if i is None else (float(self._wf[i]), bool(self._in_dict[i]))
 
+    def phrase_logp(self, first: str, second: str) -> float | None:
+        """log10 frequency of the two-word phrase in the Google Web bigrams, or None when unseen."""
+        return self._bigram.get(f"{first.lower()} {second.lower()}")
+
     def candidates(self, tag: str, k: int | None = None) -> list[tuple[float, list[str]]]:
         """The k best segmentations of a single-chunk tag with their full scores, best first.
 
