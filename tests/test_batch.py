@@ -133,8 +133,11 @@ def test_changed_settings_are_refused_then_restart(tmp_path):
     again = suggest_file(None, src, out, shards=True, chunk_size=3)
     assert again.chunks_resumed == again.chunks == 3
     assert (out / "chunk-00000000.jsonl").read_text() == "stale\n"
-    with pytest.raises(InputError, match="another settings"):
+    with pytest.raises(InputError, match=r"made with -k 10 \(now 3\)\. .*--restart") as refused:
         suggest_file(None, src, out, shards=True, chunk_size=3, k=3)
+    assert "another settings" not in str(refused.value)  # issue 17 #16: the option, in CLI terms
+    with pytest.raises(InputError, match=r"--camel off \(now on\); --chunk-size 3 \(now 2\)"):
+        suggest_file(None, src, out, shards=True, chunk_size=2, camel=True)
     redone = suggest_file(None, src, out, shards=True, chunk_size=3, k=3, restart=True)
     assert redone.chunks_resumed == 0
     assert all(len(json.loads(line)["hashtags"]) == 3 for line in (out / "chunk-00000000.jsonl").read_text().splitlines())

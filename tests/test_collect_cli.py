@@ -32,6 +32,7 @@ def test_collect_local_with_a_seeds_file_widens_and_labels(tmp_path, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "posts per topic: seaside 3" in out and "#beachlife" in out
+    assert re.search(r"expansion: \d+ of \d+ proposed hashtags returned posts", out)  # issue 17 #7
     with Corpus(db) as corpus:
         posts = {p.id: p for p in corpus.iter_posts()}
     assert set(posts) == {"1", "2", "3"} and {p.topic for p in posts.values()} == {"seaside"}

@@ -168,3 +168,89 @@ def test_bad_upload_shows_the_servers_message(server_url: str, browser, tmp_path
     assert "not a readable image" in alert.inner_text()
     page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
     context.close()
+
+
+
+def _page(browser, server_url: str):
+    context = browser.new_context(viewport={"width": 1180, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    outside = _block_outside(page, server_url)
+    page.goto(server_url + "/")
+    page.wait_for_function("document.querySelector('#platform').options.length > 1")
+    return context, page, errors, outside
+
+
+def _suggest(page, caption: str):
+    page.fill("#caption", caption)
+    page.select_option("#platform", "instagram")
+    page.click("#suggest")
+    chips = page.locator("#chips .chip")
+    chips.first.wait_for()
+    return chips
+
+
+def test_an_eleventh_photo_is_refused_with_a_note_beside_the_photos(server_url: str, browser, tmp_path: Path) -> None:
+    """Issue 17 #20: the page keeps 10 photos and says so where the user is looking."""
+    context, page, errors, outside = _page(browser, server_url)
+    photos = []
+    for i in range(11):
+        photos.append(tmp_path / f"photo-{i:02d}.jpg")
+        photos[-1].write_bytes(image_bytes(size=(64, 48), color=(20 * i, 120, 200 - 10 * i)))
+    page.set_input_files("#files", [str(p) for p in photos])
+    assert page.locator("#thumbs img").count() == 10
+    note = page.locator("#drop-note")
+    assert note.is_visible() and "10 of 11 photos added" in note.inner_text() and "photo-10.jpg" in note.inner_text()
+    drop, shown = page.locator("#drop").bounding_box(), note.bounding_box()
+    assert 0 <= shown["y"] - (drop["y"] + drop["height"]) < 60  # right under the drop zone, not at the bottom
+    page.locator("#thumbs button").first.click()  # removing a photo clears the note
+    assert not note.is_visible()
+    assert not errors and not outside, (errors, outside)
+    context.close()
+
+
+def test_pick_a_mix_adds_to_the_users_picks_and_only_tags_that_fit(server_url: str, browser) -> None:
+    """Issue 17 #19: the mix never removes a pick and does not fill slots with tags far down the list."""
+    context, page, errors, outside = _page(browser, server_url)
+    chips = _suggest(page, "Homemade pizza night with friends")
+    count = chips.count()
+    assert count >= 6
+    scores = [float(chips.nth(i).get_attribute("data-tip").rsplit("score ", 1)[1]) for i in range(count)]
+    own = count - 1  # the user's own pick: the weakest suggestion, one the mix would never choose
+    chips.nth(own).click()
+    page.click("#mix")
+    pressed = [i for i in range(count) if chips.nth(i).get_attribute("aria-pressed") == "true"]
+    assert own in pressed  # the user's pick survives
+    assert page.locator("#count").inner_text() == str(len(pressed)) and len(pressed) <= 5
+    assert all(scores[i] >= 0.35 * max(scores) for i in pressed if i != own)  # only tags that fit the post
+    page.click("#mix")  # a second click changes nothing
+    assert [i for i in range(count) if chips.nth(i).get_attribute("aria-pressed") == "true"] == pressed
+    assert not errors and not outside, (errors, outside)
+    context.close()
+
+
+def test_a_chip_tooltip_does_not_cover_the_reach_legend(server_url: str, browser) -> None:
+    """Issue 17 #21."""
+    context, page, errors, outside = _page(browser, server_url)
+    chips = _suggest(page, "Golden hour at the pier, could watch this forever")
+    legend = page.locator(".legend").bounding_box()
+    # the chip nearest the legend: the last one of the first row
+    row = [chips.nth(i).bounding_box() for i in range(chips.count())]
+    first_row = [i for i, box in enumerate(row) if abs(box["y"] - row[0]["y"]) < 2]
+    for index in (first_row[0], first_row[-1]):
+        chips.nth(index).hover()
+        page.wait_for_timeout(250)
+        overlap = page.evaluate("""(index) => {
+            const chip = document.querySelectorAll('#chips .chip')[index];
+            const tip = getComputedStyle(chip, '::after');
+            const c = chip.getBoundingClientRect();
+            const top = c.top + parseFloat(tip.top), height = parseFloat(tip.height), width = parseFloat(tip.width);
+            const left = c.left + c.width / 2 - width / 2;
+            const l = document.querySelector('.legend').getBoundingClientRect();
+            return {visible: tip.opacity === '1',
+                    overlaps: !(left + width <= l.left || l.right <= left || top + height <= l.top || l.bottom <= top)};
+        }""", index)
+        assert overlap == {"visible": True, "overlaps": False}, (index, legend)
+    assert not errors and not outside, (errors, outside)
+    context.close()

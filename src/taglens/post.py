@@ -200,6 +200,31 @@ class Prediction:
         return data
 
 
+def check_input_file(path: str | Path, what: str = "file") -> Path:
+    """A path the user gave for reading must be a regular file; say which way it is not.
+
+    Why: 'no such file' for a folder or for /dev/null sends the user looking for a
+    file that is right there.
+    """
+    where = Path(path)
+    if where.is_dir():
+        raise InputError(f"{path} is a folder, not a {what}")
+    if not where.exists():
+        raise InputError(f"no such {what}: {path}")
+    if not where.is_file():
+        raise InputError(f"{path} is not a regular file (a device, pipe or socket); give a {what}")
+    return where
+
+
+def json_error(exc: json.JSONDecodeError, line_no: int | None = None) -> str:
+    """'line 3, column 14: bad JSON: invalid control character (a raw tab or newline in a string?)'."""
+    reason = exc.msg.removesuffix(" at").strip()
+    hint = " (a raw tab or line break inside a string? write it as \\t or \\n)" if "control character" in reason else ""
+    where = f"line {line_no}: " if line_no is not None else ""
+    column = exc.pos + 1  # one JSONL line: its only line break is the last character
+    return f"{where}bad JSON at column {column}: {reason[:1].lower()}{reason[1:]}{hint}"
+
+
 def read_jsonl(source: str | Path | TextIO) -> Iterator[tuple[int, Post | InputError]]:
     """Yield (line number, Post or the error for that line) from taglens JSONL.
 
@@ -207,9 +232,7 @@ def read_jsonl(source: str | Path | TextIO) -> Iterator[tuple[int, Post | InputE
     caller decides whether to report or abort. Blank lines are skipped.
     """
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise InputError(f"no such file: {path}")
+        path = check_input_file(source)
         base_dir = path.parent
         handle: TextIO = open(path, "rb")  # noqa: SIM115 - closed below
         close = True
@@ -228,7 +251,7 @@ def read_jsonl(source: str | Path | TextIO) -> Iterator[tuple[int, Post | InputE
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield line_no, InputError(f"line {line_no}: bad JSON ({exc.msg})")
+                yield line_no, InputError(json_error(exc, line_no))
                 continue
             try:
                 yield line_no, Post.from_dict(data, base_dir)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from taglens.errors import InputError
-from taglens.post import Post, read_jsonl
+from taglens.post import Post, check_input_file, read_jsonl
 
 FORMAT = "taglens-batch"
 FORMAT_VERSION = 1
@@ -180,8 +180,7 @@ def run_batch(in_path: str | Path, out_path: str | Path, settings: Settings, eng
     in_path = Path(in_path)
     if str(in_path) == "-":
         raise InputError("a batch reads a file (it is resumable); for stdin use `taglens suggest --jsonl -`")
-    if not in_path.is_file():
-        raise InputError(f"no such file: {in_path}")
+    check_input_file(in_path)
     out_path = Path(out_path)
     if out_path.resolve() == in_path.resolve():
         raise InputError("the output would overwrite the input")
@@ -270,6 +269,46 @@ def _manifest(in_path: Path, settings: Settings, chunk_size: int, shards: bool) 
 _IDENTITY = ("format", "format_version", "input", "model", "settings")
 
 
+# Each setting as the CLI spells it, so a refusal names the option to change.
+_FLAGS = {"k": "-k", "allow_banned": "--allow-banned", "platform": "--platform", "camel": "--camel",
+          "fallback": "--fallback", "banned_sha256": "--banned", "chunk_size": "--chunk-size",
+          "shards": "--shards"}
+
+
+def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between the batch on disk and this one, in CLI terms: '-k 10 (now 5)'."""
+    out: list[str] = []
+    if old.get("format") != new.get("format") or old.get("format_version") != new.get("format_version"):
+        out.append("another taglens batch format")
+    if old.get("input") != new.get("input"):
+        before, now = old.get("input") or {}, new.get("input") or {}
+        if before.get("path") != now.get("path"):
+            out.append(f"another input ({before.get('path')}, now {now.get('path')})")
+        else:
+            out.append("an input file that has changed since (size or modification time)")
+    if old.get("model") != new.get("model"):
+        before, now = old.get("model") or {}, new.get("model") or {}
+        out.append(f"--model {before.get('path')}" + (f" (now {now.get('path')})" if before.get("path") != now.get("path")
+                                                     else " (its manifest has changed since)"))
+    before, now = old.get("settings") or {}, new.get("settings") or {}
+    for key in sorted(set(before) | set(now), key=lambda k: list(_FLAGS).index(k) if k in _FLAGS else 99):
+        if before.get(key) != now.get(key):
+            flag = _FLAGS.get(key, key)
+            if key == "banned_sha256":
+                out.append("another --banned list")
+            else:
+                out.append(f"{flag} {_shown(before.get(key))} (now {_shown(now.get(key))})")
+    return out
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
 def _prepare_parts(parts: Path, manifest: dict[str, Any], restart: bool) -> None:
     """Create the parts folder, or check that the one there belongs to this batch."""
     meta = parts / MANIFEST
@@ -286,10 +325,11 @@ def _prepare_parts(parts: Path, manifest: dict[str, Any], restart: bool) -> None
                 old = json.loads(meta.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError):
                 old = {}
-            changed = [key for key in _IDENTITY if old.get(key) != manifest.get(key)]
+            changed = describe_changes(old, manifest)
             if changed:
-                raise InputError(f"{parts} holds a batch with another {', '.join(changed)}; "
-                                 "pass --restart (restart=True) to start over, or choose another output")
+                raise InputError(f"{parts} holds an unfinished batch made with {'; '.join(changed)}. "
+                                 "Rerun with the same options to resume it, add --restart (restart=True in "
+                                 "Python) to start over, or choose another --out")
             for stale in parts.glob(f"{CHUNK_PREFIX}*{TMP_MARK}*"):  # left by a killed worker
                 stale.unlink(missing_ok=True)
             return

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -77,7 +79,19 @@ def build_parser() -> Parser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """taglens's own warnings as one line in words; other libraries' warnings as Python shows them."""
+    if f"{__package__.split('.')[0]}{os.sep}" in str(filename) and issubclass(category, UserWarning):
+        print(f"taglens: note: {message}", file=file or sys.stderr)
+        return
+    _default_show_warning(message, category, filename, lineno, file, line)
+
+
+_default_show_warning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    warnings.showwarning = _show_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

@@ -100,6 +100,7 @@ def run_collect(args: argparse.Namespace) -> int:
     _check(args)
     try:
         from taglens.collect import CrawlConfig, Crawler, Expander, default_relevance, load_seeds
+        from taglens.collect.expand import default_evidence
     except ModuleNotFoundError as exc:
         raise InputError(f"taglens collect needs {exc.name}: pip install 'taglens[full]'") from None
     from taglens.corpus import Corpus
@@ -114,7 +115,7 @@ def run_collect(args: argparse.Namespace) -> int:
     source = build_source(args)  # before the model loads, so option errors come at once
     try:
         expander = Expander(default_relevance(), min_relevance=args.min_relevance,
-                            banned=frozenset(default_banned()))
+                            banned=frozenset(default_banned()), evidence=default_evidence())
         with Corpus(args.db) as corpus:
             crawler = Crawler(corpus, source, seeds, expander, config)
             try:

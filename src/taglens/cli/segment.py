@@ -33,6 +33,7 @@ def stdin_lines(stream: BinaryIO) -> Iterator[str]:
 
 
 def run_segment(args: argparse.Namespace) -> int:
+    from taglens.text.display import camel_case
     from taglens.text.segment import Segmenter
 
     segmenter = Segmenter.load()
@@ -41,7 +42,7 @@ def run_segment(args: argparse.Namespace) -> int:
     for tag in tags:
         words = segmenter.segment(tag)
         if args.camel:
-            out.write((segmenter.camel_case(tag) if words else "") + "\n")
+            out.write((camel_case(tag) if words else "") + "\n")
         else:
             out.write(" ".join(words) + "\n")
     out.flush()

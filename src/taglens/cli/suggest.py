@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from taglens.errors import InputError
-from taglens.post import Post, Prediction, parse_tag_list, read_jsonl
+from taglens.post import Post, Prediction, check_input_file, parse_tag_list, read_jsonl
 
 NOTHING = "nothing to go on"  # the recommender's warning (taglens.recommend.grounds), kept light to import
 
@@ -128,17 +128,6 @@ def run_suggest(args: argparse.Namespace) -> int:
     else:
         _print_table(post, prediction)
     return 1 if nothing else 0  # a script must not take an empty list for success
-
-
-def check_input_file(path: str) -> None:
-    """A path given for a photo or video must be a file: say which way it is not."""
-    where = Path(path)
-    if where.is_dir():
-        raise InputError(f"{path} is a folder, not a file")
-    if not where.exists():
-        raise InputError(f"no such file: {path}")
-    if not where.is_file():
-        raise InputError(f"{path} is not a regular file")
 
 
 def _suggest_jsonl(args: argparse.Namespace) -> int:

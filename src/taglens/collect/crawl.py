@@ -58,6 +58,9 @@ class CrawlSummary:
     tags_crawled: dict[str, list[str]] = field(default_factory=dict)
     stop_reason: str = ""
     notes: list[str] = field(default_factory=list)
+    proposed: int = 0             # tags the expansion proposed that were crawled (seeds not counted)
+    proposed_with_posts: int = 0  # ... of which any page held a post
+    unevidenced: int = 0          # recombined tags not crawled: nothing showed anyone uses them
 
     def note(self, message: str) -> None:
         log.info(message)
@@ -74,6 +77,8 @@ class CrawlSummary:
         for topic, tags in self.tags_crawled.items():
             if tags:
                 lines.append(f"  {topic}: " + " ".join("#" + t for t in tags))
+        lines.append(f"expansion: {self.proposed_with_posts} of {self.proposed} proposed hashtags returned posts; "
+                     f"{self.unevidenced} recombined guesses skipped (no sign anyone uses them)")
         return "\n".join(lines)
 
 
@@ -132,7 +137,19 @@ class Crawler:
             self._bar.close()
             self.summary.per_topic = {t: self.added(t) for t in self.topics}
             self.summary.tags_crawled = {t: self._crawled_tags(t) for t in self.topics}
+            self._count_proposed()
         return self.summary
+
+    def _count_proposed(self) -> None:
+        """How many crawled non-seed tags returned any post (all runs of this crawl)."""
+        for name, tags in self.summary.tags_crawled.items():
+            for tag in tags:
+                if tag in self.topics[name].seeds:
+                    continue
+                state = self._tag_state(name, tag) or {}
+                self.summary.proposed += 1
+                self.summary.proposed_with_posts += bool(state.get("seen", state.get("added", 0)))
+        self.summary.unevidenced = len(getattr(self.expander, "dropped", ()))
 
     def _rounds(self, state: dict[str, Any]) -> str:
         """Rounds until a stop condition; returns why it stopped. `state["round"]` is the
@@ -220,6 +237,7 @@ class Crawler:
             rounds = tag_state.setdefault("round_pages", {})
             rounds[str(round_no)] = rounds.get(str(round_no), 0) + 1
             tag_state["added"] = tag_state.get("added", 0) + added
+            tag_state["seen"] = tag_state.get("seen", 0) + len(page.items)
             self.corpus.set_state(self.ns, f"tag:{topic.name}:{tag}", tag_state)
             self.corpus.set_state(self.ns, f"added:{topic.name}", self.added(topic.name) + added)
         self.summary.pages += 1

@@ -8,6 +8,12 @@ scraping again. Each round here proposes candidates from two places:
   as tags of their own, and joined in pairs (`#solophotography`, `#citytravel`);
 * **co-occurrence**: tags that appear on the topic's posts already collected.
 
+A recombined tag is crawled only when something shows that people use it (each
+guess costs a rate-limited request, and most pairs are tags nobody wrote:
+`#catpuppy`, `#kittendog`): it is on posts already collected, or frequent in the
+model's vocabulary, or a known word or a known two-word phrase in the segmenter's
+lexicon (wordfreq and Google Web unigrams, Google Web bigrams). See `TagEvidence`.
+
 Candidates are ranked by relevance to the topic (cosine of sentence embeddings of
 the tag's words and of the topic's description and seeds) plus a bonus for how
 often they already occur with the topic; those under `min_relevance` are dropped,
@@ -21,7 +27,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -139,9 +145,60 @@ def word_pool(tags: Iterable[str], segment: Segment = segment_words) -> list[str
 def segmentation_candidates(tags: Iterable[str], segment: Segment = segment_words) -> set[str]:
     """Words of `tags` as tags, and every ordered pair of them glued together."""
     pool = word_pool(tags, segment)
-    found = set(pool)
-    found.update(a + b for a in pool for b in pool if a not in b and b not in a)
-    return {k for k in found if is_hashtag_body(k)}
+    return {k for k in set(pool) | set(recombinations(pool)) if is_hashtag_body(k)}
+
+
+def recombinations(pool: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Every ordered pair of pool words glued into a tag: {'travelphotography': ('travel', 'photography')}."""
+    return {a + b: (a, b) for a in pool for b in pool if a not in b and b not in a and is_hashtag_body(a + b)}
+
+
+class TagEvidence:
+    """Says why a recombined tag is worth a request, or None when nothing shows anyone uses it.
+
+    In order: it is on `min_collected` of the topic's collected posts; it is on
+    `min_vocab` training posts of the model's vocabulary; it is a word of the
+    segmenter's lexicon (wordfreq + Google Web unigrams, so run-together hashtags
+    like 'foodporn' count) or its two words are a Google Web bigram ('travel photography').
+    """
+
+    def __init__(self, vocab_counts: dict[str, int] | None = None, min_vocab: int = 3, min_collected: int = 1,
+                 lexicon: Any = None) -> None:
+        self.vocab_counts = vocab_counts or {}
+        self.min_vocab, self.min_collected = min_vocab, min_collected
+        self.lexicon = lexicon
+
+    def __call__(self, key: str, parts: tuple[str, str], counts: Counter[str]) -> str | None:
+        if counts.get(key, 0) >= self.min_collected:
+            return "collected"
+        if self.vocab_counts.get(key, 0) >= self.min_vocab:
+            return "vocabulary"
+        if self.lexicon is not None:
+            if self.lexicon.word_info(key) is not None:
+                return "lexicon word"
+            if self.lexicon.phrase_logp(*parts) is not None:
+                return "lexicon phrase"
+        return None
+
+
+def default_evidence() -> TagEvidence:
+    """Evidence from the shipped model's vocabulary and the segmenter's lexicon, where installed."""
+    vocab_counts: dict[str, int] = {}
+    try:
+        from taglens.models.model_dir import load_vocab
+
+        vocab = load_vocab(None)
+        vocab_counts = {k: int(c) for k, c in zip(vocab.keys, vocab.counts.tolist(), strict=True)}
+    except Exception:  # noqa: BLE001 - a partial install: collected posts still count
+        pass
+    lexicon = None
+    try:
+        from taglens.text.segment import Segmenter
+
+        lexicon = Segmenter.load()
+    except Exception:  # noqa: BLE001 - no segmenter data: vocabulary and posts only
+        pass
+    return TagEvidence(vocab_counts, lexicon=lexicon)
 
 
 def topic_tag_counts(corpus: Corpus, topic: str) -> Counter[str]:
@@ -164,6 +221,8 @@ class Expander:
     min_cooccurrence: int = 2
     banned: frozenset[str] = frozenset()
     segment: Segment = segment_words
+    evidence: Callable[[str, tuple[str, str], Counter[str]], str | None] | None = None
+    dropped: set[str] = field(default_factory=set)  # recombined tags left out for want of evidence
 
     def rank(self, topic: Topic, crawled: Iterable[str], counts: Counter[str]) -> list[Candidate]:
         """All candidates over the relevance bar, by score; `crawled` tags are never proposed."""
@@ -184,7 +243,16 @@ class Expander:
 
     def _gather(self, crawled: set[str], counts: Counter[str]) -> list[Candidate]:
         found: dict[str, Candidate] = {}
-        for key in segmentation_candidates(crawled, self.segment):
+        pool = word_pool(crawled, self.segment)
+        for key in pool:
+            if is_hashtag_body(key):
+                found.setdefault(key, Candidate(key)).origins.add("segmentation")
+        for key, parts in recombinations(pool).items():
+            if key in crawled or key in found:
+                continue
+            if self.evidence is not None and self.evidence(key, parts, counts) is None:
+                self.dropped.add(key)  # a guess nobody is shown to use: not worth a request
+                continue
             found.setdefault(key, Candidate(key)).origins.add("segmentation")
         for key, n in counts.items():
             if n >= self.min_cooccurrence:

@@ -131,6 +131,16 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def load_vocab(name_or_path: str | Path | None = None) -> Vocab:
+    """Only a model's vocabulary (tags and post counts), without loading its scorers."""
+    folder = resolve_model_path(name_or_path)
+    manifest = read_manifest(folder)
+    try:
+        return Vocab.load(folder / manifest["vocab"]["path"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelError(f"model at {folder} is incomplete or damaged: {exc}") from None
+
+
 def load_model(name_or_path: str | Path | None = None) -> ModelBundle:
     """Load a model folder (or a shipped model by name) into a bundle."""
     folder = resolve_model_path(name_or_path)

@@ -173,7 +173,9 @@ def video_seconds(path: Path, filename: str) -> float:
     except ApiError:
         raise
     except Exception as exc:  # PyAV raises many FFmpeg error types for broken files
-        reason = str(exc).replace(str(path), filename)
+        from taglens.vision.video import decoder_reason
+
+        reason = decoder_reason(exc).replace(str(path), filename)
         raise ApiError(400, f"video ({filename}): not a readable video ({reason})") from None
     raise ApiError(400, f"video ({filename}): cannot tell how long it is")
 

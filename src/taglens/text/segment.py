@@ -331,6 +331,18 @@ class Segmenter:
         """'#' plus the words with their first letter capitalised: `#SunsetLover`."""
         return "#" + "".join(w if _has_upper(w) else w[:1].upper() + w[1:] for w in self.segment(tag))
 
+    def word_info(self, word: str) -> tuple[float, bool] | None:
+        """(log10 wordfreq frequency, in the English dictionary) of a lexicon word, else None.
+
+        For display decisions (`taglens.text.display`): is 'nofilter' a word or a coinage?
+        """
+        i = self._index.get(word)
+        return None if i is None else (float(self._wf[i]), bool(self._in_dict[i]))
+
+    def phrase_logp(self, first: str, second: str) -> float | None:
+        """log10 frequency of the two-word phrase in the Google Web bigrams, or None when unseen."""
+        return self._bigram.get(f"{first.lower()} {second.lower()}")
+
     def candidates(self, tag: str, k: int | None = None) -> list[tuple[float, list[str]]]:
         """The k best segmentations of a single-chunk tag with their full scores, best first.
 
@@ -798,8 +810,14 @@ def segment_many(tags: Iterable[str]) -> list[list[str]]:
 
 
 def camel_case(tag: str) -> str:
-    """The CamelCase display form of a hashtag: `camel_case('sunsetlover') == '#SunsetLover'`."""
-    return Segmenter.load().camel_case(tag)
+    """The CamelCase display form of a hashtag: `camel_case('sunsetlover') == '#SunsetLover'`.
+
+    The one display path is `taglens.text.display.camel_case` (initialisms, coined compounds,
+    corpus-attested cased forms); `Segmenter.camel_case` is the bare join of the words.
+    """
+    from taglens.text.display import camel_case as display_camel_case
+
+    return display_camel_case(tag)
 
 
 class _CallableModule(types.ModuleType):

@@ -45,6 +45,21 @@ TEXT_PROBS_KEY = "text_topic_probs"  # {topic: p} over the 8 topics, read by ima
 RAW_PROBS_KEY = "text_topic_raw"  # {class: p}, the none class included
 
 
+MISSING_LISTS = (
+    "the per-topic hashtag lists were not found (" + LISTS_FILE + "), so the topic classifiers learn "
+    "only from posts that carry a topic label. To label posts by their tags too, set TAGLENS_TOPIC_LISTS "
+    "to that file, put it under ../shared/data, or give \"topic_lists\": PATH to the topic scorers in --config."
+)
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """One warning per process: every topic scorer (and every cross-fitting fold) would say the same."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
 def find_topic_lists(path: str | Path | None = None) -> Path:
     """The per-topic hashtag lists: `path`, $TAGLENS_TOPIC_LISTS, or ../shared/data."""
     candidates = [Path(p) for p in (path, os.environ.get("TAGLENS_TOPIC_LISTS")) if p]
@@ -153,7 +168,7 @@ class TopicClassifier:
         except InputError as exc:
             if self.topic_lists is not None:
                 raise
-            warnings.warn(f"topic classifier: {exc}; using the posts' own topic labels only", stacklevel=2)
+            _warn_once(MISSING_LISTS)
             return {}
 
     # -- training -------------------------------------------------------------

@@ -9,6 +9,7 @@ The frames then go through the same encoder as photos, as a set of images.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from taglens.errors import InputError
@@ -46,7 +47,17 @@ def sample_frames(source: ImageSource, max_frames: int = MAX_FRAMES, max_seconds
     except InputError:
         raise
     except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
-        raise InputError(f"{name}: not a readable video ({exc})") from None
+        raise InputError(f"{name}: not a readable video ({decoder_reason(exc)})") from None
+
+
+def decoder_reason(exc: BaseException) -> str:
+    """FFmpeg's reason in words: '[Errno 1094995529] Invalid data found ...: 'x.mp4'' -> 'invalid data found ...'.
+
+    The errno is FFmpeg's internal tag and the path is already in the message's prefix.
+    """
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", str(text)).split(": '")[0].strip().rstrip(":")
+    return (text[:1].lower() + text[1:]) or type(exc).__name__
 
 
 def _duration(container, stream) -> float | None:

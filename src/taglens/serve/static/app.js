@@ -37,22 +37,34 @@ function announce(text) {
 }
 
 // ---- photos -----------------------------------------------------------------
+// What happened to the photos just chosen is said beside them, where the user is looking.
+function dropNote(text) {
+  $("drop-note").textContent = text || "";
+  $("drop-note").hidden = !text;
+}
+
 function addFiles(fileList) {
-  const images = [...fileList].filter((f) => f.type.startsWith("image/"));
-  if (images.length < fileList.length) setError("Only photos (JPEG, PNG, WebP, GIF) can be added.");
-  for (const file of images) {
-    if (state.files.length >= state.maxImages) {
-      setError(`At most ${state.maxImages} photos a post.`);
-      break;
-    }
-    state.files.push({ file, url: URL.createObjectURL(file) });
+  const all = [...fileList];
+  const images = all.filter((f) => f.type.startsWith("image/"));
+  const room = Math.max(0, state.maxImages - state.files.length);
+  const kept = images.slice(0, room);
+  const over = images.slice(room);
+  for (const file of kept) state.files.push({ file, url: URL.createObjectURL(file) });
+  const notes = [];
+  if (over.length) {
+    const names = over.map((f) => f.name).join(", ");
+    notes.push(`${kept.length} of ${images.length} photos added: at most ${state.maxImages} a post. `
+      + `Left out: ${names}.`);
   }
+  if (images.length < all.length) notes.push("Only photos (JPEG, PNG, WebP, GIF, BMP) can be added.");
+  dropNote(notes.join(" "));
   renderThumbs();
 }
 
 function removeFile(index) {
   URL.revokeObjectURL(state.files[index].url);
   state.files.splice(index, 1);
+  dropNote("");
   renderThumbs();
   $("files").focus();
 }
@@ -240,20 +252,28 @@ function toggle(key) {
 }
 
 // Broad tags reach many people, niche ones the people who care: take the best of each in turn.
+// It only adds to what the user picked (never drops a pick), and only tags that fit the post:
+// a broad tag far down the list (#music under a pizza post) is not worth a slot for its reach.
+const MIX_MIN_RELEVANCE = 0.35; // of the best suggestion's score
+
 function pickMix() {
   const platform = state.platforms[$("platform").value];
-  const room = (platform ? platform.limit : 5) - givenTags().length;
-  const buckets = ["broad", "medium", "niche"].map((tier) => state.suggestions.filter((s) => s.reach === tier));
-  const picked = [];
-  while (picked.length < room && buckets.some((b) => b.length)) {
+  const room = (platform ? platform.limit : 5) - givenTags().length - state.chosen.length;
+  const best = Math.max(...state.suggestions.map((s) => s.score), 1e-9);
+  const fits = state.suggestions.filter((s) => s.score >= MIX_MIN_RELEVANCE * best
+    && !state.chosen.includes(keyOf(s.tag)));
+  const buckets = ["broad", "medium", "niche"].map((tier) => fits.filter((s) => s.reach === tier));
+  const added = [];
+  while (added.length < room && buckets.some((b) => b.length)) {
     for (const bucket of buckets) {
-      if (bucket.length && picked.length < room) picked.push(keyOf(bucket.shift().tag));
+      if (bucket.length && added.length < room) added.push(keyOf(bucket.shift().tag));
     }
   }
-  state.chosen = picked;
+  state.chosen = [...state.chosen, ...added];
   renderChips();
   renderTray();
-  announce(picked.length ? `Picked ${picked.length} hashtags` : "No room left under the platform's limit");
+  announce(added.length ? `Added ${added.length} hashtag${added.length === 1 ? "" : "s"}`
+    : (room > 0 ? "No more tags that fit this post" : "No room left under the platform's limit"));
 }
 
 // ---- tray: counter, preview, copy ---------------------------------------------
