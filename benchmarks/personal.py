@@ -57,13 +57,14 @@ def own_top(rows: list[ProfilePost], k: int = 5) -> list[str]:
 
 
 def evaluate(rec: Recommender, cases: list[tuple[Post, set[str], list[ProfilePost]]], weight: float,
-             examples: int = 0) -> tuple[dict[str, list[dict[str, float]]], list[str]]:
+             examples: int = 0, scorer_params: dict | None = None) -> tuple[dict[str, list[dict[str, float]]], list[str]]:
     """Per-post metrics of the three systems; `cases` are (visible post, gold, history rows)."""
     out: dict[str, list[dict[str, float]]] = {"no profile": [], "with profile": [], "own top-5 tags": []}
     shown: list[str] = []
     for visible, gold, history in cases:
         plain = [s.key for s in rec.suggest(visible, k=10).hashtags]
-        view = personal_recommender(rec, Profile("bench", posts=history), full_weight=weight)
+        view = personal_recommender(rec, Profile("bench", posts=history), full_weight=weight,
+                                    scorer_params=scorer_params)
         mine_pred = view.suggest(visible, k=10)
         mine = [s.key for s in mine_pred.hashtags]
         out["no profile"].append(post_metrics(plain, gold))

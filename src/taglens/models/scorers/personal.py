@@ -46,10 +46,11 @@ class PersonalScorer(Scorer):
 
     def __init__(self, k: int = 8, temperature: float = 0.1, half_life: float = 40.0, recency: float = 0.5,
                  cooccurrence: float = 1.0, limit: int = 20, images: bool = True, image_dims: int = 128,
-                 exact_images: int = 2000, **params: Any) -> None:
+                 exact_images: int = 2000, closeness: float = 0.0, **params: Any) -> None:
         super().__init__(k=k, temperature=temperature, half_life=half_life, recency=recency,
                          cooccurrence=cooccurrence, limit=limit, images=images, image_dims=image_dims,
-                         exact_images=exact_images, **params)
+                         exact_images=exact_images, closeness=closeness, **params)
+        self.closeness = float(closeness)
         self.image_dims, self.exact_images = int(image_dims), int(exact_images)
         self.k, self.temperature, self.half_life = int(k), float(temperature), float(half_life)
         self.recency_weight, self.cooc_weight = float(recency), float(cooccurrence)
@@ -210,8 +211,11 @@ class PersonalScorer(Scorer):
             return votes
         take = min(self.k, len(known))
         near = known[np.argpartition(-sims[known], take - 1)[:take]]
-        weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
-        weights /= weights.sum()
+        if self.closeness > 0:  # absolute: a vote counts as much as its post is close to this one
+            weights = np.maximum(sims[near], 0.0) ** self.closeness
+        else:  # relative: the nearest posts share one vote, however far they are
+            weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
+            weights /= weights.sum()
         for post, weight in zip(near, weights, strict=True):
             votes[self.tag_ids[self.tag_ptr[post]:self.tag_ptr[post + 1]]] += weight
         return votes
