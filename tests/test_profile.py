@@ -315,3 +315,17 @@ def test_store_writes_atomically(store, history, monkeypatch):
         store.save(profile)
     assert files_state(store.root) == before
     assert not [p for p in os.listdir(store.root) if p.endswith(".tmp")]
+
+
+def test_personal_scorer_save_load_round_trip(rec, tmp_path):
+    from taglens.models.base import Query
+    from taglens.models.scorers.personal import PersonalScorer
+
+    scorer = PersonalScorer().set_profile(build_profile("me", user_posts(), images=False), {"surfing": 1.5})
+    scorer.save(tmp_path / "personal")
+    assert not list((tmp_path / "personal").glob("*.pkl"))
+    loaded = PersonalScorer.load(tmp_path / "personal", scorer.params, rec.vocab)
+    query = Query.from_post(Post(text="Glassy waves at dawn", hashtags=["#beach"]))
+    again = Query.from_post(Post(text="Glassy waves at dawn", hashtags=["#beach"]))
+    assert scorer.score(query, rec.vocab) == loaded.score(again, rec.vocab)
+    assert "beach" not in scorer.score(query, rec.vocab)  # a given tag is never proposed
