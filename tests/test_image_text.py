@@ -173,7 +173,7 @@ def test_carousel_pooling_uses_every_photo(tmp_path, fixture_pairs):
     x, _, _ = fixture_pairs
     scores = {}
     for pooling in ("max", "mean"):
-        scorer = create_scorer("image_text", map_path=str(tmp_path / "m.npz"), pooling=pooling, limit=40,
+        scorer = create_scorer("image_text", map_path=str(tmp_path / "m.npz"), pooling=pooling, limit=40, min_zipf=0.0,
                                popularity=0.0)
         scorer.fit([], vocab)
         q = Query.from_post(Post(id="c", images=["a.jpg", "b.jpg"]))
@@ -235,7 +235,7 @@ def test_clip_onnx_slot_drives_the_same_scorer(tmp_path):
         Image.new("RGB", (48, 40), COLOURS[name]).save(photos[name])
     vocab = _vocab({"red": 10, "green": 10, "blue": 10, "sea": 10})
     params = {"space": "clip", "image_model": str(paths["image"]), "text_model": str(paths["text"]),
-              "tokenizer": str(paths["tok"]), "popularity": 0.0, "limit": 2, "candidates": 0}
+              "tokenizer": str(paths["tok"]), "template": "{}", "min_zipf": 0.0, "popularity": 0.0, "limit": 2, "candidates": 0}
     scorer = create_scorer("image_text", **params)
     scorer.fit([], vocab)
     for name in ("red", "blue"):

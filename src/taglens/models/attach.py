@@ -73,7 +73,8 @@ def _extend(combiner: Combiner, names: list[str], bundle: ModelBundle, weights: 
     attached = {**old.attached, **{n: float(weights.get(n, 1.0)) for n in names if n not in old.scorers}}
     new = LearnedCombiner(scorers=old.scorers, fixed=fixed, contexts=old.contexts, l2=old.l2,
                           max_validation=old.max_validation, share=old.share, seed=old.seed,
-                          trained=old.trained, trees=old.tree_params, attached=attached)
+                          trained=old.trained, trees=old.tree_params, attached=attached,
+                          captioned=old.captioned)
     new.trees = old.trees
     new.bind(bundle.vocab)
     w = np.asarray(old.weights, dtype=np.float64).copy()

@@ -47,6 +47,10 @@ an image-text map) adds `weight x unit x norm_s` to each candidate's score, wher
 unit is the mean learned norm weight. They take no feature column, so the linear
 weights and the residual trees read exactly the features they were trained on,
 and a post the attached scorer is silent on is ranked exactly as before.
+`captioned` ({"image_text": 6.0, "image_zeroshot": 2.0}) gives image scorers (fixed or
+attached) another weight, in the same unit, on posts with a caption (the gate scorer
+spoke): the weight of the photo against the caption is learned from real posts with
+pictures (benchmarks/image_text.py), while photo-only posts keep the prior.
 """
 
 from __future__ import annotations
@@ -159,8 +163,10 @@ class LearnedCombiner(Combiner):
                  contexts: Sequence[str] = ("cooccurrence", "openvocab"),
                  l2: float = 1e-3, max_validation: int | Mapping[str, int] = 10000, share: float = 0.2,
                  seed: int = 7, trained: Sequence[str] | None = None,
-                 trees: Mapping[str, Any] | None = None, attached: Mapping[str, float] | None = None) -> None:
+                 trees: Mapping[str, Any] | None = None, attached: Mapping[str, float] | None = None,
+                 captioned: Mapping[str, float] | None = None) -> None:
         self.scorers = list(scorers)
+        self.captioned = {k: float(v) for k, v in (captioned or {}).items()}
         self.attached = {k: float(v) for k, v in (attached or {}).items() if k not in self.scorers}
         self.fixed = dict(fixed or {})
         self.contexts = list(contexts)
@@ -180,10 +186,11 @@ class LearnedCombiner(Combiner):
         keys, x = self.features.build(per_scorer, extra)
         if not keys:
             return []
-        totals = x @ self.weights
+        captioned = bool(self.captioned) and bool(per_scorer.get(self._gate))
+        totals = x @ (self._captioned_weights() if captioned else self.weights)
         if self.trees is not None and per_scorer.get(self._gate):
             totals = totals + self.trees.predict(self._tree_input(x))
-        added = self._attached_contributions(per_scorer, keys, extra)
+        added = self._attached_contributions(per_scorer, keys, extra, captioned)
         if added.shape[1]:
             totals = totals + added.sum(axis=1)
         order = np.argsort(-totals, kind="stable")
@@ -201,8 +208,17 @@ class LearnedCombiner(Combiner):
             self._unit = cached
         return cached[1]
 
+    def _captioned_weights(self) -> np.ndarray:
+        """The weights with the `captioned` weights of untrained (fixed) scorers' norm columns."""
+        w = np.asarray(self.weights, dtype=np.float64).copy()
+        unit = self.unit
+        for i, n in enumerate(self.features.names):
+            if n.startswith("norm:") and n[5:] in self.captioned and n[5:] not in self.trained:
+                w[i] = self.captioned[n[5:]] * unit
+        return w
+
     def _attached_contributions(self, per_scorer: Mapping[str, Scores], keys: Sequence[str],
-                                extra: Sequence[str]) -> np.ndarray:
+                                extra: Sequence[str], captioned: bool = False) -> np.ndarray:
         """(candidates x attached scorers that spoke): weight x unit x score / best score."""
         out = np.zeros((len(keys), len(extra)))
         if not extra:
@@ -211,10 +227,11 @@ class LearnedCombiner(Combiner):
         unit = self.unit
         for j, name in enumerate(extra):
             scores = per_scorer[name]
+            weight = self.captioned.get(name, self.attached[name]) if captioned else self.attached[name]
             best = max(scores.values())
             scale = best if best > 0 else 1.0
             for key, value in scores.items():
-                out[index[key], j] = self.attached[name] * unit * max(value, 0.0) / scale
+                out[index[key], j] = weight * unit * max(value, 0.0) / scale
         return out
 
     def _evidence(self, x: np.ndarray, added: np.ndarray | None = None,
@@ -351,6 +368,7 @@ class LearnedCombiner(Combiner):
             "type": self.name, "scorers": self.scorers, "fixed": self.fixed, "contexts": self.contexts,
             "l2": self.l2, "max_validation": self.max_validation, "share": self.share, "seed": self.seed,
             "trained": self.trained, "trees": self.tree_params, "attached": self.attached,
+            "captioned": self.captioned,
             "feature_names": self.features.names,
             "weights": None if self.weights is None else [round(float(v), 6) for v in self.weights],
         }
@@ -358,7 +376,7 @@ class LearnedCombiner(Combiner):
     @classmethod
     def from_config(cls, config: dict[str, Any], folder: Path | None = None) -> "LearnedCombiner":
         keep = ("scorers", "weights", "fixed", "contexts", "l2", "max_validation", "share", "seed", "trained",
-                "trees", "attached")
+                "trees", "attached", "captioned")
         combiner = cls(**{k: config[k] for k in keep if k in config})
         if combiner.tree_params and folder is not None and (folder / TREES_FILE).is_file():
             combiner.trees = TreeEnsemble.load(folder / TREES_FILE)

@@ -57,13 +57,14 @@ class ImageTextScorer(Scorer):
 
     def __init__(self, space: str = "learned", map_path: str | None = None, image_model: str | None = None,
                  text_model: str | None = None, tokenizer: str | None = None, image_config: str | None = None,
-                 max_tags: int = 8000, popularity: float = 0.5, caption_weight: float = 0.5,
+                 max_tags: int = 8000, template: str = "a photo of {}", min_zipf: float = 3.0, popularity: float = 0.5, caption_weight: float = 0.5,
                  candidates: int = 20, pooling: str = "max", limit: int = 50, **params: Any) -> None:
         super().__init__(space=space, image_model=image_model, text_model=text_model, tokenizer=tokenizer,
-                         image_config=image_config, max_tags=max_tags, popularity=popularity,
+                         image_config=image_config, max_tags=max_tags, template=template, min_zipf=min_zipf, popularity=popularity,
                          caption_weight=caption_weight, candidates=candidates, pooling=pooling, limit=limit,
                          **params)
         self.map_path = map_path
+        self.template, self.min_zipf = str(template), float(min_zipf)
         self.max_tags, self.popularity, self.caption_weight = int(max_tags), float(popularity), float(caption_weight)
         self.candidates, self.pooling, self.limit = int(candidates), str(pooling), int(limit)
         self._space: ImageTextSpace | None = None
@@ -92,11 +93,26 @@ class ImageTextScorer(Scorer):
 
     # -- fit / save / load ----------------------------------------------------------
     def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
-        """Embed the most used `max_tags` tags' words; the posts are not needed."""
-        ids = np.argsort(-vocab.counts, kind="stable")[: self.max_tags].astype(np.int32)
-        vectors = self.space.text_vectors(_tag_texts([vocab.displays[i] for i in ids]))
+        """Embed the words of the most used `max_tags` tags made of real words (each word's
+        Zipf frequency >= `min_zipf`: '#atdhddogtraining' or a rapper's name embeds as noise
+        and wins cosines by chance); the posts are not needed."""
+        order = np.argsort(-vocab.counts, kind="stable")
+        texts = _tag_texts([vocab.displays[i] for i in order[: self.max_tags * 2]])
+        keep = [j for j, text in enumerate(texts) if self._real_words(text)][: self.max_tags]
+        ids = order[keep].astype(np.int32)
+        vectors = self.space.text_vectors([self.template.format(texts[j]) for j in keep])
         q, scale = quantize(vectors)
         self._set_tags(ids, q, scale, vocab)
+
+    def _real_words(self, text: str) -> bool:
+        if self.min_zipf <= 0:
+            return bool(text.strip())
+        try:
+            from wordfreq import zipf_frequency
+        except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
+            return bool(text.strip())
+        words = text.split()
+        return bool(words) and all(zipf_frequency(w, "en") >= self.min_zipf for w in words)
 
     def _set_tags(self, ids: np.ndarray, q: np.ndarray, scale: np.ndarray, vocab: Vocab) -> None:
         vocab.check_ids(ids, "image_text")
@@ -193,7 +209,7 @@ class ImageTextScorer(Scorer):
         for key, (display, _score) in found:
             if key in covered:
                 continue
-            out.append((key, " ".join(tag_words(display)) or display))
+            out.append((key, self.template.format(" ".join(tag_words(display)) or display)))
             if key not in vocab:
                 query.displays.setdefault(key, "#" + display)
             if len(out) >= self.candidates:
