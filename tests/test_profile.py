@@ -329,3 +329,23 @@ def test_personal_scorer_save_load_round_trip(rec, tmp_path):
     again = Query.from_post(Post(text="Glassy waves at dawn", hashtags=["#beach"]))
     assert scorer.score(query, rec.vocab) == loaded.score(again, rec.vocab)
     assert "beach" not in scorer.score(query, rec.vocab)  # a given tag is never proposed
+
+
+def test_a_profile_counts_as_support_for_its_own_tags(rec):
+    """The personal scorer marks the user's own tags (not the rejected ones) as supported, and the
+    photo-only rule then keeps such a tag although no image scorer proposed it."""
+    from taglens.models.combiner import Ranked
+    from taglens.query import PROFILE_SUPPORT, Query
+    from taglens.recommend.photo_rules import PhotoRules
+
+    profile = build_profile("me", user_posts(), images=False)
+    add_feedback(profile, accepted=[], rejected=["#sea"])
+    view = personal_recommender(rec, profile)
+    query = Query.from_post(Post(id="p", images=["photo.jpg"]))
+    view.score_batch([query])
+    assert {"surfing", "wavechaser"} <= query.cache[PROFILE_SUPPORT]
+    assert "sea" not in query.cache[PROFILE_SUPPORT]  # a rejected tag supports nothing
+    ranked = [Ranked("wavechaser", 2.0, ["you"]), Ranked("dog", 1.0, ["popularity"])]
+    image = {"image_topic": {"beach": 1.0}}
+    kept = [r.key for r in PhotoRules(None).apply(query, image, ranked)]
+    assert kept == ["wavechaser"]  # the user's own tag stays on a photo-only post; #dog does not

@@ -13,6 +13,9 @@ from typing import Any
 
 from taglens.post import Post
 
+# Cache keys more than one layer reads (a scorer fills them, a filter in recommend/ reads them).
+PROFILE_SUPPORT = "profile.supported"  # tag keys the user's own history uses: support for any claim
+
 
 @dataclass
 class Query:

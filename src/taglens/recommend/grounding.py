@@ -36,14 +36,14 @@ import regex
 
 from taglens.errors import InputError
 from taglens.hashtags import hashtag_key
-from taglens.query import Query
+from taglens.query import PROFILE_SUPPORT, Query
 from taglens.text.clean import segment_tag, split_location, strip_noise
 from taglens.text.language import query_language
 from taglens.text.places import Gazetteer, fold, gazetteer, name_key
 from taglens.text.tagkinds import CLAIMS, TagKinds
 
 RULES = ("place", "event", "brand", "junk", "variants")
-PROFILE_KEY = "profile.supported"  # set of tag keys the user's own history uses
+PROFILE_KEY = PROFILE_SUPPORT  # set of tag keys the user's own history uses (filled by the personal scorer)
 LANDMARKS_KEY = "vision.landmarks"  # set of place keys the photo shows
 SUPPORT_KEY = "grounding.support"
 STRONG_CITY = 300_000  # a city read inside a longer given tag must be this big

@@ -35,6 +35,7 @@ import numpy as np
 
 from taglens.models.base import Query, Scorer, Scores
 from taglens.models.combiner import Ranked
+from taglens.query import PROFILE_SUPPORT
 from taglens.vision.concepts import EXCLUSIVE_KINDS
 from taglens.vision.sensitive import is_sensitive
 from taglens.vision.topic import TOPICS
@@ -68,7 +69,7 @@ class PhotoRules:
     def _keep(self, query: Query, image: Mapping[str, Scores], ranked: list[Ranked]) -> Iterator[Ranked]:
         user = _user_words(query)
         photo_only = not user
-        supported = _supported(image, self.support)
+        supported = _supported(image, self.support) | set(query.cache.get(PROFILE_SUPPORT) or ())  # the user's own
         evidence, caption = self._evidence(query, image, user)
         artwork = _topic_p(query, "art") >= self.art
         for item in ranked:

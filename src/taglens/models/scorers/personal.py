@@ -37,6 +37,7 @@ import numpy as np
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.post import Post
 from taglens.profile.model import IMAGE_DIM, TEXT_DIM, Profile
+from taglens.query import PROFILE_SUPPORT
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -164,6 +165,8 @@ class PersonalScorer(Scorer):
     def score_many(self, queries: Sequence[Query], vocab: Vocab) -> list[Scores]:
         if not self.n_posts:
             return [{} for _ in queries]
+        for query in queries:  # the user's own tags count as support (grounding, photo-only rules)
+            query.cache.setdefault(PROFILE_SUPPORT, set()).update(k for k in self.keys if k not in self.banned)
         texts = self._query_texts(queries)
         pictures = self._query_images(queries)
         return [self._score_one(q, t, p) for q, t, p in zip(queries, texts, pictures, strict=True)]
