@@ -15,7 +15,6 @@ Needs ../shared/data for the TweetEval part (skipped with a message otherwise).
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import tempfile
 import time
