@@ -180,3 +180,4 @@ def test_collect_against_a_dead_server_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "cannot reach" in err[0] and "refused" in err[0], err
     assert _time.monotonic() - started < 60  # was 6 attempts per hashtag: minutes
+    assert list(tmp_path.iterdir()) == []  # issue 17 #18: and no empty corpus is left behind

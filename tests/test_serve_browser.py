@@ -178,7 +178,7 @@ def _page(browser, server_url: str):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     outside = _block_outside(page, server_url)
     page.goto(server_url + "/")
-    page.wait_for_function("document.querySelector('#platform').options.length > 1")
+    page.locator("#platform option[value='instagram']").wait_for(state="attached")  # the page has loaded
     return context, page, errors, outside
 
 
@@ -252,5 +252,23 @@ def test_a_chip_tooltip_does_not_cover_the_reach_legend(server_url: str, browser
                     overlaps: !(left + width <= l.left || l.right <= left || top + height <= l.top || l.bottom <= top)};
         }""", index)
         assert overlap == {"visible": True, "overlaps": False}, (index, legend)
+    assert not errors and not outside, (errors, outside)
+    context.close()
+
+
+def test_a_post_with_nothing_to_go_on_says_why_and_offers_popular_tags(server_url: str, browser) -> None:
+    """Issue 17 #1 on the page: no tags and the reason; popular tags only when the user asks."""
+    context, page, errors, outside = _page(browser, server_url)
+    page.fill("#caption", "🙂🙂🙂")
+    page.click("#suggest")
+    popular = page.locator("#popular")
+    popular.wait_for()
+    assert page.locator("#chips .chip").count() == 0
+    assert "No suggestions: the caption has no words" in page.locator("#empty").inner_text()
+    popular.click()
+    chips = page.locator("#chips .chip")
+    chips.first.wait_for()
+    assert chips.count() >= 5 and "popular" in chips.first.get_attribute("data-tip")
+    assert "showing popular tags" in page.locator("#meta").inner_text()
     assert not errors and not outside, (errors, outside)
     context.close()

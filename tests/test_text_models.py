@@ -233,19 +233,26 @@ def test_training_on_posts_without_words_gives_a_silent_scorer(name):
 
 
 def test_without_topic_lists_topic_scorers_train_on_own_labels_or_stay_silent(monkeypatch, tmp_path):
+    from taglens.text import topics
+
     monkeypatch.setenv("TAGLENS_SHARED", str(tmp_path))  # no lists anywhere
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(topics, "_WARNED", set())  # said once per process: forget any earlier test's
     posts = synthetic_posts(10)
     vocab = Vocab.build(posts)
-    with pytest.warns(UserWarning, match="topic labels only"):
+    with pytest.warns(UserWarning, match="learn only from posts that carry a topic label"):
         silent = create_scorer("topic")
         silent.fit(posts, vocab)
     assert silent.score(q("kitten meow"), vocab) == {}
     for post in posts:
         post.topic = "pets" if "cat" in post.tag_keys else "food"
-    with pytest.warns(UserWarning):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as again:  # said once per process (issue 17 #17)
+        warnings.simplefilter("always")
         scorer = create_scorer("topic", min_prob=0.3)
         scorer.fit(posts, vocab)
+    assert not [w for w in again if "hashtag lists" in str(w.message)]
     query = q("kitten meow purr")
     scorer.score(query, vocab)
     assert query.cache["topic"].label == "pets"

@@ -11,6 +11,7 @@ file's folder unless absolute.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -48,10 +49,16 @@ def parse_tag_list(value: Any, field_name: str = "hashtags") -> list[str]:
         if not item.strip():
             continue
         try:
-            tags.append(parse_hashtag(item).display)
+            tags.append(_display_of(item))
         except ValueError as exc:
             raise InputError(f"{field_name}: {exc}") from None
     return tags
+
+
+@functools.lru_cache(maxsize=200_000)
+def _display_of(tag: str) -> str:
+    """parse_hashtag's display form, cached: corpora repeat the same tags over and over."""
+    return parse_hashtag(tag).display
 
 
 @dataclass(slots=True)

@@ -157,10 +157,12 @@ class Corpus:
             self._remove_files()
 
     def _is_empty(self) -> bool:
-        """True when no table holds a row: nothing was stored."""
+        """True when no post, hashtag or media file was stored (a crawl's bookkeeping alone does not count:
+        a crawl of a dead server writes its frontier before its first request)."""
         try:
             tables = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-            return not any(self.conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables)
+            return not any(self.conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()
+                           for t in tables if t != "kv")
         except sqlite3.Error:
             return False
 

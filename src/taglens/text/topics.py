@@ -165,7 +165,7 @@ class TopicClassifier:
         count, so training a model with topic scorers never fails for want of them."""
         try:
             return tag_votes(load_topic_lists(self.topic_lists))
-        except InputError as exc:
+        except InputError:
             if self.topic_lists is not None:
                 raise
             _warn_once(MISSING_LISTS)

@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   files: [],          // {file, url}
   suggestions: [],    // from /v1/suggest
+  nothing: "",        // the "nothing to go on" warning of the last answer, if any
   chosen: [],         // keys, in the order they were picked
   camel: localStorage.getItem("taglens.camel") !== "0",
   platforms: {},
@@ -107,7 +108,7 @@ function wireDrop() {
 }
 
 // ---- suggestions ------------------------------------------------------------
-async function suggest() {
+async function suggest(fallback = "") {
   setError("");
   const form = new FormData();
   for (const { file } of state.files) form.append("images", file, file.name);
@@ -118,6 +119,7 @@ async function suggest() {
   await sendFeedback(); // choices made offline or before a failure go first, so this answer reflects them
   const allow = [...document.querySelectorAll("#allow input:checked")].map((box) => box.value);
   if (allow.length) form.append("allow", allow.join(","));
+  if (fallback) form.append("fallback", fallback);
   const button = $("suggest");
   button.classList.add("busy");
   button.disabled = true;
@@ -126,6 +128,7 @@ async function suggest() {
     const body = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(body.message || `The server said ${response.status}.`);
     state.suggestions = body.hashtags;
+    state.nothing = (body.warnings || []).find((w) => w.startsWith("nothing to go on")) || "";
     const given = new Set(givenTags().map(keyOf));
     state.chosen = state.chosen.filter((k) => body.hashtags.some((s) => keyOf(s.tag) === k) && !given.has(k));
     const topic = body.topic ? ` · topic: ${body.topic.label}` : "";
@@ -147,7 +150,21 @@ function renderChips(fresh = false) {
   const best = Math.max(...state.suggestions.map((s) => s.score), 1e-9);
   $("empty").hidden = state.suggestions.length > 0;
   $("mix").hidden = state.suggestions.length === 0;
-  if (!state.suggestions.length) $("empty").textContent = "No suggestions for this post; add a caption or a tag.";
+  if (!state.suggestions.length) {
+    // Nothing usable in the post: say why, and offer popular tags only as an explicit choice.
+    $("empty").textContent = state.nothing
+      ? `No suggestions: ${state.nothing.replace(/^nothing to go on: /, "")}. Add a caption, a tag or a photo. `
+      : "No suggestions for this post; add a caption or a tag.";
+    if (state.nothing) {
+      const popular = document.createElement("button");
+      popular.type = "button";
+      popular.className = "ghost inline";
+      popular.id = "popular";
+      popular.textContent = "Show popular tags instead";
+      popular.addEventListener("click", () => suggest("popular"));
+      $("empty").append(popular);
+    }
+  }
   $("chips").classList.toggle("fresh", fresh); // animate new suggestions, not a re-render
   $("chips").replaceChildren(...state.suggestions.map((s) => (state.profile ? withDismiss(chip(s, best), s) : chip(s, best))));
 }
@@ -373,7 +390,7 @@ function chooseProfile() {
 // ---- start ----------------------------------------------------------------------
 document.addEventListener("DOMContentLoaded", () => {
   wireDrop();
-  $("suggest").addEventListener("click", suggest);
+  $("suggest").addEventListener("click", () => suggest());
   $("caption").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) suggest();
   });
