@@ -143,7 +143,8 @@ function chip(s, best) {
   button.dataset.key = key;
   button.setAttribute("aria-pressed", String(state.chosen.includes(key)));
   const evidence = s.evidence.length ? s.evidence.map((e) => EVIDENCE[e] || e).join(", ") : "model";
-  button.dataset.tip = `${evidence} · score ${s.score.toFixed(2)}`;
+  const seen = (s.evidence_detail || []).map((d) => `${d.source}: ${d.concept} ${Number(d.score).toFixed(2)}`).join(" · ");
+  button.dataset.tip = `${evidence} · score ${s.score.toFixed(2)}${seen ? " · " + seen : ""}`;
   button.title = button.dataset.tip;
   button.setAttribute("aria-label", `${shown(s)}, ${s.reach || "unknown"} reach, relevance ${pct} percent, evidence ${evidence}`);
   button.innerHTML = `
