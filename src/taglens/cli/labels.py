@@ -81,10 +81,13 @@ def model_with_labels(model: str | None, heads: list[str]) -> str | None:
     """A model path with `heads` bundled in (a temporary copy) for commands that load by path."""
     if not heads:
         return model
+    import atexit
+    import shutil
     import tempfile
 
     from taglens.models.labels import add_labels
     from taglens.models.model_dir import load_model, save_model
 
-    folder = Path(tempfile.mkdtemp(prefix="taglens-labels-")) / "model"
-    return str(save_model(add_labels(load_model(model), heads), folder))
+    root = Path(tempfile.mkdtemp(prefix="taglens-labels-"))
+    atexit.register(shutil.rmtree, root, True)  # the copy lives as long as the command
+    return str(save_model(add_labels(load_model(model), heads), root / "model"))

@@ -86,7 +86,8 @@ class Service:
         return {
             "hashtags": [
                 {"tag": s.tag, "display": camel_case(s.tag), "score": round(float(s.score), 4),
-                 "evidence": s.evidence, "reach": s.reach, "kind": s.kind}
+                 "evidence": s.evidence, "reach": s.reach, "kind": s.kind,
+                 **({"evidence_detail": s.evidence_detail} if s.evidence_detail else {})}  # what a photo showed
                 for s in prediction.hashtags
             ],
             "topic": prediction.topic.to_dict() if prediction.topic else None,

@@ -55,6 +55,8 @@ class HashtagOut(BaseModel):
     evidence: list[str] = Field(description="the scorers behind the suggestion")
     reach: str | None = Field(description="broad, medium or niche: how common the tag is")
     kind: str | None = Field(None, description="the claim the tag makes: place, event, brand, junk or content")
+    evidence_detail: list[dict[str, str | float]] = Field(
+        default_factory=list, description='what the pictures showed: [{"source": "image", "concept": "cat", "score": 0.97}]')
 
 
 class TopicOut(BaseModel):

@@ -45,7 +45,7 @@ def camel_display(name: str) -> str:
     return "#" + "".join(w[:1].upper() + w[1:] for w in words)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConceptTable:
     """The shipped concept tree: names, kinds, and which classes lie below each concept."""
 
@@ -81,13 +81,16 @@ class ConceptTable:
     def mass(self, probs: np.ndarray) -> np.ndarray:
         """(n_concepts,) probability mass below each concept for one probability vector (or (N, C) rows).
 
-        A photo puts almost all its mass on a few classes: summing only the rows of classes
-        above 1e-5 is ~50x less work than the dense product and differs by < 1e-3."""
+        A sparse product: each class has ~12 concepts above it, so this is ~12k multiply-adds,
+        not the 1.9M of the dense (classes x concepts) matrix."""
         p = np.asarray(probs, dtype=np.float32)
-        if p.ndim == 1:
-            keep = np.flatnonzero(p >= 1e-5)
-            return p[keep] @ self.membership[keep]
-        return p @ self.membership
+        return np.asarray(self._sparse_t @ p.T).T if p.ndim == 2 else self._sparse_t @ p
+
+    @functools.cached_property
+    def _sparse_t(self):  # noqa: ANN202 - scipy.sparse.csr_matrix (concepts x classes)
+        from scipy import sparse
+
+        return sparse.csr_matrix(self.membership.T)
 
     def index(self, concept_id: str) -> int:
         return self.ids.index(concept_id)

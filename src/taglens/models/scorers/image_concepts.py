@@ -65,6 +65,7 @@ class ImageConceptsScorer(Scorer):
         self.concept_ids = np.zeros(0, dtype=np.int64)   # taggable concepts
         self.tags: list[list[tuple[str, str]]] = []      # per taggable concept: (key, display), best first
         self.named: dict[str, frozenset[int]] = {}       # vocabulary tag -> concepts it names
+        self._seen: dict[str, frozenset[int]] = {}       # the same for other tags, filled as they come
 
     # -- fitting ----------------------------------------------------------------
     def fit(self, posts: Sequence[Post], vocab: Vocab) -> None:
@@ -91,7 +92,12 @@ class ImageConceptsScorer(Scorer):
         """Concepts a candidate tag names: from the vocabulary map, the table, or its segments."""
         if key in self.named:
             return self.named[key]
-        return self.table.named_by(key, _segment(key) if key not in self.table.words else ())
+        found = self._seen.get(key)
+        if found is None:  # a tag outside the vocabulary (a label's name): segment it once per process
+            found = self.table.named_by(key, _segment(key) if key not in self.table.words else ())
+            if len(self._seen) < 100_000:
+                self._seen[key] = found
+        return found
 
     # -- serving ------------------------------------------------------------------
     def concept_mass(self, queries: Sequence[Query]) -> list[np.ndarray | None]:

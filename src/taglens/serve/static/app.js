@@ -243,7 +243,8 @@ function chip(s, best) {
   button.setAttribute("aria-pressed", String(state.chosen.includes(key)));
   const evidence = s.evidence.length ? s.evidence.map((e) => EVIDENCE[e] || e).join(", ") : "model";
   const kind = s.kind && s.kind !== "content" ? ` · ${s.kind}` : "";
-  button.dataset.tip = `${evidence} · score ${s.score.toFixed(2)}${kind}`;
+  const seen = (s.evidence_detail || []).map((d) => `${d.source}: ${d.concept} ${Number(d.score).toFixed(2)}`).join(" · ");
+  button.dataset.tip = `${evidence} · score ${s.score.toFixed(2)}${kind}${seen ? " · " + seen : ""}`;
   button.title = button.dataset.tip;
   button.setAttribute("aria-label", `${shown(s)}, ${s.reach || "unknown"} reach, relevance ${pct} percent, evidence ${evidence}`);
   button.innerHTML = `
