@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.add_parser("list", help="the profiles on this machine").set_defaults(handler=run_list)
     s = sub.add_parser("show", help="a profile's size, favourite tags and choices")
     s.add_argument("name")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="print the profile as JSON")
     s.set_defaults(handler=run_show)
     d = sub.add_parser("delete", help="forget a profile: its posts, embeddings and choices")
     d.add_argument("name")
