@@ -114,8 +114,11 @@ def create_app(recommender: Recommender | None = None, *, model: str | Path | No
                    description="Hashtag suggestions for a post: caption, tags, photos or a video.")
     app.state.service = service
     camel_case("#warmup")  # load the segmenter now, not on the first request
-    if getattr(service.recommender, "grounding", None) is not None:  # and the tag kinds and gazetteer
-        service.recommender.suggest("warm up", k=1)
+    if getattr(service.recommender, "grounding", None) is not None:  # and the tag kinds, gazetteer, language ID
+        from taglens.text.language import detect_language
+        from taglens.text.places import gazetteer
+
+        gazetteer(), detect_language("warm up")
     app.add_middleware(PageHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_upload_bytes)
     install_error_handlers(app)
