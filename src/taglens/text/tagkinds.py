@@ -253,8 +253,11 @@ class TagKinds:
         return {"format": "taglens-tagkinds", "version": 1, "kinds": dict(sorted(self.kinds.items())),
                 "anchors": dict(sorted(self.anchors.items())), "ambiguous": sorted(self.ambiguous)}
 
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=0), encoding="utf-8")
+    def save(self, path: Path, provenance: str | None = None) -> None:
+        data = self.to_dict()
+        if provenance:
+            data["provenance"] = provenance
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> "TagKinds":
