@@ -22,7 +22,6 @@ from taglens import __version__
 from taglens.errors import InputError
 from taglens.models import list_models
 from taglens.post import Post, Prediction
-from taglens.query import Query
 from taglens.recommend import Recommender
 from taglens.recommend.platforms import platform_table
 from taglens.serve.errors import ApiError, install_error_handlers
@@ -131,9 +130,11 @@ def create_app(recommender: Recommender | None = None, *, model: str | Path | No
                    description="Hashtag suggestions for a post: caption, tags, photos or a video.")
     app.state.service = service
     camel_case("#warmup")  # load the segmenter now, not on the first request
-    grounding = getattr(service.recommender, "grounding", None)
-    if grounding is not None:  # and the tag kinds and gazetteer, without serving a post through the model
-        grounding.supported("paris", Query.from_post(Post(id="warmup", text="warm up in Paris")))
+    if getattr(service.recommender, "grounding", None) is not None:  # and the tag kinds, gazetteer, language ID
+        from taglens.text.language import detect_language
+        from taglens.text.places import gazetteer
+
+        gazetteer(), detect_language("warm up")
     app.add_middleware(PageHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_upload_bytes)
     install_error_handlers(app)

@@ -53,9 +53,8 @@ nofilter nofilterneeded instagood instadaily instalike instamood instapic instap
 igdaily ig instagram instagramhub webstagram statigram tweegram iphoneonly iphonesia photooftheday picoftheday
 bestoftheday potd pictureoftheday photo pic pics picture photos follow followme follow4follow f4f followforfollow
 followback like like4like likeforlike l4l likes tagsforlikes tagforlikes likeforfollow comment4comment
-shoutout s4s spam4spam all_shots instasize tflers tfl love instalove me selfie selfies mood vibes goodvibes
-happy amazing awesome cool fun swag yolo lol omg beautiful cute instafollow followforlike
-""".split())
+shoutout s4s spam4spam all_shots instasize tflers tfl love instalove instafollow followforlike
+""".split())  # not adjectives (#happy, #cute): they describe a post, #love under a sushi dinner does not
 _JUNK_PATTERNS = regex.compile(r"^(?:.*4(?:like|follow|likes|follow)s?|.*forlikes?|.*forfollows?|insta(?:good|daily|like|mood)\w*"
                                r"|(?:photo|pic|picture|selfie)oftheday|tagsfor\w+|vsco\w*|follow\w*back)$")
 # Holidays and recurring events a post must be about to carry.
@@ -254,8 +253,11 @@ class TagKinds:
         return {"format": "taglens-tagkinds", "version": 1, "kinds": dict(sorted(self.kinds.items())),
                 "anchors": dict(sorted(self.anchors.items())), "ambiguous": sorted(self.ambiguous)}
 
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=0), encoding="utf-8")
+    def save(self, path: Path, provenance: str | None = None) -> None:
+        data = self.to_dict()
+        if provenance:
+            data["provenance"] = provenance
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> "TagKinds":
