@@ -27,6 +27,7 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
                  workers: int = 1, engine: str = "local", chunk_size: int = 1000, shards: bool = False,
                  restart: bool = False, banned: Iterable[str] | None = None, allow_banned: bool = False,
                  platform: str | None = None, camel: bool = False, in_flight: int | None = None,
+                 tag_language: str = "any",
                  spark_master: str | None = None, on_error: Callable[[InputError], None] | None = None,
                  on_chunk: Callable[[int, int], None] | None = None) -> BatchResult:
     """Suggest hashtags for every post of `in_path`; write them to `out_path` in input order.
@@ -42,7 +43,8 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
         raise InputError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     if workers < 1:
         raise InputError("workers must be at least 1")
-    settings = make_settings(model, k=k, banned=banned, allow_banned=allow_banned, platform=platform, camel=camel)
+    settings = make_settings(model, k=k, banned=banned, allow_banned=allow_banned, platform=platform, camel=camel,
+                             tag_language=tag_language)
 
     def factory(settings: Settings, parts_dir: Path):
         if engine == "spark":

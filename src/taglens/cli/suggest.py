@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="show each tag in CamelCase (#SunsetLover): easier to read, and screen readers say it right")
     p.add_argument("--allow-banned", action="store_true", help="do not filter spam / banned-style tags")
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
+    p.add_argument("--tag-language", choices=("any", "caption", "en"), default="any", help="which language the tags are in: any (default: the caption's language first, then English and neutral tags that fit), caption, en")
     p.add_argument("--platform", metavar="NAME",
                    help="trim to a platform's hashtag limit: " + ", ".join(_platform_names()))
     p.set_defaults(handler=run_suggest)
@@ -92,7 +93,7 @@ def run_suggest(args: argparse.Namespace) -> int:
         raise InputError("give a --caption, a --tag, an --image or a --video (or --jsonl FILE)")
     post = Post(id="post", text=args.caption, hashtags=tags, images=list(args.image), video=args.video)
     prediction = _recommender(args).suggest(post, k=args.k, allow_banned=args.allow_banned,
-                                              platform=args.platform)
+                                              platform=args.platform, tag_language=args.tag_language)
     if args.camel:
         _add_camel_case(prediction)
     if args.json:
@@ -118,7 +119,7 @@ def _suggest_jsonl(args: argparse.Namespace) -> int:
             yield item
 
     for prediction in rec.suggest_many(good_posts(), k=args.k, allow_banned=args.allow_banned,
-                                      platform=args.platform):
+                                      platform=args.platform, tag_language=args.tag_language):
         if args.camel:
             _add_camel_case(prediction)
         sys.stdout.write(json.dumps(prediction.to_dict(), ensure_ascii=False) + "\n")

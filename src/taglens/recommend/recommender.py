@@ -24,6 +24,7 @@ from taglens.recommend.filters import default_banned
 from taglens.recommend.grounding import Grounding, grounding_for, parse_allow
 from taglens.recommend.platforms import get_platform
 from taglens.recommend.reach import vocab_reach
+from taglens.recommend.tag_language import TagLanguages, parse_tag_language, tag_languages_for
 
 
 def evidence_labels(names: Sequence[str]) -> list[str]:
@@ -51,6 +52,13 @@ class Recommender:
         if self.grounded and self._grounding is None:
             self._grounding = grounding_for(self.bundle)
         return self._grounding if self.grounded else None
+
+    @property
+    def tag_languages(self) -> TagLanguages:
+        """Which languages each tag is in (recommend/tag_language.py), built once."""
+        if getattr(self, "_tag_languages", None) is None:
+            self._tag_languages = tag_languages_for(self.bundle)
+        return self._tag_languages
 
     # -- construction ---------------------------------------------------------
     @classmethod
@@ -105,13 +113,15 @@ class Recommender:
 
     def suggest_many(self, posts: Iterable[Post], k: int = 10, *, batch_size: int = 64,
                      allow_banned: bool = False, max_tags: int | None = None,
-                     platform: str | None = None, allow: str | Iterable[str] | None = None) -> Iterator[Prediction]:
+                     platform: str | None = None, allow: str | Iterable[str] | None = None,
+                     tag_language: str | None = None) -> Iterator[Prediction]:
         """Predictions for many posts, in input order; scorers see them in batches.
 
         `platform` ('instagram', 'threads', ...) caps the list at that platform's limit.
         `allow` ('place,event,brand,junk,variants') switches grounding rules off.
         """
         allowed = parse_allow(allow)
+        mode = parse_tag_language(tag_language)  # 'any' | 'caption' | 'en' (recommend/tag_language.py)
         if k < 1:
             raise InputError("k must be at least 1")
         rules = get_platform(platform)
@@ -121,10 +131,10 @@ class Recommender:
         for post in posts:
             batch.append(post)
             if len(batch) >= batch_size:
-                yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed)
+                yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed, mode)
                 batch = []
         if batch:
-            yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed)
+            yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed, mode)
 
     def score_batch(self, queries: Sequence[Query]) -> list[dict[str, Scores]]:
         """Each scorer's raw candidates for each query (what the combiner sees)."""
@@ -135,7 +145,8 @@ class Recommender:
         return per_query
 
     def _serve_batch(self, posts: Sequence[Post], k: int, allow_banned: bool,
-                     max_tags: int | None, allow: frozenset[str] = frozenset()) -> Iterator[Prediction]:
+                     max_tags: int | None, allow: frozenset[str] = frozenset(),
+                     tag_language: str = "any") -> Iterator[Prediction]:
         queries = [Query.from_post(p) for p in posts]
         if not any(s.name.startswith("image_") for s in self.scorers):
             for query in queries:  # say so rather than silently ignore the pictures
@@ -148,7 +159,7 @@ class Recommender:
             if grounding is not None:
                 per_scorer = grounding.filter_scores(per_scorer, query, allow)
             ranked = []
-            for item in self.combiner.combine(per_scorer):
+            for item in self.tag_languages.arrange(self.combiner.combine(per_scorer), query, tag_language):
                 if item.key in given or (not allow_banned and item.key in self.banned):
                     continue
                 ranked.append(item)
@@ -166,7 +177,7 @@ class Recommender:
                                               kind=grounding.kind(key) if grounding is not None else None))
             topic = query.cache.get("topic")
             yield Prediction(
-                id=query.post.id, hashtags=suggestions,
+                id=query.post.id, hashtags=suggestions, language=query.cache.get("language", (None,))[0],
                 topic=topic if isinstance(topic, TopicPrediction) else None,
                 warnings=query.warnings,
             )

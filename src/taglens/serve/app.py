@@ -64,7 +64,8 @@ class Service:
             post = Post(id="api", text=job.caption, hashtags=job.hashtags, images=images, video=video)
             try:
                 prediction = self.recommender.suggest(
-                    post, k=job.k, platform=job.platform.name if job.platform else None)
+                    post, k=job.k, platform=job.platform.name if job.platform else None,
+                    tag_language=job.tag_language)
             except InputError as exc:  # e.g. the image pipeline rejecting a file
                 raise ApiError(400, _name_uploads(str(exc), job, images, video)) from None
         return self.response(prediction, job)
@@ -73,13 +74,14 @@ class Service:
     def response(prediction: Prediction, job: SuggestJob) -> dict[str, Any]:
         return {
             "hashtags": [
-                {"tag": s.tag, "display": camel_case(s.tag), "score": round(float(s.score), 4),
+                {"tag": s.tag, "display": camel_case(s.tag, prediction.language), "score": round(float(s.score), 4),
                  "evidence": s.evidence, "reach": s.reach}
                 for s in prediction.hashtags
             ],
             "topic": prediction.topic.to_dict() if prediction.topic else None,
             "platform": job.platform.to_dict() if job.platform else None,
             "warnings": prediction.warnings,
+            "language": prediction.language,
         }
 
     def model_info(self) -> dict[str, Any]:

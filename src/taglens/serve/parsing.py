@@ -20,13 +20,14 @@ from starlette.requests import Request
 from taglens.errors import InputError
 from taglens.hashtags import parse_hashtag
 from taglens.recommend.platforms import Platform, get_platform
+from taglens.recommend.tag_language import parse_tag_language
 from taglens.serve.errors import ApiError, validation_message
 from taglens.serve.limits import ServeLimits
 from taglens.serve.schemas import SuggestFields
 from taglens.serve.uploads import Upload
 
 _TAG_SPLIT = re.compile(r"[\s,]+")
-TEXT_FIELDS = ("caption", "hashtags", "k", "platform")
+TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "tag_language")
 
 
 @dataclass
@@ -37,6 +38,7 @@ class SuggestJob:
     hashtags: list[str]
     k: int
     platform: Platform | None
+    tag_language: str = "any"
     images: list[Upload] = field(default_factory=list)
     video: Upload | None = None
 
@@ -76,7 +78,11 @@ def check_fields(raw: dict[str, Any], limits: ServeLimits) -> SuggestJob:
         platform = get_platform(fields.platform)
     except InputError as exc:
         raise ApiError(422, f"platform: {exc}") from None
-    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform)
+    try:
+        tag_language = parse_tag_language(fields.tag_language)
+    except InputError as exc:
+        raise ApiError(422, f"tag_language: {exc}") from None
+    return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform, tag_language)
 
 
 def parse_tags(value: list[str] | str) -> list[str]:

@@ -20,6 +20,9 @@ class SuggestFields(BaseModel):
         None, description="trim to a platform's limit: instagram, tiktok, x, threads, linkedin, "
                           "pinterest, mastodon")
 
+    tag_language: str = Field("any", description="which language the tags are in: any (the caption's "
+                              "language first, then English tags that fit), caption, en")
+
     @field_validator("k", mode="before")
     @classmethod
     def _no_bool_k(cls, value: Any) -> Any:
@@ -92,5 +95,6 @@ MULTIPART_SCHEMA = {
         "hashtags": {"type": "string", "description": "tags already on the post, '#a #b'"},
         "k": {"type": "integer", "default": 10},
         "platform": {"type": "string"},
+        "tag_language": {"type": "string", "enum": ["any", "caption", "en"], "default": "any"},
     },
 }

@@ -12,13 +12,20 @@ from typing import Any
 from taglens.hashtags import display_form
 
 
-def camel_case(tag: str) -> str:
-    """'#sunsetlover' -> '#SunsetLover'; a tag already written with capitals is kept as written."""
+def camel_case(tag: str, lang: str | None = None) -> str:
+    """'#sunsetlover' -> '#SunsetLover'; a tag already written with capitals is kept as written.
+
+    With the caption's language `lang`, that language's lexicon and capitals where taglens
+    has them ('#pordosol', 'pt' -> '#PorDoSol'; text/lexicons.py)."""
     from taglens.text.segment import camel_case as segment_camel_case
 
     shown = display_form(tag)
     if any(c.isupper() for c in shown):
         return shown
+    from taglens.text.lexicons import camel_case_in, segmenter_for
+
+    if segmenter_for(lang) is not None:
+        return camel_case_in(shown, lang)
     result = str(segment_camel_case(shown))
     return result if result.startswith("#") else "#" + result
 

@@ -100,6 +100,7 @@ async function suggest() {
   form.append("caption", $("caption").value);
   form.append("hashtags", givenTags().join(" "));
   form.append("k", String(SUGGEST_K));
+  form.append("tag_language", $("tag-language").value);
   const button = $("suggest");
   button.classList.add("busy");
   button.disabled = true;
