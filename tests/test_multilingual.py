@@ -263,3 +263,14 @@ def test_a_caption_in_one_language_gets_no_stopword_tag(caption: str) -> None:
         shown = [s.key for s in rec.suggest(caption, k=10, tag_language=mode).hashtags]
         assert not [k for k in shown if is_stopword(k, lang)], (mode, shown)
     assert [s.key for s in rec.suggest(caption, k=10).hashtags]  # and it still suggests something
+
+
+def test_cli_segments_in_a_language_and_checks_the_tag_language(capsys: pytest.CaptureFixture[str]) -> None:
+    from taglens.cli import main
+
+    assert main(["segment", "--lang", "pt", "pordosol", "fimdesemana"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["por do sol", "fim de semana"]
+    assert main(["segment", "--lang", "es", "--camel", "atardecerenlaplaya"]) == 0
+    assert capsys.readouterr().out.strip() == "#AtardecerEnLaPlaya"
+    with pytest.raises(SystemExit):
+        main(["suggest", "Pôr do sol", "--tag-language", "klingon"])

@@ -40,20 +40,23 @@ def run_segment(args: argparse.Namespace) -> int:
     tags = args.tags if args.tags else stdin_lines(sys.stdin.buffer)
     out = sys.stdout
     for tag in tags:
-        if args.lang:
-            from taglens.text.display import camel_case
-            from taglens.text.segment import segment_language
-
-            words = segment_language(tag, args.lang)
-            if args.camel:
-                out.write((camel_case(tag, args.lang) if words else "") + "\n")
-                continue
-            out.write(" ".join(words) + "\n")
-            continue
-        words = segmenter.segment(tag)
+        words = segmenter.segment(tag) if not args.lang else _language_words(tag, args.lang)
         if args.camel:
-            out.write((segmenter.camel_case(tag) if words else "") + "\n")
+            camel = segmenter.camel_case(tag) if not args.lang else _language_camel(tag, args.lang)
+            out.write((camel if words else "") + "\n")
         else:
             out.write(" ".join(words) + "\n")
     out.flush()
     return 0
+
+
+def _language_words(tag: str, lang: str) -> list[str]:
+    from taglens.text.segment import segment_language
+
+    return segment_language(tag, lang)
+
+
+def _language_camel(tag: str, lang: str) -> str:
+    from taglens.text.display import camel_case
+
+    return camel_case(tag, lang)
