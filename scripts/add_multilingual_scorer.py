@@ -30,11 +30,12 @@ from taglens.models.scorers.multilingual import MultilingualScorer  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = REPO / "src" / "taglens" / "data" / "models" / "default"
 WEIGHT = 30.0
+LIMIT = 30  # candidates per caption: the top 5 need few, and every extra row costs the combiner
 
 
 def fit_scorer(shared: Path) -> MultilingualScorer:
     posts = load_umsab(shared / "data" / "xlmt-multilingual-tweets", "train")
-    scorer = MultilingualScorer()
+    scorer = MultilingualScorer(limit=LIMIT)
     scorer.fit(posts, None)  # type: ignore[arg-type]  # it keeps its own tag table
     scorer.params["provenance"] = {
         "source": "UMSAB / XLM-T (cardiffnlp/xlm-t 874214d6) data/sentiment/<language>/train_text.txt, "
