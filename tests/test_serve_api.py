@@ -157,7 +157,8 @@ def test_the_recommender_sees_the_uploaded_files(recommender, uploads: Path, sho
     assert r.status_code == 200, r.text
     assert seen["images"] == [b"\xff\xd8\xff"] and seen["video"] == len(short_video)
     assert seen["thread"] != threading.main_thread().name and "worker" in seen["thread"].lower()
-    assert seen["kwargs"] == {"k": 10, "platform": None, "fallback": "none", "allow": frozenset()}
+    assert seen["kwargs"] == {"k": 10, "platform": None, "fallback": "none", "allow": frozenset(),
+                              "tag_language": "any"}
     assert list(uploads.iterdir()) == []
 
 

@@ -197,9 +197,12 @@ class Prediction:
     hashtags: list[Suggestion]
     topic: TopicPrediction | None = None
     warnings: list[str] = field(default_factory=list)
+    language: str | None = None  # the caption's detected language (ISO 639-1, 'und'), text/language.py
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "hashtags": [s.to_dict() for s in self.hashtags]}
+        if self.language:
+            data["language"] = self.language
         if self.topic is not None:
             data["topic"] = self.topic.to_dict()
         if self.warnings:

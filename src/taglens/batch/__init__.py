@@ -27,7 +27,7 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
                  workers: int = 1, engine: str = "local", chunk_size: int = 1000, shards: bool = False,
                  restart: bool = False, banned: Iterable[str] | None = None, allow_banned: bool = False,
                  platform: str | None = None, camel: bool = False, fallback: str | None = None,
-                 in_flight: int | None = None,
+                 in_flight: int | None = None, tag_language: str = "any",
                  spark_master: str | None = None, allow: str | None = None,
                  on_error: Callable[[InputError], None] | None = None,
                  on_chunk: Callable[[int, int], None] | None = None, profile: str | None = None,
@@ -48,7 +48,8 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
     if workers < 1:
         raise InputError("workers must be at least 1")
     settings = make_settings(model, k=k, banned=banned, allow_banned=allow_banned, platform=platform, camel=camel,
-                             fallback=fallback, profile=profile, history=history, allow=allow)
+                             fallback=fallback, profile=profile, history=history, allow=allow,
+                             tag_language=tag_language)
 
     def factory(settings: Settings, parts_dir: Path):
         if engine == "spark":

@@ -49,6 +49,7 @@ class Settings:
     k: int = 10
     allow_banned: bool = False
     platform: str | None = None
+    tag_language: str = "any"  # recommend/tag_language.py
     camel: bool = False
     batch_size: int = 64
     fallback: str = "none"          # "popular": popular tags for a post with nothing to go on
@@ -114,7 +115,8 @@ def score_chunk(settings: Settings, parts_dir: str, index: int, posts: list[Post
     with open(tmp, "w", encoding="utf-8") as out:
         for prediction in rec.suggest_many(posts, k=settings.k, batch_size=settings.batch_size,
                                            allow_banned=settings.allow_banned, platform=settings.platform,
-                                           fallback=settings.fallback, allow=settings.allow or None):
+                                           fallback=settings.fallback, allow=settings.allow or None,
+                                           tag_language=settings.tag_language):
             if camel_case is not None:
                 for suggestion in prediction.hashtags:
                     suggestion.display = camel_case(suggestion.tag)
@@ -146,8 +148,10 @@ EngineFactory = Callable[[Settings, Path], Engine]
 
 def make_settings(model: str | Path | None, *, k: int, banned: Iterable[str] | None, allow_banned: bool,
                   platform: str | None, camel: bool, fallback: str | None = None, profile: str | None = None,
-                  history: str | Path | None = None, allow: str | None = None) -> Settings:
+                  history: str | Path | None = None, allow: str | None = None,
+                  tag_language: str = "any") -> Settings:
     from taglens.models.model_dir import resolve_model_path
+    from taglens.recommend.tag_language import parse_tag_language
     from taglens.recommend.platforms import get_platform
 
     if k < 1:
@@ -167,7 +171,7 @@ def make_settings(model: str | Path | None, *, k: int, banned: Iterable[str] | N
     return Settings(model=str(folder), banned=None if banned is None else tuple(sorted(set(banned))),
                     k=k, allow_banned=allow_banned, platform=platform, camel=camel, fallback=fallback,
                     profile=profile, history=str(Path(history).resolve()) if history else None,
-                    profile_sha256=digest, allow=allow)
+                    profile_sha256=digest, allow=allow, tag_language=parse_tag_language(tag_language))
 
 
 def run_batch(in_path: str | Path, out_path: str | Path, settings: Settings, engine_factory: EngineFactory, *,

@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="for a post with nothing to go on: none gives [] and a warning; popular lists "
                         "the most frequent tags (default none)")
     p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants (default: none; see README, Grounded suggestions)")
+    p.add_argument("--tag-language", choices=("any", "caption", "en"), default="any", help="which language the tags are in: any (default: the caption's language first, then English and neutral tags that fit), caption, en")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     add_profile_arguments(p)
     p.set_defaults(handler=run_batch)
@@ -66,7 +67,7 @@ def run_batch(args: argparse.Namespace) -> int:
     result = suggest_file(model_with_labels(args.model, args.labels), args.input, args.out, k=args.k, workers=args.workers, engine=args.engine,
                           chunk_size=args.chunk_size, shards=args.shards, restart=args.restart, banned=banned,
                           allow_banned=args.allow_banned, platform=args.platform, camel=args.camel,
-                          fallback=args.fallback,
+                          fallback=args.fallback, tag_language=args.tag_language,
                           in_flight=args.in_flight, spark_master=args.spark_master, allow=args.allow,
                           on_error=on_error, on_chunk=on_chunk, profile=args.profile, history=args.history)
     if not args.quiet:

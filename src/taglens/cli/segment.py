@@ -17,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "and print one line per input line, in order.")
     p.add_argument("tags", nargs="*", metavar="TAG", help="hashtags, with or without '#'")
     p.add_argument("--camel", action="store_true", help="print the CamelCase hashtag (#SunsetLover)")
+    p.add_argument("--lang", help="the tags' language (es, pt, de, fr, it, nl, id, tr: its own lexicon; default English)")
     p.set_defaults(handler=run_segment)
 
 
@@ -40,10 +41,17 @@ def run_segment(args: argparse.Namespace) -> int:
     tags = args.tags if args.tags else stdin_lines(sys.stdin.buffer)
     out = sys.stdout
     for tag in tags:
-        words = segmenter.segment(tag)
+        words = segmenter.segment(tag) if not args.lang else _language_words(tag, args.lang)
         if args.camel:
-            out.write((camel_case(tag) if words else "") + "\n")
+            out.write((camel_case(tag, args.lang) if words else "") + "\n")
         else:
             out.write(" ".join(words) + "\n")
     out.flush()
     return 0
+
+
+def _language_words(tag: str, lang: str) -> list[str]:
+    from taglens.text.segment import segment_language
+
+    return segment_language(tag, lang)
+

@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-banned", action="store_true", help="do not filter spam / banned-style tags")
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
     p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants (default: none; see README, Grounded suggestions)")
+    p.add_argument("--tag-language", choices=("any", "caption", "en"), default="any", help="which language the tags are in: any (default: the caption's language first, then English and neutral tags that fit), caption, en")
     p.add_argument("--platform", metavar="NAME",
                    help="trim to a platform's hashtag limit: " + ", ".join(_platform_names()))
     p.add_argument("--fallback", choices=("none", "popular"), default="none",
@@ -114,7 +115,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     post = Post(id="post", text=args.caption, hashtags=tags, images=list(args.image), video=args.video)
     prediction = _recommender(args).suggest(post, k=args.k, allow_banned=args.allow_banned,
                                               platform=args.platform, fallback=args.fallback,
-                                              allow=args.allow)
+                                              allow=args.allow, tag_language=args.tag_language)
     if args.camel:
         _add_camel_case(prediction)
     nothing = [w for w in prediction.warnings if w.startswith(NOTHING)] if not prediction.hashtags else []
@@ -146,7 +147,8 @@ def _suggest_jsonl(args: argparse.Namespace) -> int:
             yield item
 
     for prediction in rec.suggest_many(good_posts(), k=args.k, allow_banned=args.allow_banned,
-                                      platform=args.platform, fallback=args.fallback, allow=args.allow):
+                                      platform=args.platform, fallback=args.fallback, allow=args.allow,
+                                      tag_language=args.tag_language):
         if args.camel:
             _add_camel_case(prediction)
         sys.stdout.write(json.dumps(prediction.to_dict(), ensure_ascii=False) + "\n")

@@ -180,6 +180,9 @@ class Grounding:
 
     def _neighbours_vote(self, key: str, query: Query, per_scorer: Mapping[str, Mapping[str, float]] | None) -> bool:
         """Same-language nearest posts on the same subject hold the tag (kNN vote share)."""
+        own = query.cache.get("neighbour_votes")  # same-language kNN shares (models/scorers/multilingual.py)
+        if own is not None:
+            return float(own.get(key, 0.0)) >= self.event_share
         if not per_scorer or "knn" not in per_scorer:
             return False
         language = query.cache.get("neighbour_language") or query_language(query)[0]

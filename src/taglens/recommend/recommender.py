@@ -26,6 +26,7 @@ from taglens.recommend.grounds import check_fallback, nothing_to_go_on
 from taglens.recommend.photo_rules import PhotoRules
 from taglens.recommend.platforms import get_platform
 from taglens.recommend.reach import vocab_reach
+from taglens.recommend.tag_language import TagLanguages, parse_tag_language, tag_languages_for
 
 
 def evidence_labels(names: Sequence[str]) -> list[str]:
@@ -57,6 +58,13 @@ class Recommender:
         if self.grounded and self._grounding is None:
             self._grounding = grounding_for(self.bundle)
         return self._grounding if self.grounded else None
+
+    @property
+    def tag_languages(self) -> TagLanguages:
+        """Which languages each tag is in (recommend/tag_language.py), built once."""
+        if getattr(self, "_tag_languages", None) is None:
+            self._tag_languages = tag_languages_for(self.bundle)
+        return self._tag_languages
 
     # -- construction ---------------------------------------------------------
     @classmethod
@@ -112,7 +120,7 @@ class Recommender:
     def suggest_many(self, posts: Iterable[Post], k: int = 10, *, batch_size: int = 64,
                      allow_banned: bool = False, max_tags: int | None = None,
                      platform: str | None = None, allow: str | Iterable[str] | None = None,
-                     fallback: str | None = None) -> Iterator[Prediction]:
+                     fallback: str | None = None, tag_language: str | None = None) -> Iterator[Prediction]:
         """Predictions for many posts, in input order; scorers see them in batches.
 
         `platform` ('instagram', 'threads', ...) caps the list at that platform's limit.
@@ -122,6 +130,7 @@ class Recommender:
         its list with the model's most frequent tags instead (see recommend/grounds.py).
         """
         allowed = parse_allow(allow)
+        mode = parse_tag_language(tag_language)  # 'any' | 'caption' | 'en' (recommend/tag_language.py)
         if k < 1:
             raise InputError("k must be at least 1")
         fallback = check_fallback(fallback)
@@ -132,10 +141,10 @@ class Recommender:
         for post in posts:
             batch.append(post)
             if len(batch) >= batch_size:
-                yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed, fallback)
+                yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed, fallback, mode)
                 batch = []
         if batch:
-            yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed, fallback)
+            yield from self._serve_batch(batch, k, allow_banned, max_tags, allowed, fallback, mode)
 
     def score_batch(self, queries: Sequence[Query]) -> list[dict[str, Scores]]:
         """Each scorer's raw candidates for each query (what the combiner sees)."""
@@ -147,7 +156,7 @@ class Recommender:
 
     def _serve_batch(self, posts: Sequence[Post], k: int, allow_banned: bool,
                      max_tags: int | None, allow: frozenset[str] = frozenset(),
-                     fallback: str = "none") -> Iterator[Prediction]:
+                     fallback: str = "none", tag_language: str = "any") -> Iterator[Prediction]:
         queries = [Query.from_post(p) for p in posts]
         if not any(s.name.startswith("image_") for s in self.scorers):
             for query in queries:  # say so rather than silently ignore the pictures
@@ -169,7 +178,7 @@ class Recommender:
                 ranking = self._popular() if popular else []
             details = query.cache.get("evidence_detail", {})
             ranked = []
-            for item in ranking:
+            for item in self.tag_languages.arrange(ranking, query, tag_language):
                 if item.key in given or item.key in self.never or (not allow_banned and item.key in self.banned):
                     continue
                 ranked.append(item)
@@ -188,7 +197,7 @@ class Recommender:
                                               evidence_detail=list(details.get(key, {}).values())))
             topic = query.cache.get("topic") if empty is None else None
             yield Prediction(
-                id=query.post.id, hashtags=suggestions,
+                id=query.post.id, hashtags=suggestions, language=query.cache.get("language", (None,))[0],
                 topic=topic if isinstance(topic, TopicPrediction) else None,
                 warnings=query.warnings,
             )

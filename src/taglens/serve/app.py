@@ -68,7 +68,7 @@ class Service:
             try:
                 prediction = recommender.suggest(
                     post, k=job.k, platform=job.platform.name if job.platform else None, fallback=job.fallback,
-                    allow=job.allow)
+                    allow=job.allow, tag_language=job.tag_language)
             except InputError as exc:  # e.g. the image pipeline rejecting a file
                 raise ApiError(400, _name_uploads(str(exc), job, images, video)) from None
         return self.response(prediction, job)
@@ -84,7 +84,7 @@ class Service:
     def response(prediction: Prediction, job: SuggestJob) -> dict[str, Any]:
         return {
             "hashtags": [
-                {"tag": s.tag, "display": camel_case(s.tag), "score": round(float(s.score), 4),
+                {"tag": s.tag, "display": camel_case(s.tag, prediction.language), "score": round(float(s.score), 4),
                  "evidence": s.evidence, "reach": s.reach, "kind": s.kind,
                  **({"evidence_detail": s.evidence_detail} if s.evidence_detail else {})}  # what a photo showed
                 for s in prediction.hashtags
@@ -92,6 +92,7 @@ class Service:
             "topic": prediction.topic.to_dict() if prediction.topic else None,
             "platform": job.platform.to_dict() if job.platform else None,
             "warnings": prediction.warnings,
+            "language": prediction.language,
         }
 
     def model_info(self) -> dict[str, Any]:

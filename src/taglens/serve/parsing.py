@@ -21,12 +21,13 @@ from taglens.post import parse_tag_list
 from taglens.recommend.grounding import parse_allow
 from taglens.recommend.grounds import check_fallback
 from taglens.recommend.platforms import Platform, get_platform
+from taglens.recommend.tag_language import parse_tag_language
 from taglens.serve.errors import ApiError, validation_message
 from taglens.serve.limits import ServeLimits
 from taglens.serve.schemas import SuggestFields
 from taglens.serve.uploads import Upload
 
-TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "fallback", "profile", "allow")
+TEXT_FIELDS = ("caption", "hashtags", "k", "platform", "fallback", "profile", "allow", "tag_language")
 
 
 @dataclass
@@ -37,6 +38,7 @@ class SuggestJob:
     hashtags: list[str]
     k: int
     platform: Platform | None
+    tag_language: str = "any"
     images: list[Upload] = field(default_factory=list)
     video: Upload | None = None
     fallback: str = "none"
@@ -87,8 +89,12 @@ def check_fields(raw: dict[str, Any], limits: ServeLimits) -> SuggestJob:
         allow = parse_allow(fields.allow if fields.allow else None)
     except InputError as exc:
         raise ApiError(422, f"allow: {exc}") from None
+    try:
+        tag_language = parse_tag_language(fields.tag_language)
+    except InputError as exc:
+        raise ApiError(422, f"tag_language: {exc}") from None
     return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform, fallback=fallback,
-                      profile=fields.profile or None, allow=allow)
+                      profile=fields.profile or None, allow=allow, tag_language=tag_language)
 
 
 def parse_tags(value: list[str] | str) -> list[str]:

@@ -28,6 +28,9 @@ class SuggestFields(BaseModel):
         default_factory=list, description="grounding rules to switch off: place, event, brand, junk, variants "
                                           "(a list, or one string 'place,junk')")
 
+    tag_language: str = Field("any", description="which language the tags are in: any (the caption's "
+                              "language first, then English tags that fit), caption, en")
+
     @field_validator("k", mode="before")
     @classmethod
     def _no_bool_k(cls, value: Any) -> Any:
@@ -116,5 +119,6 @@ MULTIPART_SCHEMA = {
         "platform": {"type": "string"},
         "fallback": {"type": "string", "description": "none (default) or popular"},
         "profile": {"type": "string", "description": "a saved profile (server started with --profiles)"},
+        "tag_language": {"type": "string", "enum": ["any", "caption", "en"], "default": "any"},
     },
 }

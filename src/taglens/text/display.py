@@ -22,8 +22,11 @@ COINED_MARGIN = 2.5
 SHORT_PARTS = frozenset({"no", "my", "me", "we", "be", "go", "so", "up", "on", "in", "to", "of", "at", "oh"})
 
 
-def camel_case(tag: str) -> str:
+def camel_case(tag: str, lang: str | None = None) -> str:
     """'#sunsetlover' -> '#SunsetLover', '#ootd' -> '#OOTD', '#nofilter' -> '#NoFilter'.
+
+    With the caption's language `lang` (not English), that language's lexicon and capitals
+    where taglens has them ('#pordosol', 'pt' -> '#PorDoSol'; text/lexicons.py).
 
     In order: a tag written with telling capitals (`#iPhone`, `#NYC`, `#LoveYou`) is kept
     as written; a tag whose written form with capitals dominates in real captions
@@ -42,6 +45,11 @@ def camel_case(tag: str) -> str:
         return tables["cased"][key]
     if key in tables["forms"]:
         return "#" + tables["forms"][key]
+    if lang and lang != "en":
+        from taglens.text.lexicons import camel_case_in, segmenter_for
+
+        if segmenter_for(lang) is not None:
+            return camel_case_in("#" + (body.lower() if body[:1].isupper() else body), lang)
     words = _display_words(body.lower() if body[:1].isupper() else body)
     return "#" + "".join(_shown_word(w, tables) for w in words)
 

@@ -804,6 +804,14 @@ def segment(tag: str) -> list[str]:
     return Segmenter.load().segment(tag)
 
 
+def segment_language(tag: str, lang: str | None) -> list[str]:
+    """Words of a hashtag in language `lang` (ISO 639-1): that language's lexicon where
+    taglens ships one (`text/lexicons.py`: de es fr id it nl pt tr), else this English segmenter."""
+    from taglens.text.lexicons import segment_in
+
+    return segment_in(tag, lang)
+
+
 def segment_many(tags: Iterable[str]) -> list[list[str]]:
     """`segment` for each tag, in order."""
     return Segmenter.load().segment_many(tags)

