@@ -1,7 +1,7 @@
 """Attach the image_text scorer (a trained image-text map) to a trained model, without retraining it.
 
     OMP_NUM_THREADS=1 PYTHONPATH=src python scripts/attach_image_text.py --map /tmp/itx/map.npz \
-        [--model default] [--out DIR] [--weights weights.json]
+        [--model default] [--out DIR] [--weights benchmarks/reports/image_text_weights.json]
 
 The scorer embeds the model's most used tags once (MiniLM, ~1 min) and is
 *attached* to the learned combiner (taglens.models.attach): text-only posts rank
@@ -34,7 +34,10 @@ LICENCE = ("The image-text map was trained on research-only data (Flickr8k: rese
            "your own CLIP (space='clip'), for other uses.")
 
 
-def attach(model: str, map_path: Path, weights: dict[str, float], scorer_params: dict | None = None):
+def attach(model: str, map_path: Path, weights: dict[str, float], captioned: dict[str, float] | None = None,
+           scorer_params: dict | None = None):
+    """`model` plus image_text from `map_path`: `weights` on every post (image_text's, and any
+    other scorer's listed), `captioned` on posts with a caption (LearnedCombiner.captioned)."""
     bundle = load_model(model)
     scorer = create_scorer("image_text", map_path=str(map_path), **(scorer_params or {}))
     scorer.fit([], bundle.vocab)
@@ -42,8 +45,12 @@ def attach(model: str, map_path: Path, weights: dict[str, float], scorer_params:
     info = ImageTextMap.load(map_path).info
     note = (f"added by scripts/attach_image_text.py without retraining; map: {json.dumps(info, sort_keys=True)}; "
             f"licence: {LICENCE}")
-    new = attach_scorers(bundle, [scorer, *others], {"image_text": PRIOR_WEIGHT, **weights}, note=note)
-    new.extras["image_text"] = {"map": info, "weights": {"image_text": PRIOR_WEIGHT, **weights}, "licence": LICENCE}
+    all_weights = {"image_text": PRIOR_WEIGHT, **weights}
+    new = attach_scorers(bundle, [scorer, *others], all_weights, note=note)
+    if captioned is not None and hasattr(new.combiner, "captioned"):
+        new.combiner.captioned = {k: float(v) for k, v in captioned.items()}
+    new.extras["image_text"] = {"map": info, "weights": all_weights, "captioned": captioned or {},
+                                "licence": LICENCE}
     return new
 
 
@@ -54,8 +61,8 @@ def main() -> int:
     parser.add_argument("--out")
     parser.add_argument("--weights", type=Path)
     args = parser.parse_args()
-    weights = json.loads(args.weights.read_text()) if args.weights else {}
-    bundle = attach(args.model, args.map, weights)
+    learned = json.loads(args.weights.read_text()) if args.weights else {}
+    bundle = attach(args.model, args.map, learned.get("attached", {}), learned.get("captioned"))
     path = save_model(bundle, args.out or str(resolve_model_path(args.model)))
     size = sum(f.stat().st_size for f in (path / "scorers" / "image_text").rglob("*") if f.is_file())
     print(f"wrote {path} (image_text files {size / 1e6:.1f} MB; scorers: {', '.join(s.name for s in bundle.scorers)})")

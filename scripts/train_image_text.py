@@ -31,7 +31,6 @@ import csv
 import hashlib
 import json
 import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -256,13 +255,14 @@ def train_map(x: np.ndarray, text_ids: list[list[int]], text_vecs: np.ndarray, *
             if score > best:
                 best, best_map = score, current
             if epoch % 5 == 4 or epoch == epochs - 1:
-                log(f"  epoch {epoch + 1}: loss {float(loss):.3f}, val R@10 {score:.3f}, T {1 / float(log_t.exp()):.4f}")
+                log(f"  epoch {epoch + 1}: loss {loss.item():.3f}, val R@10 {score:.3f}, T {1 / log_t.exp().item():.4f}")
     return (best_map if val is not None else snapshot()), history
 
 
 def recall_at(mapping: ImageTextMap, x: np.ndarray, text_ids: list[list[int]], text_vecs: np.ndarray,
               k: int = 10) -> float:
-    """Image -> text: share of photos with one of their texts in the top k among all their texts' pool."""
+    """Image -> text: share of photos with one of their texts in the top k among the pool of all their
+    texts (for Flickr8k val: captions and the keyword texts; benchmarks/image_text.py counts captions only)."""
     pool = sorted({t for ids in text_ids for t in ids})
     col = {t: j for j, t in enumerate(pool)}
     zi = mapping.embed_inputs(x)

@@ -251,3 +251,32 @@ def test_clip_onnx_slot_drives_the_same_scorer(tmp_path):
     assert vec[0] @ vec[1] > vec[0] @ vec[2]
     with pytest.raises(Exception, match="tokenizer JSON"):
         create_scorer("image_text", **{**params, "tokenizer": str(tmp_path / "none.json")}).fit([], vocab)
+
+
+# -- the learned combiner's weights for posts with a caption ------------------------------
+
+def test_captioned_weights_apply_only_where_the_caption_speaks():
+    from taglens.models.combiner import combiner_from_config
+    from taglens.models.model_dir import read_manifest, resolve_model_path
+
+    config = dict(read_manifest(resolve_model_path("default"))["combiner"])
+    config["attached"] = {**config.get("attached", {}), "image_text": 20.0}
+    config["captioned"] = {"image_text": 0.0, "image_zeroshot": 0.0}
+    comb = combiner_from_config(config)
+    again = combiner_from_config(comb.to_config())
+    assert again.captioned == {"image_text": 0.0, "image_zeroshot": 0.0}
+
+    def score(answers: dict, key: str) -> float:
+        return next(r.score for r in again.combine(answers) if r.key == key)
+
+    photo = {"image_text": {"zz": 1.0}, "image_zeroshot": {"yy": 1.0}}
+    with_caption = {**photo, "openvocab": {"cap": 0.5}}  # openvocab speaking = the post has caption words
+    base = combiner_from_config({**config, "captioned": {}})
+    # photo only: both image scorers count, as without `captioned`
+    assert score(photo, "zz") == pytest.approx(next(r.score for r in base.combine(photo) if r.key == "zz"))
+    assert score(photo, "zz") > 1.0 and score(photo, "yy") > 1.0
+    # with a caption: weight 0 -> the image tags get no image contribution
+    assert score(with_caption, "zz") < score(photo, "zz") - 1.0
+    assert score(with_caption, "yy") < score(photo, "yy") - 1.0
+    without = next(r.score for r in base.combine(with_caption) if r.key == "zz")
+    assert score(with_caption, "zz") < without - 1.0  # the same post, captioned weights unset

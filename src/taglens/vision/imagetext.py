@@ -150,11 +150,20 @@ class LearnedSpace(ImageTextSpace):
         return self.map.embed_images(evidence.features, evidence.probs)
 
     def text_vectors(self, texts: Sequence[str]) -> np.ndarray:
-        from taglens.text.sentence import SentenceEncoder
-
         if not texts:
             return np.zeros((0, self.map.dim), np.float32)
-        return self.map.embed_texts(SentenceEncoder.load().encode(list(texts)))
+        return self.map.embed_texts(_minilm(tuple(texts)))
+
+
+@functools.lru_cache(maxsize=4)
+def _minilm(texts: tuple[str, ...]) -> np.ndarray:
+    """MiniLM embeddings, remembered for the last few calls: fitting several maps' scorers on
+    one vocabulary (cross-fitting) embeds the same 8,000 tag texts once."""
+    from taglens.text.sentence import SentenceEncoder
+
+    out = SentenceEncoder.load().encode(list(texts))
+    out.setflags(write=False)
+    return out
 
 
 # -- a user's own CLIP: two ONNX towers and a tokenizers JSON -------------------------
