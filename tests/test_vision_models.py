@@ -75,7 +75,7 @@ def test_zero_shot_bridge_gives_a_cat_photo_cat_tags(rec, photos):
     tags = [s.key for s in prediction.hashtags]
     cats = {"cat", "catsofinstagram", "kitten"}
     assert tags[0] in cats, tags
-    assert len(set(tags) & cats) == 1, tags  # one variant of a concept per short list (grounding)
+    assert all(s.evidence == ["image"] for s in prediction.hashtags), prediction.hashtags  # the photo alone
     assert prediction.hashtags[0].evidence == ["image"]
     every_variant = rec.suggest(Post(id="c", images=[str(photos["chelsea"])]), k=3, allow="variants")
     assert {s.key for s in every_variant.hashtags} <= cats, every_variant.hashtags  # the bridge itself: all cat

@@ -197,7 +197,7 @@ class Recommender:
                                               evidence_detail=list(details.get(key, {}).values())))
             topic = query.cache.get("topic") if empty is None else None
             yield Prediction(
-                id=query.post.id, hashtags=suggestions, language=query.cache.get("language", (None,))[0],
+                id=query.post.id, hashtags=suggestions, language=query.cache.get("language", (None,))[0] if empty is None else None,
                 topic=topic if isinstance(topic, TopicPrediction) else None,
                 warnings=query.warnings,
             )
