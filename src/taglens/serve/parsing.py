@@ -8,6 +8,7 @@ drift apart.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,24 +78,20 @@ def check_fields(raw: dict[str, Any], limits: ServeLimits) -> SuggestJob:
         raise ApiError(422, f"k: at most {limits.max_k}")
     if len(fields.caption) > limits.max_caption_chars:
         raise ApiError(422, f"caption: at most {limits.max_caption_chars} characters")
-    try:
-        platform = get_platform(fields.platform)
-    except InputError as exc:
-        raise ApiError(422, f"platform: {exc}") from None
-    try:
-        fallback = check_fallback(fields.fallback)
-    except InputError as exc:
-        raise ApiError(422, f"fallback: {exc}") from None
-    try:
-        allow = parse_allow(fields.allow if fields.allow else None)
-    except InputError as exc:
-        raise ApiError(422, f"allow: {exc}") from None
-    try:
-        tag_language = parse_tag_language(fields.tag_language)
-    except InputError as exc:
-        raise ApiError(422, f"tag_language: {exc}") from None
+    platform = _field("platform", get_platform, fields.platform)
+    fallback = _field("fallback", check_fallback, fields.fallback)
+    allow = _field("allow", parse_allow, fields.allow if fields.allow else None)
+    tag_language = _field("tag_language", parse_tag_language, fields.tag_language)
     return SuggestJob(fields.caption, parse_tags(fields.hashtags), fields.k, platform, fallback=fallback,
                       profile=fields.profile or None, allow=allow, tag_language=tag_language)
+
+
+def _field(name: str, parse: Callable[[Any], Any], value: Any) -> Any:
+    """`parse(value)`, with the library's InputError as the API's 422 naming the field."""
+    try:
+        return parse(value)
+    except InputError as exc:
+        raise ApiError(422, f"{name}: {exc}") from None
 
 
 def parse_tags(value: list[str] | str) -> list[str]:
