@@ -79,3 +79,13 @@ def test_remove_hashtags_only_the_named_keys():
 
 def test_unique_keys_dedupes_in_order():
     assert unique_keys(["#A", "a", "#b", "", "#B"]) == ["a", "b"]
+
+
+def test_a_ligature_that_unfolds_into_words_is_not_a_tag() -> None:
+    """'#ﷺ' (one Arabic ligature) is four words with spaces under NFKC: extract and Post agree it is no tag."""
+    from taglens.hashtags import extract_hashtags
+    from taglens.post import Post
+
+    tags = extract_hashtags("قال رسول الله #ﷺ #مصر")
+    assert [t.display for t in tags] == ["#مصر"]
+    Post(id="x", text="#ﷺ", hashtags=[t.display for t in tags])  # what extract yields, Post accepts

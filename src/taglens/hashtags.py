@@ -89,6 +89,8 @@ def extract_hashtags(text: str) -> list[Hashtag]:
         body = match.group(1).rstrip("\u200d")
         if len(body) > MAX_TAG_LENGTH or not _LETTER_RE.search(body):
             continue
+        if not is_hashtag_body(unicodedata.normalize("NFKC", body)):
+            continue  # NFKC can unfold a ligature into words ('#ﷺ' -> four words with spaces): no tag
         key = hashtag_key(body)
         if key in seen:
             continue
