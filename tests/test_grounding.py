@@ -37,9 +37,9 @@ def cooccurrence(keys: list[str], lists: list[list[str]]) -> tuple[list[int], sp
 # A fixture corpus: 'nice' is tagged beside #cute and #love, 'paris' beside #france and #travel,
 # 'dodgers' with #losangeles, and the rest as its name says.
 FIXTURE = ([["paris", "france", "travel"]] * 6 + [["nice", "cute", "love", "dog"]] * 6
-           + [["dodgers", "losangeles", "baseball"]] * 6 + [["losangeles", "beach", "sunset"]] * 6
+           + [["dodgers", "losangeles", "baseball"]] * 8 + [["losangeles", "beach", "sunset"]] * 2
            + [["london", "travel", "england"]] * 4 + [["beach", "sunset", "tbt"]] * 4
-           + [["christmas", "tree"]] * 3 + [["coachella2017", "music"]] * 2 + [["cute", "dog", "love"]] * 4)
+           + [["christmas", "tree"]] * 3 + [["coachella2017", "music"]] * 2 + [["cute", "dog", "love"]] * 20)
 FIXTURE_KEYS = sorted({t for tags in FIXTURE for t in tags})
 
 
@@ -218,3 +218,22 @@ def test_claim_metrics_count_hand_made_cases(kinds: TagKinds) -> None:
     assert rates["unsupported event/brand"] == pytest.approx(1 / 6)
     assert rates["named place or region"] == pytest.approx(1.0)
     assert rates["unrelated place"] == pytest.approx(1 / 3)
+
+
+def test_evaluate_reports_claim_rates_for_every_system(skewed: Recommender) -> None:
+    from taglens.evaluate.protocol import build_task
+    from taglens.evaluate.report import evaluation_markdown
+    from taglens.evaluate.runner import FUSED, UNGROUNDED, evaluate_all
+
+    posts = [Post(id=f"e{i}", text=t, hashtags=h) for i, (t, h) in enumerate(SKEWED)]
+    result = evaluate_all(skewed, build_task(posts, "caption"), with_similarity=False, ablation=False)
+    assert set(result.claims) == set(result.systems) and FUSED in result.claims
+    assert result.claims[FUSED]["unsupported place"] == 0.0
+    assert result.claims[UNGROUNDED]["unsupported place"] > 0.0  # the skewed model guesses California
+    assert "Unsupported claims" in evaluation_markdown(result) and "claims" in result.to_dict()
+
+
+def test_captions_in_scripts_without_word_lists_are_served(skewed: Recommender) -> None:
+    for caption in ("人気の10種類フレーバー 東京", "서울 야시장", "北京烤鸭 好吃"):  # wordfreq needs MeCab/jieba for these
+        assert skewed.suggest(caption, k=5).hashtags is not None
+        caption_candidates(caption)

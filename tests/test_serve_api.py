@@ -107,7 +107,8 @@ def test_suggest_json(client: TestClient) -> None:
     body = r.json()
     tags = body["hashtags"]
     assert len(tags) == 4 and body["took_ms"] >= 0 and body["topic"] is None
-    assert set(tags[0]) == {"tag", "display", "score", "evidence", "reach"}
+    assert set(tags[0]) == {"tag", "display", "score", "evidence", "reach", "kind"}
+    assert tags[0]["kind"] in ("place", "event", "brand", "junk", "content")
     assert "#beach" not in [t["tag"].lower() for t in tags]
     assert tags[0]["tag"] == "#sea"  # co-occurs with #beach most in the toy corpus
     assert tags[0]["display"] == "#Sea" and tags[0]["evidence"] == ["cooccurrence"]
@@ -156,7 +157,7 @@ def test_the_recommender_sees_the_uploaded_files(recommender, uploads: Path, sho
     assert r.status_code == 200, r.text
     assert seen["images"] == [b"\xff\xd8\xff"] and seen["video"] == len(short_video)
     assert seen["thread"] != threading.main_thread().name and "worker" in seen["thread"].lower()
-    assert seen["kwargs"] == {"k": 10, "platform": None, "tag_language": "any"}
+    assert seen["kwargs"] == {"k": 10, "platform": None, "tag_language": "any", "allow": frozenset()}
     assert list(uploads.iterdir()) == []
 
 

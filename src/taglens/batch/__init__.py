@@ -28,7 +28,7 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
                  restart: bool = False, banned: Iterable[str] | None = None, allow_banned: bool = False,
                  platform: str | None = None, camel: bool = False, in_flight: int | None = None,
                  tag_language: str = "any",
-                 spark_master: str | None = None, on_error: Callable[[InputError], None] | None = None,
+                 spark_master: str | None = None, allow: str | None = None, on_error: Callable[[InputError], None] | None = None,
                  on_chunk: Callable[[int, int], None] | None = None) -> BatchResult:
     """Suggest hashtags for every post of `in_path`; write them to `out_path` in input order.
 
@@ -44,7 +44,7 @@ def suggest_file(model: str | Path | None, in_path: str | Path, out_path: str | 
     if workers < 1:
         raise InputError("workers must be at least 1")
     settings = make_settings(model, k=k, banned=banned, allow_banned=allow_banned, platform=platform, camel=camel,
-                             tag_language=tag_language)
+                             tag_language=tag_language, allow=allow)
 
     def factory(settings: Settings, parts_dir: Path):
         if engine == "spark":

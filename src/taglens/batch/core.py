@@ -52,6 +52,7 @@ class Settings:
     tag_language: str = "any"  # recommend/tag_language.py
     camel: bool = False
     batch_size: int = 64
+    allow: str = ""  # grounding rules switched off: 'place,event,brand,junk,variants' (recommend/grounding.py)
 
     def fingerprint(self) -> dict[str, Any]:
         data = asdict(self)
@@ -106,7 +107,7 @@ def score_chunk(settings: Settings, parts_dir: str, index: int, posts: list[Post
     with open(tmp, "w", encoding="utf-8") as out:
         for prediction in rec.suggest_many(posts, k=settings.k, batch_size=settings.batch_size,
                                            allow_banned=settings.allow_banned, platform=settings.platform,
-                                           tag_language=settings.tag_language):
+                                           tag_language=settings.tag_language, allow=settings.allow or None):
             if camel_case is not None:
                 for suggestion in prediction.hashtags:
                     suggestion.display = camel_case(suggestion.tag)
@@ -137,7 +138,7 @@ EngineFactory = Callable[[Settings, Path], Engine]
 
 
 def make_settings(model: str | Path | None, *, k: int, banned: Iterable[str] | None, allow_banned: bool,
-                  platform: str | None, camel: bool, tag_language: str = "any") -> Settings:
+                  platform: str | None, camel: bool, tag_language: str = "any", allow: str | None = None) -> Settings:
     from taglens.models.model_dir import resolve_model_path
     from taglens.recommend.tag_language import parse_tag_language
     from taglens.recommend.platforms import get_platform
@@ -145,10 +146,13 @@ def make_settings(model: str | Path | None, *, k: int, banned: Iterable[str] | N
     if k < 1:
         raise InputError("k must be at least 1")
     get_platform(platform)  # an unknown platform is the user's error, found before any work starts
+    from taglens.recommend.grounding import parse_allow
+
+    allow = ",".join(sorted(parse_allow(allow)))  # an unknown rule too
     folder = resolve_model_path(model).resolve()
     return Settings(model=str(folder), banned=None if banned is None else tuple(sorted(set(banned))),
                     k=k, allow_banned=allow_banned, platform=platform, camel=camel,
-                    tag_language=parse_tag_language(tag_language))
+                    tag_language=parse_tag_language(tag_language), allow=allow)
 
 
 def run_batch(in_path: str | Path, out_path: str | Path, settings: Settings, engine_factory: EngineFactory, *,

@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
     p.add_argument("--platform", metavar="NAME", help="trim to a platform's hashtag limit")
     p.add_argument("--tag-language", choices=("any", "caption", "en"), default="any", help="which language the tags are in: any (default: the caption's language first, then English and neutral tags that fit), caption, en")
+    p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants (default: none; see README, Grounded suggestions)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     p.set_defaults(handler=run_batch)
 
@@ -58,7 +59,7 @@ def run_batch(args: argparse.Namespace) -> int:
     result = suggest_file(args.model, args.input, args.out, k=args.k, workers=args.workers, engine=args.engine,
                           chunk_size=args.chunk_size, shards=args.shards, restart=args.restart, banned=banned,
                           allow_banned=args.allow_banned, platform=args.platform, camel=args.camel, tag_language=args.tag_language,
-                          in_flight=args.in_flight, spark_master=args.spark_master,
+                          in_flight=args.in_flight, spark_master=args.spark_master, allow=args.allow,
                           on_error=on_error, on_chunk=on_chunk)
     if not args.quiet:
         resumed = f", {result.chunks_resumed} resumed" if result.chunks_resumed else ""

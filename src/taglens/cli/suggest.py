@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-banned", action="store_true", help="do not filter spam / banned-style tags")
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
     p.add_argument("--tag-language", choices=("any", "caption", "en"), default="any", help="which language the tags are in: any (default: the caption's language first, then English and neutral tags that fit), caption, en")
+    p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants (default: none; see README, Grounded suggestions)")
     p.add_argument("--platform", metavar="NAME",
                    help="trim to a platform's hashtag limit: " + ", ".join(_platform_names()))
     p.set_defaults(handler=run_suggest)
@@ -65,7 +66,8 @@ def _print_table(post: Post, prediction: Prediction) -> None:
     if prediction.topic:
         print(f"  topic: {prediction.topic.label} ({prediction.topic.score:.2f})")
     for s in prediction.hashtags:
-        print(f"  {s.display or s.tag:<28} {s.score:7.3f}  {', '.join(s.evidence)}")
+        kind = f"  [{s.kind}]" if s.kind and s.kind != "content" else ""
+        print(f"  {s.display or s.tag:<28} {s.score:7.3f}  {', '.join(s.evidence)}{kind}")
     for warning in prediction.warnings:
         print(f"  warning: {warning}", file=sys.stderr)
 
@@ -93,7 +95,7 @@ def run_suggest(args: argparse.Namespace) -> int:
         raise InputError("give a --caption, a --tag, an --image or a --video (or --jsonl FILE)")
     post = Post(id="post", text=args.caption, hashtags=tags, images=list(args.image), video=args.video)
     prediction = _recommender(args).suggest(post, k=args.k, allow_banned=args.allow_banned,
-                                              platform=args.platform, tag_language=args.tag_language)
+                                              platform=args.platform, tag_language=args.tag_language, allow=args.allow)
     if args.camel:
         _add_camel_case(prediction)
     if args.json:
@@ -119,7 +121,7 @@ def _suggest_jsonl(args: argparse.Namespace) -> int:
             yield item
 
     for prediction in rec.suggest_many(good_posts(), k=args.k, allow_banned=args.allow_banned,
-                                      platform=args.platform, tag_language=args.tag_language):
+                                      platform=args.platform, tag_language=args.tag_language, allow=args.allow):
         if args.camel:
             _add_camel_case(prediction)
         sys.stdout.write(json.dumps(prediction.to_dict(), ensure_ascii=False) + "\n")

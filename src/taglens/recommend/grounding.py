@@ -46,6 +46,7 @@ RULES = ("place", "event", "brand", "junk", "variants")
 PROFILE_KEY = "profile.supported"  # set of tag keys the user's own history uses
 LANDMARKS_KEY = "vision.landmarks"  # set of place keys the photo shows
 SUPPORT_KEY = "grounding.support"
+STRONG_CITY = 300_000  # a city read inside a longer given tag must be this big
 EVENT_SHARE = 0.45  # pumpkin-spice posts' neighbours give #christmas 0.35: a third is not a majority
 NEIGHBOUR_LANGUAGES = frozenset({"en", "und"})  # the default corpus' language (multilingual models: override)
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
@@ -127,10 +128,13 @@ def _tag_place(key: str, kinds: TagKinds, g: Gazetteer) -> str | None:
     """The place a given tag names: itself (#london), or a place inside a longer tag
     (#londonlife, #visitjapan), never an ambiguous name (#nice)."""
     if kinds.kind(key) == "place":
-        return g.canonical(key)
-    for cut in range(len(key) - 1, 4, -1):
+        return kinds.place_of(key, g)
+    for cut in range(len(key) - 3, 3, -1):
         for part in (key[:cut], key[len(key) - cut:]):
-            if len(key) - cut <= 8 and kinds.kind(part) == "place":
+            place = g.place(part) if part not in kinds.ambiguous else None
+            if place is None or kinds.kind(part) != "place":
+                continue
+            if place.level != "city" or place.population >= STRONG_CITY:  # #vapeindonesia, not #vapekota
                 return g.canonical(part)
     return None
 

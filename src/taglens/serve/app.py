@@ -65,7 +65,7 @@ class Service:
             try:
                 prediction = self.recommender.suggest(
                     post, k=job.k, platform=job.platform.name if job.platform else None,
-                    tag_language=job.tag_language)
+                    tag_language=job.tag_language, allow=job.allow)
             except InputError as exc:  # e.g. the image pipeline rejecting a file
                 raise ApiError(400, _name_uploads(str(exc), job, images, video)) from None
         return self.response(prediction, job)
@@ -75,7 +75,7 @@ class Service:
         return {
             "hashtags": [
                 {"tag": s.tag, "display": camel_case(s.tag, prediction.language), "score": round(float(s.score), 4),
-                 "evidence": s.evidence, "reach": s.reach}
+                 "evidence": s.evidence, "reach": s.reach, "kind": s.kind}
                 for s in prediction.hashtags
             ],
             "topic": prediction.topic.to_dict() if prediction.topic else None,
@@ -116,6 +116,11 @@ def create_app(recommender: Recommender | None = None, *, model: str | Path | No
                    description="Hashtag suggestions for a post: caption, tags, photos or a video.")
     app.state.service = service
     camel_case("#warmup")  # load the segmenter now, not on the first request
+    if getattr(service.recommender, "grounding", None) is not None:  # and the tag kinds, gazetteer, language ID
+        from taglens.text.language import detect_language
+        from taglens.text.places import gazetteer
+
+        gazetteer(), detect_language("warm up")
     app.add_middleware(PageHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_upload_bytes)
     install_error_handlers(app)

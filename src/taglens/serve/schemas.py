@@ -19,6 +19,9 @@ class SuggestFields(BaseModel):
     platform: str | None = Field(
         None, description="trim to a platform's limit: instagram, tiktok, x, threads, linkedin, "
                           "pinterest, mastodon")
+    allow: list[str] | str = Field(
+        default_factory=list, description="grounding rules to switch off: place, event, brand, junk, variants "
+                                          "(a list, or one string 'place,junk')")
 
     tag_language: str = Field("any", description="which language the tags are in: any (the caption's "
                               "language first, then English tags that fit), caption, en")
@@ -38,6 +41,7 @@ class HashtagOut(BaseModel):
     score: float
     evidence: list[str] = Field(description="the scorers behind the suggestion")
     reach: str | None = Field(description="broad, medium or niche: how common the tag is")
+    kind: str | None = Field(None, description="the claim the tag makes: place, event, brand, junk or content")
 
 
 class TopicOut(BaseModel):

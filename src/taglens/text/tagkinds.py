@@ -53,9 +53,8 @@ nofilter nofilterneeded instagood instadaily instalike instamood instapic instap
 igdaily ig instagram instagramhub webstagram statigram tweegram iphoneonly iphonesia photooftheday picoftheday
 bestoftheday potd pictureoftheday photo pic pics picture photos follow followme follow4follow f4f followforfollow
 followback like like4like likeforlike l4l likes tagsforlikes tagforlikes likeforfollow comment4comment
-shoutout s4s spam4spam all_shots instasize tflers tfl love instalove me selfie selfies mood vibes goodvibes
-happy amazing awesome cool fun swag yolo lol omg beautiful cute instafollow followforlike
-""".split())
+shoutout s4s spam4spam all_shots instasize tflers tfl love instalove instafollow followforlike
+""".split())  # not adjectives (#happy, #cute): they describe a post, #love under a sushi dinner does not
 _JUNK_PATTERNS = regex.compile(r"^(?:.*4(?:like|follow|likes|follow)s?|.*forlikes?|.*forfollows?|insta(?:good|daily|like|mood)\w*"
                                r"|(?:photo|pic|picture|selfie)oftheday|tagsfor\w+|vsco\w*|follow\w*back)$")
 # Holidays and recurring events a post must be about to carry.
@@ -76,9 +75,10 @@ COMMON_WORD = 3.0  # wordfreq Zipf at or above which a name is also an English w
 PLACE_COMPANY = 0.5  # share of a tag's company that is places/travel below which a common-word name is content
 SMALL_TOWN = 300_000
 SMALL_TOWN_WORD = 3.5  # Zipf of a small town's name above which the word is meant
-BRAND_SHARE = 0.4  # a brand is used with its one place in at least this share of its posts
-BRAND_LIFT = 3.0
-MIN_BRAND_POSTS = 5
+BRAND_SHARE = 0.5  # a brand is used with its one place in at least half of its posts
+BRAND_LIFT = 5.0
+MIN_BRAND_POSTS = 8
+BRAND_WORD = 4.0  # a word this common (#bridge, #casino, #first) is content wherever the corpus was posted
 MIN_EVIDENCE = 5.0
 TRAVEL = frozenset("travel trip vacation wanderlust explore travelgram instatravel traveling travelling city citylife "
                    "architecture roadtrip adventure tourist tourism sightseeing visit skyline downtown".split())
@@ -95,13 +95,16 @@ def _reviewed() -> dict[str, list[str]]:
     return {"not_places": data.get("not_places", [])}
 
 
-@functools.lru_cache(maxsize=50_000)
-def _zipf(word: str) -> float:
+WORD_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "id")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _zipf(word: str, lang: str = "en") -> float:
     try:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover
         return 0.0
-    return float(zipf_frequency(word, "en"))
+    return float(zipf_frequency(word, lang))
 
 
 def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] = ()) -> str:
@@ -116,8 +119,8 @@ def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] 
     place = g.place(key)
     if place is not None and key not in set(ambiguous) and key not in _reviewed()["not_places"]:
         small = place.level == "city" and place.population < SMALL_TOWN
-        if not (small and _zipf(key) >= SMALL_TOWN_WORD):
-            return "place"
+        if not (small and max(_zipf(key, lang) for lang in WORD_LANGUAGES) >= SMALL_TOWN_WORD):
+            return "place"  # not #tabaco (Spanish 'tobacco'), #kota (Indonesian 'city'), #salt
     if affix_place(key, g, ambiguous):
         return "place"
     return "content"
@@ -219,6 +222,8 @@ class TagKinds:
         for i, key in enumerate(keys):
             if key in self.kinds or key in self.ambiguous or counts[i] < MIN_BRAND_POSTS:
                 continue
+            if _zipf(key) >= BRAND_WORD or (key.endswith("s") and key[:-1] in index):
+                continue  # a common word, or the plural of another tag (#sunsets), is not a venue
             row = matrix.getrow(i)
             cols, vals = row.indices, row.data
             mask = places[cols]
@@ -248,8 +253,11 @@ class TagKinds:
         return {"format": "taglens-tagkinds", "version": 1, "kinds": dict(sorted(self.kinds.items())),
                 "anchors": dict(sorted(self.anchors.items())), "ambiguous": sorted(self.ambiguous)}
 
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=0), encoding="utf-8")
+    def save(self, path: Path, provenance: str | None = None) -> None:
+        data = self.to_dict()
+        if provenance:
+            data["provenance"] = provenance
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> "TagKinds":

@@ -44,12 +44,22 @@ def _stop(word: str, lang: str = "en") -> bool:
 
 
 @functools.lru_cache(maxsize=100_000)
-def _zipf(word: str) -> float:
+def _zipf(word: str, lang: str = "en") -> float:
+    """How common a word is in the caption's language ('dia' is rare in English, common in Portuguese)."""
     try:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
         return 4.0
-    return zipf_frequency(word, "en")
+    if lang not in _WORDFREQ_LANGS:
+        return 0.0  # no list we can read without extra tokenisers (ja, zh, ko need MeCab/jieba)
+    try:
+        return zipf_frequency(word, lang)
+    except Exception:  # noqa: BLE001 - a frequency list must never fail a suggestion
+        return 0.0
+
+
+# wordfreq languages that need no extra tokeniser package
+_WORDFREQ_LANGS = frozenset("ar de en es fr hi id it nl pl pt ru sv tr".split())
 
 
 def camel(words: Sequence[str]) -> str:
@@ -119,13 +129,20 @@ def name_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str]
 
 def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str], float]]:
     words = [w.lower() for w in _words(sentence)]
-    content = [(w if len(w) > 2 and not _stop(w, lang) and _zipf(w) < 5.6 else None) for w in words]
+    content = [(w if len(w) > 2 and not _stop(w, lang) and _zipf(w) < 5.6 and _everyday(w, lang) else None)
+               for w in words]
     for w in content:
         if w:
             yield [w], 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - _zipf(w)) / 4.0))
     for a, b in zip(content, content[1:], strict=False):
         if a and b:
             yield [a, b], 0.05
+
+
+def _everyday(word: str, lang: str) -> bool:
+    """False for a word so common in the caption's own language that it says nothing
+    ('dia', 'muy'), though it is rare in English."""
+    return lang == "en" or _zipf(word, lang) < 5.0
 
 
 def caption_candidates(text: str, lang: str | None = None) -> dict[str, tuple[str, float]]:
@@ -160,7 +177,11 @@ def _earns_place(key: str, display: str, score: float, vocab: Vocab) -> bool:
     if key in vocab:
         return True
     single_word = sum(1 for c in display if c.isupper()) <= 1
-    return not single_word or score >= 0.28  # names (0.6), check-in parts (0.3+), rare words (Zipf < 3.3)
+    if not single_word or score >= 0.28:  # names (0.6), check-in parts (0.3+), rare words (Zipf < 3.3)
+        return True
+    from taglens.text.tagkinds import lexical_kind
+
+    return lexical_kind(key) == "place"  # 'Mumbai street food': a place opening the caption
 
 
 @register_scorer

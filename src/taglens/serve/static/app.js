@@ -101,6 +101,8 @@ async function suggest() {
   form.append("hashtags", givenTags().join(" "));
   form.append("k", String(SUGGEST_K));
   form.append("tag_language", $("tag-language").value);
+  const allow = [...document.querySelectorAll("#allow input:checked")].map((box) => box.value);
+  if (allow.length) form.append("allow", allow.join(","));
   const button = $("suggest");
   button.classList.add("busy");
   button.disabled = true;
@@ -144,13 +146,14 @@ function chip(s, best) {
   button.dataset.key = key;
   button.setAttribute("aria-pressed", String(state.chosen.includes(key)));
   const evidence = s.evidence.length ? s.evidence.map((e) => EVIDENCE[e] || e).join(", ") : "model";
-  button.dataset.tip = `${evidence} · score ${s.score.toFixed(2)}`;
+  const kind = s.kind && s.kind !== "content" ? ` · ${s.kind}` : "";
+  button.dataset.tip = `${evidence} · score ${s.score.toFixed(2)}${kind}`;
   button.title = button.dataset.tip;
   button.setAttribute("aria-label", `${shown(s)}, ${s.reach || "unknown"} reach, relevance ${pct} percent, evidence ${evidence}`);
   button.innerHTML = `
     <span class="chip-top"><span class="chip-tag"></span><span class="chip-check" aria-hidden="true">✓</span></span>
     <span class="chip-bottom" aria-hidden="true"><span class="bar"><span></span></span>
-      <span class="reach ${s.reach || ""}">${s.reach || ""}</span></span>`;
+      <span class="reach ${s.reach || ""}">${s.reach || ""}</span>${kind ? `<span class="kind">${s.kind}</span>` : ""}</span>`;
   button.querySelector(".chip-tag").textContent = shown(s);
   button.querySelector(".bar > span").style.width = `${pct}%`;
   button.addEventListener("click", () => toggle(key));
