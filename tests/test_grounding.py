@@ -231,3 +231,9 @@ def test_evaluate_reports_claim_rates_for_every_system(skewed: Recommender) -> N
     assert result.claims[FUSED]["unsupported place"] == 0.0
     assert result.claims[UNGROUNDED]["unsupported place"] > 0.0  # the skewed model guesses California
     assert "Unsupported claims" in evaluation_markdown(result) and "claims" in result.to_dict()
+
+
+def test_captions_in_scripts_without_word_lists_are_served(skewed: Recommender) -> None:
+    for caption in ("人気の10種類フレーバー 東京", "서울 야시장", "北京烤鸭 好吃"):  # wordfreq needs MeCab/jieba for these
+        assert skewed.suggest(caption, k=5).hashtags is not None
+        caption_candidates(caption)

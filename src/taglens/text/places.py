@@ -225,10 +225,15 @@ def _zipf(words: str, lang: str = "en") -> float:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
         return 0.0
+    if lang not in _PLAIN_LANGS:
+        return 0.0  # ja, zh, ko need tokeniser packages wordfreq does not bring
     try:
         return float(zipf_frequency(words, lang))
-    except (LookupError, ValueError):  # a language wordfreq lacks
+    except Exception:  # noqa: BLE001 - a frequency list must never fail a suggestion
         return 0.0
+
+
+_PLAIN_LANGS = frozenset("ar de en es fr hi id it nl pl pt ru sv tr".split())
 
 
 @functools.lru_cache(maxsize=1)

@@ -50,13 +50,16 @@ def _zipf(word: str, lang: str = "en") -> float:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
         return 4.0
+    if lang not in _WORDFREQ_LANGS:
+        return 0.0  # no list we can read without extra tokenisers (ja, zh, ko need MeCab/jieba)
     try:
-        return zipf_frequency(word, lang if lang in _WORDFREQ_LANGS else "en")
-    except LookupError:  # pragma: no cover
-        return zipf_frequency(word, "en")
+        return zipf_frequency(word, lang)
+    except Exception:  # noqa: BLE001 - a frequency list must never fail a suggestion
+        return 0.0
 
 
-_WORDFREQ_LANGS = frozenset("ar de en es fr hi id it ja ko nl pl pt ru sv tr zh".split())
+# wordfreq languages that need no extra tokeniser package
+_WORDFREQ_LANGS = frozenset("ar de en es fr hi id it nl pl pt ru sv tr".split())
 
 
 def camel(words: Sequence[str]) -> str:
