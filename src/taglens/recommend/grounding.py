@@ -38,7 +38,7 @@ from taglens.errors import InputError
 from taglens.hashtags import hashtag_key
 from taglens.query import PROFILE_SUPPORT, Query
 from taglens.text.clean import segment_tag, split_location, strip_noise
-from taglens.text.language import query_language
+from taglens.text.language import is_stopword, query_language
 from taglens.text.places import Gazetteer, fold, gazetteer, name_key
 from taglens.text.tagkinds import CLAIMS, TagKinds
 
@@ -193,7 +193,10 @@ class Grounding:
     # -- at the source ------------------------------------------------------------
     def filter_scores(self, per_scorer: dict[str, dict[str, float]], query: Query,
                       allow: frozenset[str] = frozenset()) -> dict[str, dict[str, float]]:
-        """Every scorer's candidates without the unsupported claims (unless allowed)."""
+        """Every scorer's candidates without the unsupported claims (unless allowed) and
+        without function words of the caption's language or English (#i, #mis), whichever
+        scorer proposed them; place tags are judged by the place rule instead (#la)."""
+        lang = query_language(query)[0]
         checked: dict[str, bool] = {}
         out: dict[str, dict[str, float]] = {}
         for name, scores in per_scorer.items():
@@ -201,7 +204,8 @@ class Grounding:
             for key, value in scores.items():
                 if key not in checked:
                     kind = self.kinds.kind(key)
-                    checked[key] = kind in allow or self.supported(key, query, per_scorer, kind)
+                    checked[key] = (kind in allow or self.supported(key, query, per_scorer, kind)) and \
+                        (kind == "place" or not is_stopword(key, lang))
                 if checked[key]:
                     kept[key] = value
             out[name] = kept
