@@ -50,6 +50,7 @@ EXAMPLES = ["Golden hour at the beach with friends", "Long walk with the dog", "
             "Seoul night market", "Pumpkin spice season is here", "Atardecer en la playa con mis amigos",
             "Pôr do sol na praia com meus amigos, que dia lindo"]
 MAIN_SRC = Path("/work/main/src")
+NOTE = ("Caveat: the claim measure and the grounding filter share one gazetteer and one support rule, so the grounded rows' 0.0 holds by construction for every place the gazetteer knows; the measure's value is in the ungrounded and baseline rows, and a place tag the gazetteer does not know is missed by both. Events are measured literally, so the grounded model's event rate counts tags it kept on strong same-language neighbour evidence.")
 GOALS = ("Goals (issue 14): placeless captions with a place tag in the top 5 ≤ 2 %; captions naming a non-US "
          "place: the place or its own country/region in the top 5 ≥ 95 %, an unrelated place ≤ 3 %; real "
          "Instagram posts with an unsupported place tag ≤ 3 %; TweetEval caption-only A@5 at most 1 point "
@@ -182,7 +183,7 @@ def main() -> int:
     rec = Recommender.load()
     body = [GOALS + "\n\nRates are % of posts (evaluate/claims.py): a place tag in the top 5; one the post does "
             "not support; an event/brand tag the post does not name (literal, an upper bound); for posts naming a "
-            "place, the place or its region in the top 5, and an unrelated place.\n\n"]
+            "place, the place or its region in the top 5, and an unrelated place.\n\n" + NOTE + "\n\n"]
     body.append(caption_sets(rec))
     data = shared_data()
     if data is not None:
