@@ -237,3 +237,17 @@ def test_captions_in_scripts_without_word_lists_are_served(skewed: Recommender) 
     for caption in ("人気の10種類フレーバー 東京", "서울 야시장", "北京烤鸭 好吃"):  # wordfreq needs MeCab/jieba for these
         assert skewed.suggest(caption, k=5).hashtags is not None
         caption_candidates(caption)
+
+
+def test_a_post_that_carries_an_engagement_tag_is_not_told_to_drop_them(skewed: Recommender) -> None:
+    """'unless the user's own history or settings use them': a post tagged #repost by its author
+    tags that way, so junk keeps its place in the ranking (as with allow=junk)."""
+    from taglens.query import Query
+
+    grounding = skewed.grounding
+    assert grounding.kind("repost") == "junk" and grounding.kind("tbt") == "junk"
+    plain, tagged = Query.from_post(Post(text="Cats at home")), Query.from_post(Post(text="x", hashtags=["#repost"]))
+    assert not grounding.uses_junk(plain) and grounding.uses_junk(tagged)
+    ranked = [("tbt", 3.0), ("cat", 2.0), ("home", 1.0)]
+    assert [k for k, _ in grounding.arrange(ranked, plain, 3)] == ["cat", "home", "tbt"]
+    assert [k for k, _ in grounding.arrange(ranked, tagged, 3)] == ["tbt", "cat", "home"]

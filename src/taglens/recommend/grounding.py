@@ -221,7 +221,7 @@ class Grounding:
             known = known if isinstance(known, Mapping) else {k: i for i, k in enumerate(known)}
             items = self._pull_places(items, query, known, limit)
             items = self._pull_region(items, query, known, limit)
-        if "junk" not in allow:
+        if "junk" not in allow and not self.uses_junk(query):
             profile = post_support(query, self.kinds, self.g).profile
             items = ([it for it in items if self.kinds.kind(it[0]) != "junk" or it[0] in profile]
                      + [it for it in items if self.kinds.kind(it[0]) == "junk" and it[0] not in profile])
@@ -288,6 +288,12 @@ class Grounding:
                     items.insert(min(1, len(items)), (best, score))
                     return items
         return items
+
+    def uses_junk(self, query: Query) -> bool:
+        """The post's own tags include an engagement tag (#tbt, #instagood): this user tags that
+        way, so such tags are not pushed below content tags (the issue's 'unless the user's own
+        history or settings use them'; the profile's own junk tags are kept either way)."""
+        return any(self.kinds.kind(key) == "junk" for key in query.given)
 
     def kind(self, key: str) -> str:
         return self.kinds.kind(key)
