@@ -37,7 +37,7 @@ from taglens.corpus.importers import read_tweeteval  # noqa: E402
 from taglens.evaluate.baselines import caption_tag_keys  # noqa: E402
 from taglens.evaluate.metrics import bootstrap_interval, mean_metrics, post_metrics  # noqa: E402
 from taglens.evaluate.protocol import build_task  # noqa: E402
-from taglens.evaluate.runner import rank_with, score_posts  # noqa: E402
+from taglens.evaluate.runner import rank_grounded, rank_with, score_posts  # noqa: E402
 from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
 from taglens.text.clean import clean  # noqa: E402
@@ -80,11 +80,15 @@ def main() -> int:
     log(f"{len(tasks.inputs)} posts ({tasks.dedup.describe() if tasks.dedup else ''})")
     queries, per = score_posts(rec, tasks.inputs)
     combiner = rec.combiner
-    systems = {"shipped model (linear + residual trees)": rank_with(combiner, queries, per, rec.banned)}
+    served = "shipped model as served (grounded; linear + residual trees)"
+    systems = {served: rank_grounded(rec, queries, per, rec.banned) if rec.grounding is not None
+               else rank_with(combiner, queries, per, rec.banned),
+               "the same, ungrounded": rank_with(combiner, queries, per, rec.banned)}
     if getattr(combiner, "trees", None) is not None:
         trees, combiner.trees = combiner.trees, None
         try:
-            systems["the same without its residual trees (linear only)"] = rank_with(combiner, queries, per, rec.banned)
+            systems["ungrounded, without its residual trees (linear only)"] = rank_with(
+                combiner, queries, per, rec.banned)
         finally:
             combiner.trees = trees
     table = []
@@ -95,8 +99,7 @@ def main() -> int:
         p_lo, p_hi = bootstrap_interval([r["P@1"] for r in rows])
         table.append([name, f"{100 * m['A@5']:.1f} ({100 * lo:.1f}–{100 * hi:.1f})",
                       f"{100 * m['P@1']:.1f} ({100 * p_lo:.1f}–{100 * p_hi:.1f})"])
-    rows = [post_metrics(r, g) for r, g in zip(systems["shipped model (linear + residual trees)"], tasks.gold,
-                                               strict=True)]
+    rows = [post_metrics(r, g) for r, g in zip(systems[served], tasks.gold, strict=True)]
     vocab = rec.vocab
     freq = [frequency_bucket(max(vocab.count(k) for k in g)) for g in tasks.gold]
     words = [words_bucket(len(clean(p.text).tokens)) for p in tasks.inputs]
