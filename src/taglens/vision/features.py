@@ -14,9 +14,9 @@ uploads there (bytes, paths or PIL images, e.g. the REST API), else the post's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -25,6 +25,8 @@ from taglens.query import Query
 from taglens.vision.encoder import DEFAULT_ENCODER, create_encoder
 from taglens.vision.io import load_image
 from taglens.vision.video import sample_frames
+
+T = TypeVar("T")
 
 SOURCES_KEY = "image_sources"
 MAX_IMAGES = 20  # per post; more is almost surely a mistake and only costs time
@@ -116,6 +118,14 @@ def _encode_into(pending: list[tuple[Query, int, int]], batch: list[Any], key: s
             continue
         probs = out.probs[start:end] if out.probs is not None else None
         query.cache[key] = ImageEvidence(out.features[start:end], probs, n_frames)
+
+
+def per_pictured_post(queries: Sequence[Query], encoder: str, score: Callable[[Query, ImageEvidence], T],
+                      missing: Callable[[], T]) -> list[T]:
+    """`score(query, evidence)` for each query with usable pictures (encoded in one batch),
+    `missing()` for the rest: the loop every image scorer runs."""
+    return [missing() if evidence is None else score(query, evidence)
+            for query, evidence in zip(queries, ensure_image_evidence(queries, encoder), strict=True)]
 
 
 def image_evidence(query: Query, encoder: str = DEFAULT_ENCODER) -> ImageEvidence | None:

@@ -20,7 +20,7 @@ import numpy as np
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, top_scores
 from taglens.post import Post
 from taglens.vision.encoder import DEFAULT_ENCODER
-from taglens.vision.features import ensure_image_evidence
+from taglens.vision.features import ensure_image_evidence, per_pictured_post
 from taglens.vision.taghead import TagHead, fit_tag_head
 
 
@@ -77,14 +77,8 @@ class ImageHeadScorer(Scorer):
         if not len(self.head.tag_ids):
             return [{} for _ in queries]
         keys = [vocab.keys[i] for i in self.head.tag_ids]
-        out: list[Scores] = []
-        for query, evidence in zip(queries, ensure_image_evidence(queries, self.encoder), strict=True):
-            if evidence is None:
-                out.append({})
-                continue
-            probs = self.head.predict(evidence.features).mean(axis=0)
-            out.append(top_scores(keys, probs, self.limit, exclude=query.given))
-        return out
+        return per_pictured_post(queries, self.encoder, lambda query, evidence: top_scores(
+            keys, self.head.predict(evidence.features).mean(axis=0), self.limit, exclude=query.given), dict)
 
     def save(self, folder: Path) -> None:
         self.save_params(folder)

@@ -21,7 +21,7 @@ from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer, t
 from taglens.models.scorers.image_head import post_features
 from taglens.post import Post
 from taglens.vision.encoder import DEFAULT_ENCODER
-from taglens.vision.features import ensure_image_evidence
+from taglens.vision.features import ImageEvidence, per_pictured_post
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -59,21 +59,20 @@ class ImageKnnScorer(Scorer):
     def score_many(self, queries: Sequence[Query], vocab: Vocab) -> list[Scores]:
         if not len(self.features):
             return [{} for _ in queries]
-        out: list[Scores] = []
-        for query, evidence in zip(queries, ensure_image_evidence(queries, self.encoder), strict=True):
-            if evidence is None:
-                out.append({})
-                continue
-            sims = self.features @ _unit(evidence.mean_feature())
-            take = min(self.k, len(sims))
-            near = np.argpartition(-sims, take - 1)[:take]
-            votes = np.exp((sims[near] - sims[near].max()) / self.temperature)
-            totals = np.zeros(len(vocab))
-            for j, v in zip(near, votes / votes.sum(), strict=True):
-                np.add.at(totals, self.tag_ids[self.tag_ptr[j]:self.tag_ptr[j + 1]], v)
-            scores = top_scores(vocab.keys, totals, self.limit, exclude=query.given)
-            out.append({k: s for k, s in scores.items() if s > 0})
-        return out
+        return per_pictured_post(queries, self.encoder, lambda query, evidence: self._vote(query, evidence, vocab),
+                                 dict)
+
+    def _vote(self, query: Query, evidence: ImageEvidence, vocab: Vocab) -> Scores:
+        """The look-alike training photos' tags, each photo's vote by its softmax similarity."""
+        sims = self.features @ _unit(evidence.mean_feature())
+        take = min(self.k, len(sims))
+        near = np.argpartition(-sims, take - 1)[:take]
+        votes = np.exp((sims[near] - sims[near].max()) / self.temperature)
+        totals = np.zeros(len(vocab))
+        for j, v in zip(near, votes / votes.sum(), strict=True):
+            np.add.at(totals, self.tag_ids[self.tag_ptr[j]:self.tag_ptr[j + 1]], v)
+        scores = top_scores(vocab.keys, totals, self.limit, exclude=query.given)
+        return {k: s for k, s in scores.items() if s > 0}
 
     def save(self, folder: Path) -> None:
         self.save_params(folder)

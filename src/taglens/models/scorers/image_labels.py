@@ -24,7 +24,7 @@ from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.post import Post
 from taglens.vision.concepts import vocab_forms
 from taglens.vision.encoder import DEFAULT_ENCODER
-from taglens.vision.features import ensure_image_evidence
+from taglens.vision.features import per_pictured_post
 from taglens.vision.labels import LabelsHead
 
 DETAIL_KEY = "evidence_detail"
@@ -81,14 +81,10 @@ class ImageLabelsScorer(Scorer):
     def score_many(self, queries: Sequence[Query], vocab: Vocab) -> list[Scores]:
         if self.head is None:
             return [{} for _ in queries]
-        out: list[Scores] = []
-        for query, evidence in zip(queries, ensure_image_evidence(queries, self.encoder), strict=True):
-            if evidence is None:
-                out.append({})
-                continue
-            probs = self.head.predict(evidence.features).mean(axis=0)
-            out.append(self._tags(query, probs))
-        return out
+        head = self.head
+        return per_pictured_post(queries, self.encoder,
+                                 lambda query, evidence: self._tags(query, head.predict(evidence.features).mean(axis=0)),
+                                 dict)
 
     def _tags(self, query: Query, probs: np.ndarray) -> Scores:
         assert self.head is not None
