@@ -181,14 +181,14 @@ def _all_common_english(body: str) -> bool:
     words = [w.casefold() for w in _WORD.findall(body)]
     if not words:
         return False
-    zipf = _zipf_function()
-    if zipf is None:  # pragma: no cover - wordfreq is in taglens[full]
+    frequency = _zipf_function()
+    if frequency is None:  # pragma: no cover - wordfreq is in taglens[full]
         return all(w in ENGLISH_FUNCTION_WORDS for w in words)
     for word in words:
-        english = zipf(word, "en")
+        english = frequency(word, "en")
         if english < 3.0:
             return False
-        if any(zipf(word, other) > english + 0.5 for other in ("es", "pt", "de", "fr", "it", "id")):
+        if any(frequency(word, other) > english + 0.5 for other in ("es", "pt", "de", "fr", "it", "id")):
             return False
     return True
 
@@ -267,3 +267,23 @@ def is_stopword(word: str, lang: str = DEFAULT_LANGUAGE) -> bool:
 def content_only(words: list[str], lang: str = DEFAULT_LANGUAGE) -> list[str]:
     """The words that are not stopwords of `lang` (nor English function words)."""
     return [w for w in words if not is_stopword(w, lang)]
+
+
+# wordfreq languages that need no extra tokeniser package (ja, zh, ko need MeCab/jieba)
+WORDFREQ_LANGS = frozenset("ar de en es fr hi id it nl pl pt ru sv tr".split())
+
+
+@functools.lru_cache(maxsize=100_000)
+def zipf(words: str, lang: str = "en", missing: float = 0.0) -> float:
+    """How common `words` are in `lang` (wordfreq's Zipf scale; 'dia' is rare in English, common
+    in Portuguese); 0 for a language without a plain list, `missing` when wordfreq is absent."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
+        return missing
+    if lang not in WORDFREQ_LANGS:
+        return 0.0
+    try:
+        return float(zipf_frequency(words, lang))
+    except Exception:  # noqa: BLE001 - a frequency list must never fail a suggestion
+        return 0.0

@@ -31,6 +31,7 @@ from importlib import resources
 import regex
 
 from taglens.hashtags import hashtag_key
+from taglens.text.language import zipf
 
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}]+)*")
 _MAX_WORDS = 4
@@ -189,17 +190,17 @@ class Gazetteer:
         if key in skip or joined in skip:
             return False
         if lang not in ("en", "und") and place.level == "city" and place.population < BIG_CITY \
-                and _zipf(" ".join(w.casefold() for w in words), lang) >= COMMON_ZIPF:
+                and zipf(" ".join(w.casefold() for w in words), lang) >= COMMON_ZIPF:
             return False
         if len(joined) <= 3:  # 'LA', 'NYC', 'SF': only as written in capitals
             return all(w.isupper() for w in words)
         if place.level in ("continent", "country", "state", "region", "landmark"):
             return True
         capitalised = all(w[:1].isupper() for w in words)
-        common = _zipf(" ".join(fold(w) for w in words)) >= COMMON_ZIPF
+        common = zipf(" ".join(fold(w) for w in words)) >= COMMON_ZIPF
         if not common:
-            return capitalised or _zipf(joined) < 3.0
-        if place.population >= BIG_CITY and (capitalised or _zipf(" ".join(fold(w) for w in words)) < 5.0):
+            return capitalised or zipf(joined) < 3.0
+        if place.population >= BIG_CITY and (capitalised or zipf(" ".join(fold(w) for w in words)) < 5.0):
             return True  # 'paris' in a lowercase caption
         return capitalised and not _opens_sentence(text, start)
 
@@ -217,23 +218,6 @@ def _beats(new: Place, held: Place) -> bool:
 def _opens_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip()
     return not before or before[-1] in ".!?\n:;"
-
-
-@functools.lru_cache(maxsize=100_000)
-def _zipf(words: str, lang: str = "en") -> float:
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
-        return 0.0
-    if lang not in _PLAIN_LANGS:
-        return 0.0  # ja, zh, ko need tokeniser packages wordfreq does not bring
-    try:
-        return float(zipf_frequency(words, lang))
-    except Exception:  # noqa: BLE001 - a frequency list must never fail a suggestion
-        return 0.0
-
-
-_PLAIN_LANGS = frozenset("ar de en es fr hi id it nl pl pt ru sv tr".split())
 
 
 @functools.lru_cache(maxsize=1)

@@ -40,6 +40,7 @@ import numpy as np
 import regex
 
 from taglens.hashtags import hashtag_key
+from taglens.text.language import zipf
 from taglens.text.places import Gazetteer, gazetteer
 
 KINDS = ("place", "event", "brand", "junk", "content")
@@ -98,15 +99,6 @@ def _reviewed() -> dict[str, list[str]]:
 WORD_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "id")
 
 
-@functools.lru_cache(maxsize=200_000)
-def _zipf(word: str, lang: str = "en") -> float:
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # pragma: no cover
-        return 0.0
-    return float(zipf_frequency(word, lang))
-
-
 def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] = ()) -> str:
     """The kind of a tag read from its name alone (open-vocabulary candidates, tags
     with too little corpus evidence)."""
@@ -119,7 +111,7 @@ def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] 
     place = g.place(key)
     if place is not None and key not in set(ambiguous) and key not in _reviewed()["not_places"]:
         small = place.level == "city" and place.population < SMALL_TOWN
-        if not (small and max(_zipf(key, lang) for lang in WORD_LANGUAGES) >= SMALL_TOWN_WORD):
+        if not (small and max(zipf(key, lang) for lang in WORD_LANGUAGES) >= SMALL_TOWN_WORD):
             return "place"  # not #tabaco (Spanish 'tobacco'), #kota (Indonesian 'city'), #salt
     if affix_place(key, g, ambiguous):
         return "place"
@@ -156,7 +148,7 @@ def _strong_name(key: str, g: Gazetteer) -> bool:
         return False
     if len(key) <= 3:
         return key in g.keys and g.places[g.keys[key]].level != "city" or place.population >= SMALL_TOWN or key in ("la", "sf", "nyc")
-    return not (place.level == "city" and place.population < SMALL_TOWN and _zipf(key) >= COMMON_WORD)
+    return not (place.level == "city" and place.population < SMALL_TOWN and zipf(key) >= COMMON_WORD)
 
 
 @dataclass
@@ -222,7 +214,7 @@ class TagKinds:
         for i, key in enumerate(keys):
             if key in self.kinds or key in self.ambiguous or counts[i] < MIN_BRAND_POSTS:
                 continue
-            if _zipf(key) >= BRAND_WORD or (key.endswith("s") and key[:-1] in index):
+            if zipf(key) >= BRAND_WORD or (key.endswith("s") and key[:-1] in index):
                 continue  # a common word, or the plural of another tag (#sunsets), is not a venue
             row = matrix.getrow(i)
             cols, vals = row.indices, row.data
@@ -293,7 +285,7 @@ def _ambiguous(keys: Sequence[str], counts: np.ndarray, matrix: Any, named: set[
     weight = 1.0 / np.sqrt(np.maximum(counts, 1.0))  # so #love does not outvote everything
     out: set[str] = set()
     for key in named:
-        z = _zipf(key)
+        z = zipf(key)
         if z < COMMON_WORD:
             continue  # 'agra', 'losangeles': not English words, always places
         place = g.place(key)

@@ -28,7 +28,7 @@ from taglens.hashtags import hashtag_key, is_hashtag_body, remove_hashtags
 from taglens.models.base import Query, Scores, StatelessScorer, Vocab, register_scorer
 from taglens.post import Post
 from taglens.text.clean import STOPWORDS, split_location, strip_noise
-from taglens.text.language import detect_language, is_stopword, query_language
+from taglens.text.language import detect_language, is_stopword, query_language, zipf
 
 _WORD = regex.compile(r"[\p{L}][\p{L}\p{M}\p{N}'’&]*")
 _SENTENCE_END = regex.compile(r"[.!?:;|\n]")
@@ -43,23 +43,9 @@ def _stop(word: str, lang: str = "en") -> bool:
     return w in STOPWORDS or w in _WEAK or is_stopword(w, lang)
 
 
-@functools.lru_cache(maxsize=100_000)
-def _zipf(word: str, lang: str = "en") -> float:
-    """How common a word is in the caption's language ('dia' is rare in English, common in Portuguese)."""
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
-        return 4.0
-    if lang not in _WORDFREQ_LANGS:
-        return 0.0  # no list we can read without extra tokenisers (ja, zh, ko need MeCab/jieba)
-    try:
-        return zipf_frequency(word, lang)
-    except Exception:  # noqa: BLE001 - a frequency list must never fail a suggestion
-        return 0.0
-
-
-# wordfreq languages that need no extra tokeniser package
-_WORDFREQ_LANGS = frozenset("ar de en es fr hi id it nl pl pt ru sv tr".split())
+def _common(word: str, lang: str = "en") -> float:
+    """Zipf frequency of a caption word; without wordfreq every word counts as fairly common (4)."""
+    return zipf(word, lang, missing=4.0)
 
 
 def camel(words: Sequence[str]) -> str:
@@ -129,11 +115,11 @@ def name_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str]
 
 def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str], float]]:
     words = [w.lower() for w in _words(sentence)]
-    content = [(w if len(w) > 2 and not _stop(w, lang) and _zipf(w) < 5.6 and _everyday(w, lang) else None)
+    content = [(w if len(w) > 2 and not _stop(w, lang) and _common(w) < 5.6 and _everyday(w, lang) else None)
                for w in words]
     for w in content:
         if w:
-            yield [w], 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - _zipf(w)) / 4.0))
+            yield [w], 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - _common(w)) / 4.0))
     for a, b in zip(content, content[1:], strict=False):
         if a and b:
             yield [a, b], 0.05
@@ -142,7 +128,7 @@ def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str]
 def _everyday(word: str, lang: str) -> bool:
     """False for a word so common in the caption's own language that it says nothing
     ('dia', 'muy'), though it is rare in English."""
-    return lang == "en" or _zipf(word, lang) < 5.0
+    return lang == "en" or _common(word, lang) < 5.0
 
 
 def caption_candidates(text: str, lang: str | None = None) -> dict[str, tuple[str, float]]:
