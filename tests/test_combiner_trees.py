@@ -166,3 +166,33 @@ def test_resetting_image_weights_keeps_the_trees() -> None:
     assert again.combiner.fixed["image_head"] == 3.0
     test = posts(200, seed=2)
     assert hits(again.combiner, again, test) == hits(combiner, bundle, test)  # text posts: images silent
+
+
+def test_the_first_n_trees_are_the_model_after_n_rounds() -> None:
+    import lightgbm
+
+    rng = np.random.default_rng(1)
+    x = rng.random((1000, 4)).astype(np.float32)
+    y = (x[:, 1] > 0.5).astype(int)
+    params = {"objective": "lambdarank", "num_leaves": 5, "verbose": -1, "num_threads": 1, "min_data_in_leaf": 5}
+    booster = lightgbm.train(params, lightgbm.Dataset(x, y, group=[50] * 20), num_boost_round=20)
+    ours = TreeEnsemble.from_lightgbm(booster.dump_model())
+    test = rng.random((200, 4)).astype(np.float32)
+    assert np.allclose(ours.first(7).predict(test), booster.predict(test, num_iteration=7), atol=1e-9)
+    assert not np.allclose(ours.first(7).predict(test), ours.predict(test))
+    assert np.all(ours.first(0).predict(test) == 0.0)  # no trees: the linear score alone
+    with pytest.raises(Exception, match="at least 0"):
+        ours.first(-1)
+
+
+def test_serve_rounds_in_the_manifest_truncates_the_trees_at_load(tmp_path) -> None:
+    boosted, bundle = fitted(TREES)
+    boosted.save(tmp_path)
+    config = boosted.to_config()
+    config["trees"] = {**config["trees"], "serve_rounds": 0}
+    linear = combiner_from_config(config, tmp_path)
+    linear.bind(bundle.vocab)
+    assert len(linear.trees) == 0 and linear.tree_params["rounds"] == 60  # the training record stays
+    test = posts(100, seed=2)
+    assert hits(linear, bundle, test) < 40  # the band needs the trees: zero rounds cannot find it
+    assert hits(boosted, bundle, test) >= 85

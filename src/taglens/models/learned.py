@@ -341,7 +341,7 @@ class LearnedCombiner(Combiner):
                   "min_data_in_leaf": 100, "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1,
                   "lambdarank_truncation_level": 20, "verbose": -1, "num_threads": 1, "seed": self.seed,
                   "deterministic": True, "force_row_wise": True}
-        params.update({k: v for k, v in self.tree_params.items() if k not in ("gate", "rounds")})
+        params.update({k: v for k, v in self.tree_params.items() if k not in ("gate", "rounds", "serve_rounds")})
         x = sparse.vstack([self._tree_input(g[0]) for g in groups], format="csr")
         init = np.concatenate([g[0] @ self.weights for g in groups])
         y = np.concatenate([g[1] for g in groups]).astype(np.int32)
@@ -380,6 +380,9 @@ class LearnedCombiner(Combiner):
         combiner = cls(**{k: config[k] for k in keep if k in config})
         if combiner.tree_params and folder is not None and (folder / TREES_FILE).is_file():
             combiner.trees = TreeEnsemble.load(folder / TREES_FILE)
+            served = combiner.tree_params.get("serve_rounds")
+            if served is not None:  # re-chosen after training (benchmarks/text_limits.py)
+                combiner.trees = combiner.trees.first(int(served))
         return combiner
 
     def save(self, folder: Path) -> None:

@@ -34,6 +34,14 @@ class TreeEnsemble:
     def __len__(self) -> int:
         return len(self.roots)
 
+    def first(self, rounds: int) -> "TreeEnsemble":
+        """The ensemble of its first `rounds` trees: boosting is additive, so this is the model
+        LightGBM had after that many rounds (how the rounds are re-chosen without retraining)."""
+        if rounds < 0:
+            raise ModelError(f"rounds must be at least 0, not {rounds}")
+        return TreeEnsemble(self.feature, self.threshold, self.left, self.right, self.value,
+                            self.roots[:rounds], self.depth)
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         """One score per row of `x` (rows x features)."""
         n = x.shape[0]
