@@ -251,3 +251,49 @@ def test_a_post_that_carries_an_engagement_tag_is_not_told_to_drop_them(skewed: 
     ranked = [("tbt", 3.0), ("cat", 2.0), ("home", 1.0)]
     assert [k for k, _ in grounding.arrange(ranked, plain, 3)] == ["cat", "home", "tbt"]
     assert [k for k, _ in grounding.arrange(ranked, tagged, 3)] == ["tbt", "cat", "home"]
+
+
+def _near(similarity: float, tags: str, language: str = "en", words: str | None = None):
+    from taglens.recommend.grounding import Neighbour
+
+    return Neighbour(similarity, frozenset(tags.split()), language, None if words is None else frozenset(words.split()))
+
+
+def test_subject_support_needs_same_language_and_same_subject() -> None:
+    from taglens.recommend.grounding import subject_share, subject_support
+
+    party = Query(Post(id="q", text="Super Bowl party with the guys tonight"))
+    assert query_lang(party) == "en"
+    on_topic = [_near(0.62, "superbowl party"), _near(0.60, "superbowl"), _near(0.58, "superbowl nfl"),
+                _near(0.50, "beach"), _near(0.49, "food")]
+    assert subject_support(party, "superbowl", on_topic, typical=0.47)
+    assert not subject_support(party, "beach", on_topic, typical=0.47)  # one holder, a small share
+    # the same posts in another language support nothing for an English caption
+    spanish = [_near(n.similarity, " ".join(n.tags), "es") for n in on_topic]
+    assert subject_share(party, "superbowl", spanish, typical=0.47) == 0.0
+    # below the language's typical similarity, without a shared word: not on the subject
+    assert not subject_support(party, "superbowl", on_topic, typical=0.70)
+    # ... but a shared content word makes them on-subject ('bowl', 'party'), whatever the cosine
+    worded = [_near(n.similarity, " ".join(n.tags), "en", "super bowl party") for n in on_topic[:3]] + on_topic[3:]
+    assert subject_support(party, "superbowl", worded, typical=0.70)
+    stop_only = [_near(n.similarity, " ".join(n.tags), "en", "the with and") for n in on_topic[:3]] + on_topic[3:]
+    assert not subject_support(party, "superbowl", stop_only, typical=None)  # stopwords are no subject
+
+
+def test_subject_support_pumpkin_spice_is_not_christmas() -> None:
+    """The real shape of the default model's neighbours for 'Pumpkin spice season is here': one
+    post tagged #christmas near the top, the other holders generic (under the typical 0.47)."""
+    from taglens.recommend.grounding import subject_support
+
+    pumpkin = Query(Post(id="q", text="Pumpkin spice season is finally here"))
+    near = [_near(0.611, "christmas", words="christmas"), _near(0.473, "christmas2016 donuts", words="christmas donuts"),
+            _near(0.46, "pumpkinspice latte", words="pumpkin spice latte"), _near(0.429, "christmas sweettreats"),
+            _near(0.418, "christmas star bokeh"), _near(0.412, "christmas thanksgiving")]
+    assert not subject_support(pumpkin, "christmas", near, typical=0.47)
+    assert subject_support(pumpkin, "christmas", near, typical=0.40)  # were they all typical, they would vote
+
+
+def query_lang(query: Query) -> str:
+    from taglens.text.language import query_language
+
+    return query_language(query)[0]

@@ -8,9 +8,12 @@ brand (that team, that venue). taglens suggests a claim only with support:
   something inside it (the Thames -> #london, #england, #uk; Agra or the Taj Mahal
   -> #agra, #india). Naming a place supports its own regions, never another's.
 - event: the caption or given tags name it ('Christmas morning' -> #christmas),
-  or the nearest training posts vote for it strongly (`EVENT_SHARE` of the kNN
-  vote) and the caption is in their language. #christmas on a pumpkin-spice post
-  is not supported.
+  or `subject_support`: the nearest training posts that are in the caption's
+  language AND on its subject (they share a content word with it, or their
+  similarity is above that language's typical neighbour similarity) hold the tag,
+  at least `MIN_HOLDERS` of them and `EVENT_SHARE` of the neighbours' vote.
+  #christmas on a pumpkin-spice post is not supported (one near post holds it,
+  the rest are generic), #superbowl on 'Super Bowl party' is.
 - brand: named literally, or its one place is supported (#dodgers at a check-in in
   Los Angeles).
 - also support, for every kind: the user's own profile (hook: a set of tag keys in
@@ -29,9 +32,10 @@ rank below every content tag, and one concept fills at most one slot in five
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import regex
 
 from taglens.errors import InputError
@@ -47,7 +51,10 @@ PROFILE_KEY = PROFILE_SUPPORT  # set of tag keys the user's own history uses (fi
 LANDMARKS_KEY = "vision.landmarks"  # set of place keys the photo shows
 SUPPORT_KEY = "grounding.support"
 STRONG_CITY = 300_000  # a city read inside a longer given tag must be this big
-EVENT_SHARE = 0.45  # pumpkin-spice posts' neighbours give #christmas 0.35: a third is not a majority
+EVENT_SHARE = 0.45  # of the same-language neighbours' vote (on-subject holders only)
+MIN_HOLDERS = 2  # one near post is an anecdote: 'Game of Thrones tonight' has one #sdcc2016 neighbour
+NEIGHBOURS_KEY = "grounding.neighbours"  # a scorer may leave (neighbours, typical) here for subject_support
+TEMPERATURE = 0.05  # the neighbours' vote weights, exp((cos - best) / T), as the kNN scorer votes
 NEIGHBOUR_LANGUAGES = frozenset({"en", "und"})  # the default corpus' language (multilingual models: override)
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _EVENT_FILLER = frozenset("happy merry the of and my".split())
@@ -60,6 +67,83 @@ _SYNONYMS = {"kitty": "cat", "kitten": "cat", "kittens": "cat", "kitties": "cat"
 _SUFFIXES = ("sofinstagram", "ofinstagram", "sofig", "ofig", "stagram", "gram", "lovers", "lover", "porn",
              "life", "daily", "oftheday", "addict", "time")
 _PREFIXES = ("insta", "ilove", "love")
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """One nearest training post, as `subject_support` sees it.
+
+    `similarity` is its cosine to the query in the scorer's own space; `language`
+    its language (ISO code); `words` its content words when the scorer knows them
+    (caption words and its tags' words; None: unknown, only the similarity test applies)."""
+
+    similarity: float
+    tags: frozenset[str]
+    language: str
+    words: frozenset[str] | None = None
+
+
+def content_words(words: Iterable[str], lang: str) -> frozenset[str]:
+    """Folded content words, light-stemmed ('Pumpkins' -> 'pumpkin'): no stopword of `lang`
+    or English, nothing under 3 letters, no number. What 'the same subject' is compared on."""
+    out = set()
+    for word in words:
+        w = fold(word)
+        if len(w) < 3 or w.isdigit() or is_stopword(w, lang) or is_stopword(w, "en"):
+            continue
+        out.add(w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w)
+    return frozenset(out)
+
+
+def query_words(query: Query) -> frozenset[str]:
+    """The caption's (and given tags') content words, in the caption's language."""
+    lang = query_language(query)[0]
+    body, checkin = split_location(query.post.text or "")
+    words = _WORD.findall(strip_noise(body) + " " + (checkin or ""))
+    for key in query.given:
+        words.extend(segment_tag(key))
+    return content_words(words, lang)
+
+
+def subject_share(query: Query, tag: str, neighbours: Sequence[Neighbour], typical: float | None = None,
+                  min_holders: int = MIN_HOLDERS) -> float:
+    """The share of the same-language neighbours' vote that on-subject neighbours holding `tag` give it.
+
+    Why relative: absolute cosines do not separate subjects (e5 puts off-topic posts at
+    0.86-0.90 against a 0.907 in-domain median), so a neighbour is *on the subject* when it
+    shares a content word with the caption, or its similarity is at least `typical`, the
+    caption language's usual neighbour similarity (None: only the shared-word test). A
+    neighbour in another language never counts, and counts against nothing (a caption whose
+    language the detector cannot tell, 'und', is compared with every neighbour). Off-subject
+    neighbours stay in the denominator: a tag a few stray posts hold gets a small share.
+    Below `min_holders` on-subject holders the share is 0."""
+    lang = query_language(query)[0]
+    same = [n for n in neighbours if lang == "und" or n.language == lang]
+    if not same:
+        return 0.0
+    words = query_words(query)
+    best = max(n.similarity for n in same)
+    total = held = 0.0
+    holders = 0
+    for n in same:
+        weight = math.exp((n.similarity - best) / TEMPERATURE)
+        total += weight
+        if tag not in n.tags:
+            continue
+        on_subject = (typical is not None and n.similarity >= typical) or bool(
+            n.words is not None and words & content_words(n.words, n.language))
+        if on_subject:
+            held += weight
+            holders += 1
+    return held / total if holders >= min_holders and total > 0 else 0.0
+
+
+def subject_support(query: Query, tag: str, neighbours: Sequence[Neighbour], typical: float | None = None,
+                    share: float = EVENT_SHARE, min_holders: int = MIN_HOLDERS) -> bool:
+    """Whether the caption's nearest posts in its own language and on its subject hold `tag`
+    (`subject_share` >= `share`): the support an event, a show or a community tag needs
+    when the caption does not name it."""
+    return subject_share(query, tag, neighbours, typical, min_holders) >= share
 
 
 def parse_allow(value: str | Iterable[str] | None) -> frozenset[str]:
@@ -143,11 +227,13 @@ class Grounding:
     """The support rules and the list arrangement, for one model's tag kinds."""
 
     def __init__(self, kinds: TagKinds, g: Gazetteer | None = None, event_share: float = EVENT_SHARE,
-                 neighbour_languages: Iterable[str] = NEIGHBOUR_LANGUAGES) -> None:
+                 neighbour_languages: Iterable[str] = NEIGHBOUR_LANGUAGES,
+                 neighbours: "NeighbourSource | None" = None) -> None:
         self.kinds = kinds
         self.g = g or gazetteer()
         self.event_share = float(event_share)
         self.neighbour_languages = frozenset(neighbour_languages)
+        self.neighbours = neighbours  # the model's nearest posts, for subject_support
 
     # -- support ----------------------------------------------------------------
     def supported(self, key: str, query: Query, per_scorer: Mapping[str, Mapping[str, float]] | None = None,
@@ -179,10 +265,17 @@ class Grounding:
         return bool(core) and all(w in support.words or w.rstrip("s") in support.words for w in core)
 
     def _neighbours_vote(self, key: str, query: Query, per_scorer: Mapping[str, Mapping[str, float]] | None) -> bool:
-        """Same-language nearest posts on the same subject hold the tag (kNN vote share)."""
+        """Same-language nearest posts on the same subject hold the tag (`subject_support`)."""
+        left = query.cache.get(NEIGHBOURS_KEY)  # a scorer's own same-language neighbours
+        if left is not None:
+            neighbours, typical = left
+            return subject_support(query, key, neighbours, typical, self.event_share)
         own = query.cache.get("neighbour_votes")  # same-language kNN shares (models/scorers/multilingual.py)
         if own is not None:
             return float(own.get(key, 0.0)) >= self.event_share
+        if self.neighbours is not None:
+            neighbours, typical = query.cached("grounding.knn_neighbours", lambda: self.neighbours(query))
+            return subject_support(query, key, neighbours, typical, self.event_share)
         if not per_scorer or "knn" not in per_scorer:
             return False
         language = query.cache.get("neighbour_language") or query_language(query)[0]
@@ -334,11 +427,58 @@ def _one_per_concept(items: list[tuple[str, float]], limit: int) -> list[tuple[s
     return first + later
 
 
+class NeighbourSource:
+    """The kNN scorer's nearest captioned posts as `Neighbour`s, and its language's typical
+    neighbour similarity (the median, over a seeded sample of its own posts, of their mean
+    cosine to their k nearest): the relative test `subject_support` needs. The default corpus
+    is English, so every neighbour is `language`; the scorer keeps no caption text, so a
+    neighbour's words are its tags' words."""
+
+    SAMPLE = 200
+
+    def __init__(self, knn, vocab_keys: Sequence[str], language: str = "en") -> None:  # noqa: ANN001 - KnnScorer
+        self.knn, self.keys, self.language = knn, vocab_keys, language
+        self.rows = np.flatnonzero(knn.has_text) if knn.has_text.any() else np.arange(knn.embeddings.shape[0])
+        self._typical: float | None = None
+
+    @property
+    def typical(self) -> float | None:
+        if self._typical is None and len(self.rows) > self.knn.k + 1:
+            rng = np.random.default_rng(13)
+            sample = rng.choice(self.rows, min(self.SAMPLE, len(self.rows)), replace=False)
+            sims = self.knn.embeddings[sample] @ self.knn.embeddings[self.rows].T
+            k = min(self.knn.k, len(self.rows) - 1)
+            top = -np.partition(-sims, k, axis=1)[:, 1:k + 1]  # the k nearest after the post itself
+            self._typical = float(np.median(top.mean(axis=1)))
+        return self._typical
+
+    def __call__(self, query: Query) -> tuple[list[Neighbour], float | None]:
+        from taglens.models.scorers.sentence import ensure_caption_embeddings
+
+        vector = ensure_caption_embeddings([query])[0]
+        if not len(self.rows) or not np.any(vector):
+            return [], None
+        sims = self.knn.embeddings[self.rows] @ vector
+        k = min(self.knn.k, len(self.rows))
+        near = np.argpartition(-sims, k - 1)[:k]
+        out = []
+        for j in near:
+            i = int(self.rows[j])
+            tags = frozenset(self.keys[t] for t in self.knn.tag_ids[self.knn.indptr[i]:self.knn.indptr[i + 1]])
+            words = frozenset(w for t in tags for w in segment_tag(t))
+            out.append(Neighbour(float(sims[j]), tags, self.language, words))
+        return out, self.typical
+
+
 def grounding_for(bundle) -> Grounding:  # noqa: ANN001 - a models.model_dir.ModelBundle
     """The grounding of a model: its shipped tag kinds (tagkinds.json beside vocab.json), else
-    computed from its vocabulary and co-occurrence counts (about 2 s)."""
+    computed from its vocabulary and co-occurrence counts (about 2 s); its kNN posts, when it
+    has them, for `subject_support`."""
     from taglens.text.tagkinds import kinds_for_model
 
     vocab = bundle.vocab
     counts = next((s.counts for s in bundle.scorers if s.name == "cooccurrence" and getattr(s, "counts", None) is not None), None)
-    return Grounding(kinds_for_model(vocab.keys, vocab.counts, counts, vocab.total_posts, bundle.path))
+    knn = next((s for s in bundle.scorers if s.name == "knn" and getattr(s, "embeddings", None) is not None), None)
+    source = NeighbourSource(knn, vocab.keys) if knn is not None and knn.embeddings.shape[0] else None
+    return Grounding(kinds_for_model(vocab.keys, vocab.counts, counts, vocab.total_posts, bundle.path),
+                     neighbours=source)
