@@ -297,3 +297,29 @@ def query_lang(query: Query) -> str:
     from taglens.text.language import query_language
 
     return query_language(query)[0]
+
+
+def test_a_junk_word_the_caption_writes_is_content_for_that_post(kinds: TagKinds) -> None:
+    grounding = Grounding(kinds)
+    ranked = [("love", 5.0), ("sushi", 4.0), ("dinner", 3.0), ("foodie", 2.0), ("japanesefood", 1.0), ("yum", 0.5)]
+
+    def top(caption: str, items=ranked) -> list[str]:
+        return [k for k, _ in grounding.arrange(list(items), Query.from_post(Post(text=caption)), 5)]
+
+    assert "love" not in top("Sushi dinner with friends tonight")[:4]  # #love as the 4th tag of a sushi dinner is noise
+    assert top("Love this sushi dinner with friends")[0] == "love"  # the user's own word
+    tbt = [("tbt", 5.0), ("lake", 4.0), ("summer", 3.0), ("friends", 2.0), ("sun", 1.0), ("swim", 0.5)]
+    assert top("Throwin it back to last summer at the lake", tbt)[0] == "tbt"
+    assert top("Tbt to last summer at the lake", tbt)[0] == "tbt"
+    assert "tbt" not in top("Last summer at the lake", tbt)  # no throwback written: ranked after the content
+    repost = [("repost", 5.0), ("hair", 4.0), ("salon", 3.0), ("fresh", 2.0), ("cut", 1.0), ("style", 0.5)]
+    assert top("Fresh new cut by @user with repostapp", repost)[0] == "repost"
+    like = [("like", 5.0), ("rain", 4.0), ("clouds", 3.0), ("sky", 2.0), ("storm", 1.0), ("grey", 0.5)]
+    assert "like" not in top("Looks like rain again today", like)[:5]  # a stopword is no #like
+
+
+def test_concepts_do_not_merge_different_things() -> None:
+    assert concept("news") != concept("new") and concept("blues") != concept("blue")
+    assert concept("vans") != concept("van") and concept("facetime") != concept("face")
+    assert concept("nightlife") != concept("night") and concept("lovelife") != concept("life")
+    assert concept("sunsets") == concept("sunset") and concept("familytime") == concept("family")

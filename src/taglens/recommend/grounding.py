@@ -67,6 +67,23 @@ _SYNONYMS = {"kitty": "cat", "kitten": "cat", "kittens": "cat", "kitties": "cat"
 _SUFFIXES = ("sofinstagram", "ofinstagram", "sofig", "ofig", "stagram", "gram", "lovers", "lover", "porn",
              "life", "daily", "oftheday", "addict", "time")
 _PREFIXES = ("insta", "ilove", "love")
+# Tags the suffix and plural rules would fold into another concept, though they name a
+# different thing (read off the default model's TweetEval lists and its 4,000 most used tags):
+# #news is not #new, #blues is music, #vans and #jordans are shoes, #queens a borough,
+# #sunnies sunglasses, #facetime an app, #nightlife going out, #lovelife romance.
+_OWN_CONCEPT = frozenset("""
+news blues vans jordans queens sunnies rocks springs bars goals glasses facetime bedtime halftime showtime
+overtime adventuretime nightlife lovelife goodtime goodtimes goodlife instagood mylife lovemylife ilovemylife
+""".split())
+# Engagement tags whose meaning a caption can write in other words: 'Throwin it back to last
+# summer' is a #tbt post, 'with repostapp' a #repost. Reviewed by hand; the tag itself written as
+# a word (or inside a longer word, 5+ letters: 'repostapp') counts too (`written_junk`).
+_THROWBACK = ("throwback", "throwbacks", "flashback", "flashbacks", "throwin it back", "throwing it back",
+              "years ago", "year ago", "back in the day")
+_JUNK_PHRASES = {"tbt": _THROWBACK, "throwbackthursday": _THROWBACK, "fbf": _THROWBACK,
+                 "flashbackfriday": _THROWBACK, "repost": ("reposting", "reposted", "regram"),
+                 "regram": ("repost", "reposting"), "latergram": ("late post",), "latepost": ("latergram",),
+                 "nofilter": ("no filter", "unfiltered", "without filter"), "love": ("loving", "loved", "loves")}
 
 
 @dataclass(frozen=True)
@@ -315,9 +332,8 @@ class Grounding:
             items = self._pull_places(items, query, known, limit)
             items = self._pull_region(items, query, known, limit)
         if "junk" not in allow and not self.uses_junk(query):
-            profile = post_support(query, self.kinds, self.g).profile
-            items = ([it for it in items if self.kinds.kind(it[0]) != "junk" or it[0] in profile]
-                     + [it for it in items if self.kinds.kind(it[0]) == "junk" and it[0] not in profile])
+            items = ([it for it in items if not self._demoted(it[0], query)]
+                     + [it for it in items if self._demoted(it[0], query)])
         if "variants" not in allow:
             items = _one_per_concept(items, limit)
         return items[:limit]
@@ -382,6 +398,12 @@ class Grounding:
                     return items
         return items
 
+    def _demoted(self, key: str, query: Query) -> bool:
+        """A junk tag that neither the user's profile uses nor the caption writes."""
+        if self.kinds.kind(key) != "junk":
+            return False
+        return key not in post_support(query, self.kinds, self.g).profile and not written_junk(key, query)
+
     def uses_junk(self, query: Query) -> bool:
         """The post's own tags include an engagement tag (#tbt, #instagood): this user tags that
         way, so such tags are not pushed below content tags (the issue's 'unless the user's own
@@ -392,9 +414,27 @@ class Grounding:
         return self.kinds.kind(key)
 
 
+def written_junk(key: str, query: Query) -> bool:
+    """Whether the caption itself writes an engagement tag's word: 'Love this view' -> #love,
+    'Tbt to last summer' or 'throwin it back' -> #tbt, 'with repostapp' -> #repost. Then it is
+    the user's own word, content for this post, and not ranked below the others. A stopword of
+    the caption's language never counts ('looks like' is no #like)."""
+    text = fold(strip_noise(split_location(query.post.text or "")[0]))
+    words = _WORD.findall(text)
+    lang = query_language(query)[0]
+    if key in words and not is_stopword(key, lang):
+        return True
+    if len(key) >= 5 and key in "".join(words):
+        return True
+    spaced = " " + " ".join(words) + " "
+    return any(f" {phrase} " in spaced for phrase in _JUNK_PHRASES.get(key, ()))
+
+
 def concept(key: str) -> str:
     """The concept a tag is a variant of: #cats, #catsofinstagram, #kitty -> 'cat'."""
     k = hashtag_key(key)
+    if k in _OWN_CONCEPT:
+        return k
     k = _SYNONYMS.get(k, k)
     for prefix in _PREFIXES:
         if k.startswith(prefix) and len(k) - len(prefix) >= 3:
