@@ -323,3 +323,17 @@ def test_concepts_do_not_merge_different_things() -> None:
     assert concept("vans") != concept("van") and concept("facetime") != concept("face")
     assert concept("nightlife") != concept("night") and concept("lovelife") != concept("life")
     assert concept("sunsets") == concept("sunset") and concept("familytime") == concept("family")
+
+
+def test_a_landmark_the_photo_shows_supports_its_place(kinds: TagKinds) -> None:
+    from taglens.recommend.grounding import photo_landmarks
+
+    per = {"image_labels/landmarks": {"eiffeltower": 0.9, "bigben": 0.2}, "image_concepts": {"castle": 0.9},
+           "knn": {"paris": 0.9, "london": 0.8, "france": 0.5}}
+    assert photo_landmarks(per, kinds, table={}) == {"eiffeltower"}  # a head's place label; not a weak one
+    assert photo_landmarks(per, kinds, table={"castle": "edinburgh"}) == {"eiffeltower", "edinburgh"}
+    assert photo_landmarks({"knn": {"paris": 1.0}}, kinds, table={}) == set()  # text scorers are no photo
+    kept = Grounding(kinds).filter_scores({k: dict(v) for k, v in per.items()},
+                                          Query.from_post(Post(text="What a view")))
+    assert "paris" in kept["knn"] and "france" in kept["knn"] and "london" not in kept["knn"]
+    assert Grounding(kinds).filter_scores({"knn": {"paris": 0.9}}, Query.from_post(Post(text="What a view"))) == {"knn": {}}

@@ -31,9 +31,12 @@ rank below every content tag, and one concept fills at most one slot in five
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 
 import numpy as np
 import regex
@@ -50,6 +53,7 @@ RULES = ("place", "event", "brand", "junk", "variants")
 PROFILE_KEY = PROFILE_SUPPORT  # set of tag keys the user's own history uses (filled by the personal scorer)
 LANDMARKS_KEY = "vision.landmarks"  # set of place keys the photo shows
 SUPPORT_KEY = "grounding.support"
+LANDMARK_PROB = 0.5  # an image labels head this sure of a place label supports it
 STRONG_CITY = 300_000  # a city read inside a longer given tag must be this big
 EVENT_SHARE = 0.45  # of the same-language neighbours' vote (on-subject holders only)
 MIN_HOLDERS = 2  # one near post is an anecdote: 'Game of Thrones tonight' has one #sdcc2016 neighbour
@@ -305,7 +309,12 @@ class Grounding:
                       allow: frozenset[str] = frozenset()) -> dict[str, dict[str, float]]:
         """Every scorer's candidates without the unsupported claims (unless allowed) and
         without function words of the caption's language or English (#i, #mis), whichever
-        scorer proposed them; place tags are judged by the place rule instead (#la)."""
+        scorer proposed them; place tags are judged by the place rule instead (#la).
+        Landmarks the photo shows (`photo_landmarks`) are read first: they are support."""
+        if SUPPORT_KEY not in query.cache:
+            shown = photo_landmarks(per_scorer, self.kinds)
+            if shown:
+                query.cache[LANDMARKS_KEY] = set(query.cache.get(LANDMARKS_KEY) or ()) | shown
         lang = query_language(query)[0]
         checked: dict[str, bool] = {}
         out: dict[str, dict[str, float]] = {}
@@ -412,6 +421,38 @@ class Grounding:
 
     def kind(self, key: str) -> str:
         return self.kinds.kind(key)
+
+
+@functools.lru_cache(maxsize=1)
+def _photo_landmark_table() -> dict[str, str]:
+    """data/places/photo_landmarks.json's `tags`: an image tag key -> the one place it shows."""
+    path = resources.files("taglens") / "data" / "places" / "photo_landmarks.json"
+    try:
+        table = json.loads(path.read_text(encoding="utf-8")).get("tags", {})
+    except (OSError, ValueError):
+        return {}
+    return {hashtag_key(k): hashtag_key(v) for k, v in table.items() if k and v}
+
+
+def photo_landmarks(per_scorer: Mapping[str, Mapping[str, float]], kinds: TagKinds,
+                    table: Mapping[str, str] | None = None, threshold: float = LANDMARK_PROB) -> set[str]:
+    """The places the photo shows, as the image models say: a labels head's place label
+    (`image_labels/<head>` proposing #eiffeltower at >= `threshold`), or an image tag the
+    reviewed table maps to one place. The shipped models know no landmark (the table is
+    empty: ImageNet's castle is any castle), so this is support only for heads a user trains."""
+    table = _photo_landmark_table() if table is None else table
+    shown: set[str] = set()
+    for name, scores in per_scorer.items():
+        if not name.startswith("image_"):
+            continue
+        for key, value in scores.items():
+            if value < threshold:
+                continue
+            if key in table:
+                shown.add(table[key])
+            elif name.startswith("image_labels") and kinds.kind(key) == "place":
+                shown.add(key)
+    return shown
 
 
 def written_junk(key: str, query: Query) -> bool:
