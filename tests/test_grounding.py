@@ -323,6 +323,7 @@ def test_concepts_do_not_merge_different_things() -> None:
     assert concept("vans") != concept("van") and concept("facetime") != concept("face")
     assert concept("nightlife") != concept("night") and concept("lovelife") != concept("life")
     assert concept("sunsets") == concept("sunset") and concept("familytime") == concept("family")
+    assert concept("tbt") == concept("flashbackfriday") == concept("throwback")  # one throwback in five
 
 
 def test_a_landmark_the_photo_shows_supports_its_place(kinds: TagKinds) -> None:
@@ -337,3 +338,35 @@ def test_a_landmark_the_photo_shows_supports_its_place(kinds: TagKinds) -> None:
                                           Query.from_post(Post(text="What a view")))
     assert "paris" in kept["knn"] and "france" in kept["knn"] and "london" not in kept["knn"]
     assert Grounding(kinds).filter_scores({"knn": {"paris": 0.9}}, Query.from_post(Post(text="What a view"))) == {"knn": {}}
+
+
+def test_the_default_models_neighbours_feed_subject_support() -> None:
+    """NeighbourSource over a kNN scorer's arrays: a caption inside a cluster of #christmas posts
+    is supported by them; one far from every post (only generic neighbours) is not."""
+    from types import SimpleNamespace
+
+    from taglens.models.scorers.sentence import CACHE_KEY
+    from taglens.recommend.grounding import NeighbourSource, subject_support
+
+    rng = np.random.default_rng(0)
+    dim, keys = 16, ["christmas", "tree", "food", "dog"]
+    centre = np.eye(dim)[0]
+    festive = centre + 0.25 * rng.normal(size=(30, dim))
+    generic = rng.normal(size=(60, dim))
+    emb = np.vstack([festive, generic]).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    lists = [[0, 1]] * 30 + [[2] if i % 2 else [3] for i in range(60)]
+    knn = SimpleNamespace(embeddings=emb, has_text=np.ones(90, bool), k=10,
+                          indptr=np.cumsum([0] + [len(t) for t in lists]), tag_ids=np.asarray([i for t in lists for i in t]))
+    source = NeighbourSource(knn, keys)
+    assert source.typical is not None and -1.0 < source.typical < 1.0
+
+    def supported(vector: np.ndarray, caption: str) -> bool:
+        query = Query.from_post(Post(text=caption))
+        query.cache[CACHE_KEY] = (vector / np.linalg.norm(vector)).astype(np.float32)
+        neighbours, typical = source(query)
+        assert len(neighbours) == 10 and all(n.language == "en" for n in neighbours)
+        return subject_support(query, "christmas", neighbours, typical)
+
+    assert supported(centre, "Decorating the house with the kids tonight")
+    assert not supported(np.eye(dim)[5] - centre, "Pumpkin spice season is finally here")

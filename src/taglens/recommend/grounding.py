@@ -67,7 +67,9 @@ _SYNONYMS = {"kitty": "cat", "kitten": "cat", "kittens": "cat", "kitties": "cat"
              "pup": "dog", "pups": "dog", "doggy": "dog", "doggo": "dog", "doggie": "dog",
              "bff": "friend", "bffs": "friend", "bestfriend": "friend",
              "bestfriends": "friend", "sunsets": "sunset", "ocean": "sea", "travelling": "travel",
-             "traveling": "travel", "traveler": "travel", "traveller": "travel", "kicks": "sneaker"}
+             "traveling": "travel", "traveler": "travel", "traveller": "travel", "kicks": "sneaker",
+             "tbt": "throwback", "throwbackthursday": "throwback", "fbf": "throwback",
+             "flashbackfriday": "throwback", "flashback": "throwback"}
 _SUFFIXES = ("sofinstagram", "ofinstagram", "sofig", "ofig", "stagram", "gram", "lovers", "lover", "porn",
              "life", "daily", "oftheday", "addict", "time")
 _PREFIXES = ("insta", "ilove", "love")
