@@ -370,3 +370,8 @@ def test_the_default_models_neighbours_feed_subject_support() -> None:
 
     assert supported(centre, "Decorating the house with the kids tonight")
     assert not supported(np.eye(dim)[5] - centre, "Pumpkin spice season is finally here")
+    # the kNN scorer's own vote, left in the query, is reused as it is (no second pass over the posts)
+    query = Query.from_post(Post(text="Decorating the house with the kids tonight"))
+    query.cache["knn.near"] = (np.arange(30, 40), np.full(10, 0.9, dtype=np.float32))
+    neighbours, _typical = source(query)
+    assert [n.tags for n in neighbours] == [frozenset({k}) for k in ["dog", "food"] * 5]

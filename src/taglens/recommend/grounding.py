@@ -103,7 +103,7 @@ class Neighbour:
     similarity: float
     tags: frozenset[str]
     language: str
-    words: frozenset[str] | None = None
+    words: Iterable[str] | None = None  # read only when the similarity test fails (may be lazy)
 
 
 def content_words(words: Iterable[str], lang: str) -> frozenset[str]:
@@ -529,7 +529,7 @@ class NeighbourSource:
         if self._typical is None and len(self.rows) > self.knn.k + 1:
             rng = np.random.default_rng(13)
             sample = rng.choice(self.rows, min(self.SAMPLE, len(self.rows)), replace=False)
-            sims = self.knn.embeddings[sample] @ self.knn.embeddings[self.rows].T
+            sims = (self.knn.embeddings[sample] @ self.knn.embeddings.T)[:, self.rows]
             k = min(self.knn.k, len(self.rows) - 1)
             top = -np.partition(-sims, k, axis=1)[:, 1:k + 1]  # the k nearest after the post itself
             self._typical = float(np.median(top.mean(axis=1)))
@@ -538,19 +538,41 @@ class NeighbourSource:
     def __call__(self, query: Query) -> tuple[list[Neighbour], float | None]:
         from taglens.models.scorers.sentence import ensure_caption_embeddings
 
-        vector = ensure_caption_embeddings([query])[0]
-        if not len(self.rows) or not np.any(vector):
-            return [], None
-        sims = self.knn.embeddings[self.rows] @ vector
-        k = min(self.knn.k, len(self.rows))
-        near = np.argpartition(-sims, k - 1)[:k]
+        from taglens.text.tagtext import has_prose
+
+        # the kNN scorer's own vote (models/scorers/knn.py), when it matched captioned posts as these rows do
+        cached = query.cache.get("knn.near") if has_prose(query.post) and self.knn.has_text.any() else None
+        if cached is not None:
+            rows, cosines = cached
+        else:
+            vector = ensure_caption_embeddings([query])[0]
+            if not len(self.rows) or not np.any(vector):
+                return [], None
+            sims = (self.knn.embeddings @ vector)[self.rows]  # no copy of the matrix (28,000 x 384)
+            k = min(self.knn.k, len(self.rows))
+            near = np.argpartition(-sims, k - 1)[:k]
+            rows, cosines = self.rows[near], sims[near]
         out = []
-        for j in near:
-            i = int(self.rows[j])
+        for i, cosine in zip(rows.tolist(), cosines.tolist(), strict=True):
             tags = frozenset(self.keys[t] for t in self.knn.tag_ids[self.knn.indptr[i]:self.knn.indptr[i + 1]])
-            words = frozenset(w for t in tags for w in segment_tag(t))
-            out.append(Neighbour(float(sims[j]), tags, self.language, words))
+            out.append(Neighbour(float(cosine), tags, self.language, _TagWords(tags)))
         return out, self.typical
+
+
+class _TagWords:
+    """A neighbour's tags' words, segmented only if `subject_share` asks (segmenting 40
+    neighbours' tags up front costs ~20 ms a query; most checks end at the similarity test)."""
+
+    def __init__(self, tags: Iterable[str]) -> None:
+        self.tags = tuple(tags)
+
+    def __iter__(self):  # noqa: ANN204 - an iterator of words
+        return (w for t in self.tags for w in _tag_words(t))
+
+
+@functools.lru_cache(maxsize=65536)
+def _tag_words(key: str) -> tuple[str, ...]:
+    return tuple(segment_tag(key))
 
 
 def grounding_for(bundle) -> Grounding:  # noqa: ANN001 - a models.model_dir.ModelBundle
