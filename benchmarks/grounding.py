@@ -199,7 +199,9 @@ def examples(rec: Recommender) -> str:
         after = rec.suggest(caption, k=5)
         rows.append([caption, main.get(caption, "–"), " ".join(s.tag for s in plain.suggest(caption, k=5).hashtags),
                      " ".join(f"{s.tag}" + (f" ({s.kind})" if s.kind != "content" else "") for s in after.hashtags)])
-    return ("### The issue's example captions, top 5\n\n*before (main)*: main's checkout before this branch; "
+    return ("### The issue's example captions, top 5\n\n*before (main)*: main's checkout (since the first "
+            "grounding pass merged, main is grounded too; the outputs before any grounding are in the issue's text "
+            "and in the *ungrounded* column); "
             "*ungrounded*: this branch without support rules (the new openvocab stopword rule included); "
             "*grounded*: what ships, non-content kinds in brackets.\n\n"
             + markdown_table(["caption", "before (main)", "ungrounded", "grounded"], rows) + "\n"
