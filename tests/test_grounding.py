@@ -251,3 +251,127 @@ def test_a_post_that_carries_an_engagement_tag_is_not_told_to_drop_them(skewed: 
     ranked = [("tbt", 3.0), ("cat", 2.0), ("home", 1.0)]
     assert [k for k, _ in grounding.arrange(ranked, plain, 3)] == ["cat", "home", "tbt"]
     assert [k for k, _ in grounding.arrange(ranked, tagged, 3)] == ["tbt", "cat", "home"]
+
+
+def _near(similarity: float, tags: str, language: str = "en", words: str | None = None):
+    from taglens.recommend.grounding import Neighbour
+
+    return Neighbour(similarity, frozenset(tags.split()), language, None if words is None else frozenset(words.split()))
+
+
+def test_subject_support_needs_same_language_and_same_subject() -> None:
+    from taglens.recommend.grounding import subject_share, subject_support
+
+    party = Query(Post(id="q", text="Super Bowl party with the guys tonight"))
+    assert query_lang(party) == "en"
+    on_topic = [_near(0.62, "superbowl party"), _near(0.60, "superbowl"), _near(0.58, "superbowl nfl"),
+                _near(0.50, "beach"), _near(0.49, "food")]
+    assert subject_support(party, "superbowl", on_topic, typical=0.47)
+    assert not subject_support(party, "beach", on_topic, typical=0.47)  # one holder, a small share
+    # the same posts in another language support nothing for an English caption
+    spanish = [_near(n.similarity, " ".join(n.tags), "es") for n in on_topic]
+    assert subject_share(party, "superbowl", spanish, typical=0.47) == 0.0
+    # below the language's typical similarity, without a shared word: not on the subject
+    assert not subject_support(party, "superbowl", on_topic, typical=0.70)
+    # ... but a shared content word makes them on-subject ('bowl', 'party'), whatever the cosine
+    worded = [_near(n.similarity, " ".join(n.tags), "en", "super bowl party") for n in on_topic[:3]] + on_topic[3:]
+    assert subject_support(party, "superbowl", worded, typical=0.70)
+    stop_only = [_near(n.similarity, " ".join(n.tags), "en", "the with and") for n in on_topic[:3]] + on_topic[3:]
+    assert not subject_support(party, "superbowl", stop_only, typical=None)  # stopwords are no subject
+
+
+def test_subject_support_pumpkin_spice_is_not_christmas() -> None:
+    """The real shape of the default model's neighbours for 'Pumpkin spice season is here': one
+    post tagged #christmas near the top, the other holders generic (under the typical 0.47)."""
+    from taglens.recommend.grounding import subject_support
+
+    pumpkin = Query(Post(id="q", text="Pumpkin spice season is finally here"))
+    near = [_near(0.611, "christmas", words="christmas"), _near(0.473, "christmas2016 donuts", words="christmas donuts"),
+            _near(0.46, "pumpkinspice latte", words="pumpkin spice latte"), _near(0.429, "christmas sweettreats"),
+            _near(0.418, "christmas star bokeh"), _near(0.412, "christmas thanksgiving")]
+    assert not subject_support(pumpkin, "christmas", near, typical=0.47)
+    assert subject_support(pumpkin, "christmas", near, typical=0.40)  # were they all typical, they would vote
+
+
+def query_lang(query: Query) -> str:
+    from taglens.text.language import query_language
+
+    return query_language(query)[0]
+
+
+def test_a_junk_word_the_caption_writes_is_content_for_that_post(kinds: TagKinds) -> None:
+    grounding = Grounding(kinds)
+    ranked = [("love", 5.0), ("sushi", 4.0), ("dinner", 3.0), ("foodie", 2.0), ("japanesefood", 1.0), ("yum", 0.5)]
+
+    def top(caption: str, items=ranked) -> list[str]:
+        return [k for k, _ in grounding.arrange(list(items), Query.from_post(Post(text=caption)), 5)]
+
+    assert "love" not in top("Sushi dinner with friends tonight")[:4]  # #love as the 4th tag of a sushi dinner is noise
+    assert top("Love this sushi dinner with friends")[0] == "love"  # the user's own word
+    tbt = [("tbt", 5.0), ("lake", 4.0), ("summer", 3.0), ("friends", 2.0), ("sun", 1.0), ("swim", 0.5)]
+    assert top("Throwin it back to last summer at the lake", tbt)[0] == "tbt"
+    assert top("Tbt to last summer at the lake", tbt)[0] == "tbt"
+    assert "tbt" not in top("Last summer at the lake", tbt)  # no throwback written: ranked after the content
+    repost = [("repost", 5.0), ("hair", 4.0), ("salon", 3.0), ("fresh", 2.0), ("cut", 1.0), ("style", 0.5)]
+    assert top("Fresh new cut by @user with repostapp", repost)[0] == "repost"
+    like = [("like", 5.0), ("rain", 4.0), ("clouds", 3.0), ("sky", 2.0), ("storm", 1.0), ("grey", 0.5)]
+    assert "like" not in top("Looks like rain again today", like)[:5]  # a stopword is no #like
+
+
+def test_concepts_do_not_merge_different_things() -> None:
+    assert concept("news") != concept("new") and concept("blues") != concept("blue")
+    assert concept("vans") != concept("van") and concept("facetime") != concept("face")
+    assert concept("nightlife") != concept("night") and concept("lovelife") != concept("life")
+    assert concept("sunsets") == concept("sunset") and concept("familytime") == concept("family")
+    assert concept("tbt") == concept("flashbackfriday") == concept("throwback")  # one throwback in five
+
+
+def test_a_landmark_the_photo_shows_supports_its_place(kinds: TagKinds) -> None:
+    from taglens.recommend.grounding import photo_landmarks
+
+    per = {"image_labels/landmarks": {"eiffeltower": 0.9, "bigben": 0.2}, "image_concepts": {"castle": 0.9},
+           "knn": {"paris": 0.9, "london": 0.8, "france": 0.5}}
+    assert photo_landmarks(per, kinds, table={}) == {"eiffeltower"}  # a head's place label; not a weak one
+    assert photo_landmarks(per, kinds, table={"castle": "edinburgh"}) == {"eiffeltower", "edinburgh"}
+    assert photo_landmarks({"knn": {"paris": 1.0}}, kinds, table={}) == set()  # text scorers are no photo
+    kept = Grounding(kinds).filter_scores({k: dict(v) for k, v in per.items()},
+                                          Query.from_post(Post(text="What a view")))
+    assert "paris" in kept["knn"] and "france" in kept["knn"] and "london" not in kept["knn"]
+    assert Grounding(kinds).filter_scores({"knn": {"paris": 0.9}}, Query.from_post(Post(text="What a view"))) == {"knn": {}}
+
+
+def test_the_default_models_neighbours_feed_subject_support() -> None:
+    """NeighbourSource over a kNN scorer's arrays: a caption inside a cluster of #christmas posts
+    is supported by them; one far from every post (only generic neighbours) is not."""
+    from types import SimpleNamespace
+
+    from taglens.models.scorers.sentence import CACHE_KEY
+    from taglens.recommend.grounding import NeighbourSource, subject_support
+
+    rng = np.random.default_rng(0)
+    dim, keys = 16, ["christmas", "tree", "food", "dog"]
+    centre = np.eye(dim)[0]
+    festive = centre + 0.25 * rng.normal(size=(30, dim))
+    generic = rng.normal(size=(60, dim))
+    emb = np.vstack([festive, generic]).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    lists = [[0, 1]] * 30 + [[2] if i % 2 else [3] for i in range(60)]
+    knn = SimpleNamespace(embeddings=emb, has_text=np.ones(90, bool), k=10,
+                          indptr=np.cumsum([0] + [len(t) for t in lists]), tag_ids=np.asarray([i for t in lists for i in t]))
+    source = NeighbourSource(knn, keys)
+    assert source.typical is not None and -1.0 < source.typical < 1.0
+
+    def supported(vector: np.ndarray, caption: str) -> bool:
+        query = Query.from_post(Post(text=caption))
+        query.cache[CACHE_KEY] = (vector / np.linalg.norm(vector)).astype(np.float32)
+        neighbours, typical = source(query)
+        assert len(neighbours) == 10 and all(n.language == "en" for n in neighbours)
+        return subject_support(query, "christmas", neighbours, typical)
+
+    assert supported(centre, "Decorating the house with the kids tonight")
+    assert not supported(np.eye(dim)[5] - centre, "Pumpkin spice season is finally here")
+    # the kNN scorer's own vote, left in the query, is reused as it is (no second pass over the posts)
+    query = Query.from_post(Post(text="Decorating the house with the kids tonight"))
+    query.cache["knn.near"] = (np.arange(30, 40), np.full(10, 0.9, dtype=np.float32))
+    neighbours, _typical = source(query)
+    assert [n.tags for n in neighbours] == [frozenset({k}) for k in ["dog", "food"] * 5]

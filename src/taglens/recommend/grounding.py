@@ -8,9 +8,12 @@ brand (that team, that venue). taglens suggests a claim only with support:
   something inside it (the Thames -> #london, #england, #uk; Agra or the Taj Mahal
   -> #agra, #india). Naming a place supports its own regions, never another's.
 - event: the caption or given tags name it ('Christmas morning' -> #christmas),
-  or the nearest training posts vote for it strongly (`EVENT_SHARE` of the kNN
-  vote) and the caption is in their language. #christmas on a pumpkin-spice post
-  is not supported.
+  or `subject_support`: the nearest training posts that are in the caption's
+  language AND on its subject (they share a content word with it, or their
+  similarity is above that language's typical neighbour similarity) hold the tag,
+  at least `MIN_HOLDERS` of them and `EVENT_SHARE` of the neighbours' vote.
+  #christmas on a pumpkin-spice post is not supported (one near post holds it,
+  the rest are generic), #superbowl on 'Super Bowl party' is.
 - brand: named literally, or its one place is supported (#dodgers at a check-in in
   Los Angeles).
 - also support, for every kind: the user's own profile (hook: a set of tag keys in
@@ -28,10 +31,14 @@ rank below every content tag, and one concept fills at most one slot in five
 
 from __future__ import annotations
 
+import functools
+import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 
+import numpy as np
 import regex
 
 from taglens.errors import InputError
@@ -46,8 +53,12 @@ RULES = ("place", "event", "brand", "junk", "variants")
 PROFILE_KEY = PROFILE_SUPPORT  # set of tag keys the user's own history uses (filled by the personal scorer)
 LANDMARKS_KEY = "vision.landmarks"  # set of place keys the photo shows
 SUPPORT_KEY = "grounding.support"
+LANDMARK_PROB = 0.5  # an image labels head this sure of a place label supports it
 STRONG_CITY = 300_000  # a city read inside a longer given tag must be this big
-EVENT_SHARE = 0.45  # pumpkin-spice posts' neighbours give #christmas 0.35: a third is not a majority
+EVENT_SHARE = 0.45  # of the same-language neighbours' vote (on-subject holders only)
+MIN_HOLDERS = 2  # one near post is an anecdote: 'Game of Thrones tonight' has one #sdcc2016 neighbour
+NEIGHBOURS_KEY = "grounding.neighbours"  # a scorer may leave (neighbours, typical) here for subject_support
+TEMPERATURE = 0.05  # the neighbours' vote weights, exp((cos - best) / T), as the kNN scorer votes
 NEIGHBOUR_LANGUAGES = frozenset({"en", "und"})  # the default corpus' language (multilingual models: override)
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _EVENT_FILLER = frozenset("happy merry the of and my".split())
@@ -56,10 +67,106 @@ _SYNONYMS = {"kitty": "cat", "kitten": "cat", "kittens": "cat", "kitties": "cat"
              "pup": "dog", "pups": "dog", "doggy": "dog", "doggo": "dog", "doggie": "dog",
              "bff": "friend", "bffs": "friend", "bestfriend": "friend",
              "bestfriends": "friend", "sunsets": "sunset", "ocean": "sea", "travelling": "travel",
-             "traveling": "travel", "traveler": "travel", "traveller": "travel", "kicks": "sneaker"}
+             "traveling": "travel", "traveler": "travel", "traveller": "travel", "kicks": "sneaker",
+             "tbt": "throwback", "throwbackthursday": "throwback", "fbf": "throwback",
+             "flashbackfriday": "throwback", "flashback": "throwback"}
 _SUFFIXES = ("sofinstagram", "ofinstagram", "sofig", "ofig", "stagram", "gram", "lovers", "lover", "porn",
              "life", "daily", "oftheday", "addict", "time")
 _PREFIXES = ("insta", "ilove", "love")
+# Tags the suffix and plural rules would fold into another concept, though they name a
+# different thing (read off the default model's TweetEval lists and its 4,000 most used tags):
+# #news is not #new, #blues is music, #vans and #jordans are shoes, #queens a borough,
+# #sunnies sunglasses, #facetime an app, #nightlife going out, #lovelife romance.
+_OWN_CONCEPT = frozenset("""
+news blues vans jordans queens sunnies rocks springs bars goals glasses facetime bedtime halftime showtime
+overtime adventuretime nightlife lovelife goodtime goodtimes goodlife instagood mylife lovemylife ilovemylife
+""".split())
+# Engagement tags whose meaning a caption can write in other words: 'Throwin it back to last
+# summer' is a #tbt post, 'with repostapp' a #repost. Reviewed by hand; the tag itself written as
+# a word (or inside a longer word, 5+ letters: 'repostapp') counts too (`written_junk`).
+_THROWBACK = ("throwback", "throwbacks", "flashback", "flashbacks", "throwin it back", "throwing it back",
+              "years ago", "year ago", "back in the day")
+_JUNK_PHRASES = {"tbt": _THROWBACK, "throwbackthursday": _THROWBACK, "fbf": _THROWBACK,
+                 "flashbackfriday": _THROWBACK, "repost": ("reposting", "reposted", "regram"),
+                 "regram": ("repost", "reposting"), "latergram": ("late post",), "latepost": ("latergram",),
+                 "nofilter": ("no filter", "unfiltered", "without filter"), "love": ("loving", "loved", "loves")}
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """One nearest training post, as `subject_support` sees it.
+
+    `similarity` is its cosine to the query in the scorer's own space; `language`
+    its language (ISO code); `words` its content words when the scorer knows them
+    (caption words and its tags' words; None: unknown, only the similarity test applies)."""
+
+    similarity: float
+    tags: frozenset[str]
+    language: str
+    words: Iterable[str] | None = None  # read only when the similarity test fails (may be lazy)
+
+
+def content_words(words: Iterable[str], lang: str) -> frozenset[str]:
+    """Folded content words, light-stemmed ('Pumpkins' -> 'pumpkin'): no stopword of `lang`
+    or English, nothing under 3 letters, no number. What 'the same subject' is compared on."""
+    out = set()
+    for word in words:
+        w = fold(word)
+        if len(w) < 3 or w.isdigit() or is_stopword(w, lang) or is_stopword(w, "en"):
+            continue
+        out.add(w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w)
+    return frozenset(out)
+
+
+def query_words(query: Query) -> frozenset[str]:
+    """The caption's (and given tags') content words, in the caption's language."""
+    lang = query_language(query)[0]
+    body, checkin = split_location(query.post.text or "")
+    words = _WORD.findall(strip_noise(body) + " " + (checkin or ""))
+    for key in query.given:
+        words.extend(segment_tag(key))
+    return content_words(words, lang)
+
+
+def subject_share(query: Query, tag: str, neighbours: Sequence[Neighbour], typical: float | None = None,
+                  min_holders: int = MIN_HOLDERS) -> float:
+    """The share of the same-language neighbours' vote that on-subject neighbours holding `tag` give it.
+
+    Why relative: absolute cosines do not separate subjects (e5 puts off-topic posts at
+    0.86-0.90 against a 0.907 in-domain median), so a neighbour is *on the subject* when it
+    shares a content word with the caption, or its similarity is at least `typical`, the
+    caption language's usual neighbour similarity (None: only the shared-word test). A
+    neighbour in another language never counts, and counts against nothing (a caption whose
+    language the detector cannot tell, 'und', is compared with every neighbour). Off-subject
+    neighbours stay in the denominator: a tag a few stray posts hold gets a small share.
+    Below `min_holders` on-subject holders the share is 0."""
+    lang = query_language(query)[0]
+    same = [n for n in neighbours if lang == "und" or n.language == lang]
+    if not same:
+        return 0.0
+    words = query_words(query)
+    best = max(n.similarity for n in same)
+    total = held = 0.0
+    holders = 0
+    for n in same:
+        weight = math.exp((n.similarity - best) / TEMPERATURE)
+        total += weight
+        if tag not in n.tags:
+            continue
+        on_subject = (typical is not None and n.similarity >= typical) or bool(
+            n.words is not None and words & content_words(n.words, n.language))
+        if on_subject:
+            held += weight
+            holders += 1
+    return held / total if holders >= min_holders and total > 0 else 0.0
+
+
+def subject_support(query: Query, tag: str, neighbours: Sequence[Neighbour], typical: float | None = None,
+                    share: float = EVENT_SHARE, min_holders: int = MIN_HOLDERS) -> bool:
+    """Whether the caption's nearest posts in its own language and on its subject hold `tag`
+    (`subject_share` >= `share`): the support an event, a show or a community tag needs
+    when the caption does not name it."""
+    return subject_share(query, tag, neighbours, typical, min_holders) >= share
 
 
 def parse_allow(value: str | Iterable[str] | None) -> frozenset[str]:
@@ -143,11 +250,13 @@ class Grounding:
     """The support rules and the list arrangement, for one model's tag kinds."""
 
     def __init__(self, kinds: TagKinds, g: Gazetteer | None = None, event_share: float = EVENT_SHARE,
-                 neighbour_languages: Iterable[str] = NEIGHBOUR_LANGUAGES) -> None:
+                 neighbour_languages: Iterable[str] = NEIGHBOUR_LANGUAGES,
+                 neighbours: "NeighbourSource | None" = None) -> None:
         self.kinds = kinds
         self.g = g or gazetteer()
         self.event_share = float(event_share)
         self.neighbour_languages = frozenset(neighbour_languages)
+        self.neighbours = neighbours  # the model's nearest posts, for subject_support
 
     # -- support ----------------------------------------------------------------
     def supported(self, key: str, query: Query, per_scorer: Mapping[str, Mapping[str, float]] | None = None,
@@ -179,10 +288,17 @@ class Grounding:
         return bool(core) and all(w in support.words or w.rstrip("s") in support.words for w in core)
 
     def _neighbours_vote(self, key: str, query: Query, per_scorer: Mapping[str, Mapping[str, float]] | None) -> bool:
-        """Same-language nearest posts on the same subject hold the tag (kNN vote share)."""
+        """Same-language nearest posts on the same subject hold the tag (`subject_support`)."""
+        left = query.cache.get(NEIGHBOURS_KEY)  # a scorer's own same-language neighbours
+        if left is not None:
+            neighbours, typical = left
+            return subject_support(query, key, neighbours, typical, self.event_share)
         own = query.cache.get("neighbour_votes")  # same-language kNN shares (models/scorers/multilingual.py)
         if own is not None:
             return float(own.get(key, 0.0)) >= self.event_share
+        if self.neighbours is not None:
+            neighbours, typical = query.cached("grounding.knn_neighbours", lambda: self.neighbours(query))
+            return subject_support(query, key, neighbours, typical, self.event_share)
         if not per_scorer or "knn" not in per_scorer:
             return False
         language = query.cache.get("neighbour_language") or query_language(query)[0]
@@ -195,7 +311,12 @@ class Grounding:
                       allow: frozenset[str] = frozenset()) -> dict[str, dict[str, float]]:
         """Every scorer's candidates without the unsupported claims (unless allowed) and
         without function words of the caption's language or English (#i, #mis), whichever
-        scorer proposed them; place tags are judged by the place rule instead (#la)."""
+        scorer proposed them; place tags are judged by the place rule instead (#la).
+        Landmarks the photo shows (`photo_landmarks`) are read first: they are support."""
+        if SUPPORT_KEY not in query.cache:
+            shown = photo_landmarks(per_scorer, self.kinds)
+            if shown:
+                query.cache[LANDMARKS_KEY] = set(query.cache.get(LANDMARKS_KEY) or ()) | shown
         lang = query_language(query)[0]
         checked: dict[str, bool] = {}
         out: dict[str, dict[str, float]] = {}
@@ -222,9 +343,8 @@ class Grounding:
             items = self._pull_places(items, query, known, limit)
             items = self._pull_region(items, query, known, limit)
         if "junk" not in allow and not self.uses_junk(query):
-            profile = post_support(query, self.kinds, self.g).profile
-            items = ([it for it in items if self.kinds.kind(it[0]) != "junk" or it[0] in profile]
-                     + [it for it in items if self.kinds.kind(it[0]) == "junk" and it[0] not in profile])
+            items = ([it for it in items if not self._demoted(it[0], query)]
+                     + [it for it in items if self._demoted(it[0], query)])
         if "variants" not in allow:
             items = _one_per_concept(items, limit)
         return items[:limit]
@@ -289,6 +409,12 @@ class Grounding:
                     return items
         return items
 
+    def _demoted(self, key: str, query: Query) -> bool:
+        """A junk tag that neither the user's profile uses nor the caption writes."""
+        if self.kinds.kind(key) != "junk":
+            return False
+        return key not in post_support(query, self.kinds, self.g).profile and not written_junk(key, query)
+
     def uses_junk(self, query: Query) -> bool:
         """The post's own tags include an engagement tag (#tbt, #instagood): this user tags that
         way, so such tags are not pushed below content tags (the issue's 'unless the user's own
@@ -299,9 +425,59 @@ class Grounding:
         return self.kinds.kind(key)
 
 
+@functools.lru_cache(maxsize=1)
+def _photo_landmark_table() -> dict[str, str]:
+    """data/places/photo_landmarks.json's `tags`: an image tag key -> the one place it shows."""
+    path = resources.files("taglens") / "data" / "places" / "photo_landmarks.json"
+    try:
+        table = json.loads(path.read_text(encoding="utf-8")).get("tags", {})
+    except (OSError, ValueError):
+        return {}
+    return {hashtag_key(k): hashtag_key(v) for k, v in table.items() if k and v}
+
+
+def photo_landmarks(per_scorer: Mapping[str, Mapping[str, float]], kinds: TagKinds,
+                    table: Mapping[str, str] | None = None, threshold: float = LANDMARK_PROB) -> set[str]:
+    """The places the photo shows, as the image models say: a labels head's place label
+    (`image_labels/<head>` proposing #eiffeltower at >= `threshold`), or an image tag the
+    reviewed table maps to one place. The shipped models know no landmark (the table is
+    empty: ImageNet's castle is any castle), so this is support only for heads a user trains."""
+    table = _photo_landmark_table() if table is None else table
+    shown: set[str] = set()
+    for name, scores in per_scorer.items():
+        if not name.startswith("image_"):
+            continue
+        for key, value in scores.items():
+            if value < threshold:
+                continue
+            if key in table:
+                shown.add(table[key])
+            elif name.startswith("image_labels") and kinds.kind(key) == "place":
+                shown.add(key)
+    return shown
+
+
+def written_junk(key: str, query: Query) -> bool:
+    """Whether the caption itself writes an engagement tag's word: 'Love this view' -> #love,
+    'Tbt to last summer' or 'throwin it back' -> #tbt, 'with repostapp' -> #repost. Then it is
+    the user's own word, content for this post, and not ranked below the others. A stopword of
+    the caption's language never counts ('looks like' is no #like)."""
+    text = fold(strip_noise(split_location(query.post.text or "")[0]))
+    words = _WORD.findall(text)
+    lang = query_language(query)[0]
+    if key in words and not is_stopword(key, lang):
+        return True
+    if len(key) >= 5 and key in "".join(words):
+        return True
+    spaced = " " + " ".join(words) + " "
+    return any(f" {phrase} " in spaced for phrase in _JUNK_PHRASES.get(key, ()))
+
+
 def concept(key: str) -> str:
     """The concept a tag is a variant of: #cats, #catsofinstagram, #kitty -> 'cat'."""
     k = hashtag_key(key)
+    if k in _OWN_CONCEPT:
+        return k
     k = _SYNONYMS.get(k, k)
     for prefix in _PREFIXES:
         if k.startswith(prefix) and len(k) - len(prefix) >= 3:
@@ -334,11 +510,80 @@ def _one_per_concept(items: list[tuple[str, float]], limit: int) -> list[tuple[s
     return first + later
 
 
+class NeighbourSource:
+    """The kNN scorer's nearest captioned posts as `Neighbour`s, and its language's typical
+    neighbour similarity (the median, over a seeded sample of its own posts, of their mean
+    cosine to their k nearest): the relative test `subject_support` needs. The default corpus
+    is English, so every neighbour is `language`; the scorer keeps no caption text, so a
+    neighbour's words are its tags' words."""
+
+    SAMPLE = 200
+
+    def __init__(self, knn, vocab_keys: Sequence[str], language: str = "en") -> None:  # noqa: ANN001 - KnnScorer
+        self.knn, self.keys, self.language = knn, vocab_keys, language
+        self.rows = np.flatnonzero(knn.has_text) if knn.has_text.any() else np.arange(knn.embeddings.shape[0])
+        self._typical: float | None = None
+
+    @property
+    def typical(self) -> float | None:
+        if self._typical is None and len(self.rows) > self.knn.k + 1:
+            rng = np.random.default_rng(13)
+            sample = rng.choice(self.rows, min(self.SAMPLE, len(self.rows)), replace=False)
+            sims = (self.knn.embeddings[sample] @ self.knn.embeddings.T)[:, self.rows]
+            k = min(self.knn.k, len(self.rows) - 1)
+            top = -np.partition(-sims, k, axis=1)[:, 1:k + 1]  # the k nearest after the post itself
+            self._typical = float(np.median(top.mean(axis=1)))
+        return self._typical
+
+    def __call__(self, query: Query) -> tuple[list[Neighbour], float | None]:
+        from taglens.models.scorers.sentence import ensure_caption_embeddings
+
+        from taglens.text.tagtext import has_prose
+
+        # the kNN scorer's own vote (models/scorers/knn.py), when it matched captioned posts as these rows do
+        cached = query.cache.get("knn.near") if has_prose(query.post) and self.knn.has_text.any() else None
+        if cached is not None:
+            rows, cosines = cached
+        else:
+            vector = ensure_caption_embeddings([query])[0]
+            if not len(self.rows) or not np.any(vector):
+                return [], None
+            sims = (self.knn.embeddings @ vector)[self.rows]  # no copy of the matrix (28,000 x 384)
+            k = min(self.knn.k, len(self.rows))
+            near = np.argpartition(-sims, k - 1)[:k]
+            rows, cosines = self.rows[near], sims[near]
+        out = []
+        for i, cosine in zip(rows.tolist(), cosines.tolist(), strict=True):
+            tags = frozenset(self.keys[t] for t in self.knn.tag_ids[self.knn.indptr[i]:self.knn.indptr[i + 1]])
+            out.append(Neighbour(float(cosine), tags, self.language, _TagWords(tags)))
+        return out, self.typical
+
+
+class _TagWords:
+    """A neighbour's tags' words, segmented only if `subject_share` asks (segmenting 40
+    neighbours' tags up front costs ~20 ms a query; most checks end at the similarity test)."""
+
+    def __init__(self, tags: Iterable[str]) -> None:
+        self.tags = tuple(tags)
+
+    def __iter__(self):  # noqa: ANN204 - an iterator of words
+        return (w for t in self.tags for w in _tag_words(t))
+
+
+@functools.lru_cache(maxsize=65536)
+def _tag_words(key: str) -> tuple[str, ...]:
+    return tuple(segment_tag(key))
+
+
 def grounding_for(bundle) -> Grounding:  # noqa: ANN001 - a models.model_dir.ModelBundle
     """The grounding of a model: its shipped tag kinds (tagkinds.json beside vocab.json), else
-    computed from its vocabulary and co-occurrence counts (about 2 s)."""
+    computed from its vocabulary and co-occurrence counts (about 2 s); its kNN posts, when it
+    has them, for `subject_support`."""
     from taglens.text.tagkinds import kinds_for_model
 
     vocab = bundle.vocab
     counts = next((s.counts for s in bundle.scorers if s.name == "cooccurrence" and getattr(s, "counts", None) is not None), None)
-    return Grounding(kinds_for_model(vocab.keys, vocab.counts, counts, vocab.total_posts, bundle.path))
+    knn = next((s for s in bundle.scorers if s.name == "knn" and getattr(s, "embeddings", None) is not None), None)
+    source = NeighbourSource(knn, vocab.keys) if knn is not None and knn.embeddings.shape[0] else None
+    return Grounding(kinds_for_model(vocab.keys, vocab.counts, counts, vocab.total_posts, bundle.path),
+                     neighbours=source)

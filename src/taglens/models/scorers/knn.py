@@ -32,6 +32,9 @@ from taglens.post import Post
 from taglens.text.tagtext import has_prose
 
 
+NEAR_KEY = "knn.near"  # (row indices, cosines) of the k nearest posts of the last vote
+
+
 @register_scorer
 class KnnScorer(Scorer):
     name = "knn"
@@ -87,6 +90,7 @@ class KnnScorer(Scorer):
             n = int(same.sum())
         k = min(self.k, n)
         near = np.argpartition(-sims, k - 1)[:k]
+        query.cache[NEAR_KEY] = (near, sims[near])  # recommend/grounding.py's subject support reads them
         weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
         return vote_for_tags(near, weights, self.indptr, self.tag_ids, vocab, query.given,
                              self.limit, scale=float(weights.sum()))
