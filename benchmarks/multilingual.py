@@ -9,8 +9,9 @@ train split only. Task: caption only, every tag hidden (also from the caption).
 
 Per language, all in this run:
 * A@5 of taglens after (the shipped default model: multilingual scorer attached,
-  `--tag-language any`) and before (the same model without it and without the
-  tag-language policy);
+  `--tag-language any`), ungated (the same scorer without its subject gate, with
+  every English-only scorer run: what was served before the gate) and before (the
+  same model without the multilingual scorer and the tag-language policy);
 * A@5 of that language's most frequent tags on UMSAB train (the baseline);
 * the share of posts with a stopword tag in the top 5 (a stopword of the
   caption's detected language or an English function word, `text.language`);
@@ -64,6 +65,9 @@ class _AsRanked:
     def arrange(self, ranked, query, mode):  # noqa: ANN001, ANN201
         return list(ranked)
 
+    def silent(self, query):  # noqa: ANN001, ANN201 - every scorer ran on every caption
+        return frozenset()
+
 
 def before_of(rec: Recommender) -> Recommender:
     """The shipped model without the multilingual scorer and the tag-language policy: the 'before'."""
@@ -83,6 +87,25 @@ def before_of(rec: Recommender) -> Recommender:
     old = Recommender(ModelBundle(bundle.vocab, scorers, combiner, bundle.training, bundle.metrics, bundle.extras))
     old._tag_languages = _AsRanked()
     return old
+
+
+def ungated_of(rec: Recommender) -> Recommender:
+    """The shipped model as it was served before the subject gate: the multilingual scorer
+    counts every neighbour and its prior always, and the English-only scorers run on every caption."""
+    import dataclasses
+
+    old = Recommender(dataclasses.replace(rec.bundle, scorers=[
+        _ungated(s) if s.name == "multilingual" else s for s in rec.bundle.scorers]))
+    old.tag_languages.spoken = frozenset()
+    return old
+
+
+def _ungated(scorer):  # noqa: ANN001, ANN202 - a MultilingualScorer
+    import copy
+
+    clone = copy.copy(scorer)
+    clone.subject_gate = False
+    return clone
 
 
 def top5(rec: Recommender, posts: list[Post]) -> list[list[str]]:
@@ -135,69 +158,81 @@ def main() -> int:
         print("the default model has no multilingual scorer (scripts/add_multilingual_scorer.py)")
         return 1
     before = before_of(after)
+    ungated = ungated_of(after)
 
     log(f"== UMSAB val ({args.part} half): {len(tasks.inputs)} captions")
     popular = {lang: [k for k, _ in collections.Counter(k for p in train if p.meta["language"] == lang
                                                           for k in set(p.tag_keys)).most_common(5)]
                for lang in set(langs)}
     results = {"baseline": evaluate([popular[lang] for lang in langs], tasks, langs)}
-    for name, rec in (("before", before), ("after", after)):
+    rankings = {}
+    for name, rec in (("before", before), ("ungated", ungated), ("after", after)):
         start = time.perf_counter()
-        results[name] = evaluate(top5(rec, tasks.inputs), tasks, langs)
+        rankings[name] = top5(rec, tasks.inputs)
+        results[name] = evaluate(rankings[name], tasks, langs)
         log(f"{name}: {time.perf_counter() - start:.0f} s")
     non_english = [p for p, lang in zip(tasks.inputs, langs, strict=True) if lang != "en"][:args.latency_posts]
     load = os.getloadavg()[0]
-    ms = {name: latency(rec, non_english) for name, rec in (("before", before), ("after", after))}
+    ms = {name: latency(rec, non_english) for name, rec in (("before", before), ("ungated", ungated), ("after", after))}
     log(f"latency {ms} (load {load:.1f})")
 
     rows = []
     for lang in sorted(results["after"], key=lambda code: (code == "en", NAMES[code])):
         a, b, base = results["after"][lang], results["before"][lang], results["baseline"][lang]
-        rows.append([NAMES[lang], a["n"], f"{b['A@5']:.1f}", f"**{a['A@5']:.1f}** ({a['ci'][0]:.1f}–{a['ci'][1]:.1f})",
-                     f"{base['A@5']:.1f}", f"{b['stop']:.0f} %", f"{a['stop']:.0f} %"])
+        u = results["ungated"][lang]
+        rows.append([NAMES[lang], a["n"], f"{b['A@5']:.1f}", f"{u['A@5']:.1f}",
+                     f"**{a['A@5']:.1f}** ({a['ci'][0]:.1f}–{a['ci'][1]:.1f})",
+                     f"{base['A@5']:.1f}", f"{b['stop']:.0f} %", f"{u['stop']:.0f} %", f"{a['stop']:.0f} %"])
     macro = {name: float(np.mean([results[name][lang]["A@5"] for lang in NON_ENGLISH if lang in results[name]]))
              for name in results}
     rows.append(["**macro, 7 non-English**", sum(results["after"][lang]["n"] for lang in NON_ENGLISH),
-                 f"{macro['before']:.1f}", f"**{macro['after']:.1f}**", f"{macro['baseline']:.1f}", "", ""])
+                 f"{macro['before']:.1f}", f"{macro['ungated']:.1f}", f"**{macro['after']:.1f}**",
+                 f"{macro['baseline']:.1f}", "", "", ""])
     body = [GOALS + "\n\n",
             f"Held-out: UMSAB val, tagged tweets in the hash-split half '{args.part}' (never tuned on"
             f"{'' if args.part == 'test' else ' — this is the TUNING half'}); caption only, every tag hidden. "
             "Before: the shipped model without the multilingual scorer and the tag-language policy. "
+            "Ungated: the multilingual scorer without its subject gate and with every English-only scorer run "
+            "(what was served before the gate). "
             "Baseline: that language's 5 most frequent tags on UMSAB train. Stopword tag: a stopword of the "
             "caption's detected language, or an English function word, in the top 5.\n\n",
-            markdown_table(["language", "posts", "A@5 before", "A@5 after (95 % CI)", "A@5 most-frequent baseline",
-                            "stopword tag before", "after"], rows),
+            markdown_table(["language", "posts", "A@5 before", "A@5 ungated", "A@5 after (95 % CI)",
+                            "A@5 most-frequent baseline", "stopword tag before", "ungated", "after"], rows),
             f"\nMedian per non-English caption, one `suggest` at a time, one core ({len(non_english)} captions; "
             f"load average {load:.1f} on this 2-core machine shared with other jobs): before **{ms['before']:.1f} ms**, "
-            f"after **{ms['after']:.1f} ms**.\n"]
+            f"ungated **{ms['ungated']:.1f} ms**, after **{ms['after']:.1f} ms**.\n"]
 
     log("== English TweetEval")
     tweets = [p for _, p in read_tweeteval(data / "tweeteval-emoji" / "val_text.txt") if isinstance(p, Post)]
     en_tasks = build_task([p for p in tweets if p.tag_keys][:args.tweets], "caption")
     en_rows, changed = [], 0
     en_rank = {}
-    for name, rec in (("before", before), ("after", after)):
+    for name, rec in (("before", before), ("ungated", ungated), ("after", after)):
         en_rank[name] = top5(rec, en_tasks.inputs)
         hits = [accuracy_at(r, g, 5) for r, g in zip(en_rank[name], en_tasks.gold, strict=True)]
         lo, hi = (100 * x for x in bootstrap_interval(hits))
         en_rows.append([name, len(hits), f"{100 * np.mean(hits):.1f} ({lo:.1f}–{hi:.1f})"])
     changed = sum(a != b for a, b in zip(en_rank["before"], en_rank["after"], strict=True))
+    changed_gate = sum(a != b for a, b in zip(en_rank["ungated"], en_rank["after"], strict=True))
     detected = collections.Counter(detect_language(p.text)[0] for p in en_tasks.inputs)
     body += ["\n### English (TweetEval val, caption only, first tagged captions)\n\n",
              markdown_table(["system", "posts", "A@5 (95 % CI)"], en_rows),
-             f"\nTop 5 changed on {changed} of {len(en_tasks.inputs)} captions; detected languages: "
+             f"\nTop 5 changed on {changed} of {len(en_tasks.inputs)} captions against before, on {changed_gate} "
+             f"against ungated; detected languages: "
              f"{', '.join(f'{k} {v}' for k, v in detected.most_common(6))}.\n"]
 
     body += ["\n### The issue's captions, top 5\n\n"]
     for caption in ISSUE_CAPTIONS:
         b = " ".join(s.tag for s in before.suggest(caption, k=5).hashtags)
+        u = " ".join(s.tag for s in ungated.suggest(caption, k=5).hashtags)
         prediction = after.suggest(caption, k=5)
         a = " ".join(s.tag for s in prediction.hashtags)
         c = " ".join(s.tag for s in after.suggest(caption, k=5, tag_language="caption").hashtags)
         e = " ".join(s.tag for s in after.suggest(caption, k=5, tag_language="en").hashtags)
-        body.append(f"- \"{caption}\" ({prediction.language})\n  - before: `{b}`\n  - after (any): `{a}`\n"
+        body.append(f"- \"{caption}\" ({prediction.language})\n  - before: `{b}`\n  - ungated: `{u}`\n"
+                    f"  - after (any): `{a}`\n"
                     f"  - after, `--tag-language caption`: `{c}`\n  - after, `--tag-language en`: `{e}`\n")
-    body += ["\n### Held-out examples (first three per language), top 5 after\n\n"]
+    body += ["\n### Held-out examples (first two per language), top 5 before, ungated and after\n\n"]
     seen: collections.Counter = collections.Counter()
     for post, gold, lang in zip(tasks.inputs, tasks.gold, langs, strict=True):
         if lang == "en" or seen[lang] >= 2:
@@ -205,8 +240,9 @@ def main() -> int:
         seen[lang] += 1
         got = " ".join(s.tag for s in after.suggest(post, k=5).hashtags)
         old = " ".join(s.tag for s in before.suggest(post, k=5).hashtags)
+        was = " ".join(s.tag for s in ungated.suggest(post, k=5).hashtags)
         body.append(f"- {lang}: \"{post.text[:90]}\" — gold `{' '.join(sorted(gold))}`\n"
-                    f"  - before `{old}`\n  - after `{got}`\n")
+                    f"  - before `{old}`\n  - ungated `{was}`\n  - after `{got}`\n")
 
     if not args.no_encoders:
         log("== encoders")

@@ -149,8 +149,10 @@ class Recommender:
     def score_batch(self, queries: Sequence[Query]) -> list[dict[str, Scores]]:
         """Each scorer's raw candidates for each query (what the combiner sees)."""
         per_query: list[dict[str, Scores]] = [{} for _ in queries]
+        silent = [self.tag_languages.silent(q) for q in queries]  # English-only scorers on other languages
         for scorer in self.scorers:
-            for i, scores in enumerate(scorer.score_many(queries, self.vocab)):
+            rows = [i for i, names in enumerate(silent) if scorer.name not in names]
+            for i, scores in zip(rows, scorer.score_many([queries[i] for i in rows], self.vocab), strict=True):
                 per_query[i][scorer.name] = scores
         return per_query
 

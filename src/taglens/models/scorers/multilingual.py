@@ -18,6 +18,20 @@ For a caption in language L:
   language's own popular tags are what its posts carry; a tag popular in another
   language never gets this prior.
 
+* the subject gate (issue 15: community tags only from neighbours on the caption's
+  subject). All k neighbours count when the caption sits inside L's corpus: the mean
+  cosine of its `domain_k` nearest is at least L's `subject_quantile` of the same
+  measure over L's training posts (measured at fit, `near_cos`), and L has at least
+  `domain_posts` posts to say so. e5's absolute cosines do not separate subjects
+  (0.86-0.90 off-topic against a median 0.91 within one), a cosine relative to the
+  language's own does. Otherwise only neighbours that share a subject word with it
+  count (`subject_words`: accents folded, stopwords out, 'amigo' ~ 'amigos'): one
+  rarer than `rare_zipf` in L ('playa', 'masterchef'), or two below `specific_zipf`
+  ('governo' and 'monti'; one everyday word, 'amigos', is no subject). The prior
+  is scaled by the on-subject share of the neighbours' weight, and by how much a
+  popular tag is worth in L at all (`prior_share`); what the neighbours do not claim
+  goes to the caption's own content words (#Atardecer #playa #amigos). A Portuguese
+  beach caption gets no #MasterChefBR, a tweet about the show keeps it.
 * (off in the shipped model: `english_tags=0`) English tags embedded from their
   words with e5, nearest the caption, at `english_weight`. Measured on the UMSAB
   val tuning half it lowered the macro A@5 (36.3 -> 35.7 at 0.25, 29.9 at 0.5) and
@@ -44,10 +58,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import regex
 
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.post import Post
-from taglens.text.language import query_language
+from taglens.text.language import is_stopword, prose, query_language
+from taglens.text.places import fold
+
+_WORDS = regex.compile(r"[\p{L}\p{M}]+")
+MIN_WORD = 4  # shorter words ('sol', 'dia') match only exactly
 
 CACHE_PREFIX = "caption_embedding:"
 FITS_KEY = "multilingual.english_fits"  # English tags that fit a non-English caption (tag_language.py reads it)
@@ -85,10 +104,22 @@ class MultilingualScorer(Scorer):
 
     def __init__(self, encoder: str = "e5", k: int = 20, temperature: float = 0.05, prior: float = 0.3,
                  limit: int = 100, min_posts: int = 20, exclude_languages: Sequence[str] = ("en",),
-                 english_tags: int = 0, english_weight: float = 0.25, **params: Any) -> None:
+                 english_tags: int = 0, english_weight: float = 0.25, subject_gate: bool = True,
+                 subject_quantile: float = 0.25, specific_zipf: float = 5.8, own_words: float = 1.0,
+                 prior_share: float = 0.05, domain_posts: int = 300, rare_zipf: float = 5.3, domain_k: int = 5,
+                 **params: Any) -> None:
         super().__init__(encoder=encoder, k=k, temperature=temperature, prior=prior, limit=limit,
                          min_posts=min_posts, exclude_languages=list(exclude_languages),
-                         english_tags=english_tags, english_weight=english_weight, **params)
+                         english_tags=english_tags, english_weight=english_weight, subject_gate=subject_gate,
+                         subject_quantile=subject_quantile, specific_zipf=specific_zipf, own_words=own_words,
+                         prior_share=prior_share, domain_posts=domain_posts, rare_zipf=rare_zipf,
+                         domain_k=domain_k, **params)
+        self.subject_gate, self.subject_quantile = bool(subject_gate), float(subject_quantile)
+        self.specific_zipf, self.own_words = float(specific_zipf), float(own_words)
+        self.prior_share, self.domain_posts = float(prior_share), int(domain_posts)
+        self.rare_zipf, self.domain_k = float(rare_zipf), int(domain_k)
+        self.post_words: list[frozenset[str]] = []  # each training post's subject words (subject_words)
+        self.near_cos = np.zeros((0, 0), dtype=np.float32)  # languages x percentiles 0..100 of nearest cosines
         self.english_tags, self.english_weight = int(english_tags), float(english_weight)
         self.en_ids = np.zeros(0, dtype=np.int32)  # model-vocab ids of the English tags embedded with e5
         self.en_matrix = np.zeros((0, 384), dtype=np.float32)
@@ -128,6 +159,8 @@ class MultilingualScorer(Scorer):
         for lang, ids in zip(self.post_lang, lists, strict=True):
             self.lang_counts[lang, ids] += 1
         self.embeddings = self._embed_training(usable)
+        self.post_words = [subject_words(p.text, self._language_of_post(p) or "und", p.tag_keys) for p in usable]
+        self.near_cos = self._nearest_cosines()
         if vocab is not None and self.english_tags > 0:
             self._embed_english_tags(vocab)
 
@@ -139,6 +172,26 @@ class MultilingualScorer(Scorer):
         self.en_ids = np.arange(min(self.english_tags, len(vocab)), dtype=np.int32)
         texts = tag_texts([vocab.displays[i] for i in self.en_ids])
         self.en_matrix = _dequantise(_quantise(_load_encoder(self.encoder).encode(texts)))
+
+    def _nearest_cosines(self) -> np.ndarray:
+        """Per language, the percentiles (0..100) of each training post's mean cosine to its
+        `domain_k` nearest other posts of that language: what 'close' means in that corpus."""
+        out = np.zeros((len(self.languages), 101), dtype=np.float32)
+        for lang in range(len(self.languages)):
+            rows = np.flatnonzero(self.post_lang == lang)
+            if len(rows) < 2:
+                continue
+            sims = self.embeddings[rows] @ self.embeddings[rows].T
+            np.fill_diagonal(sims, -1.0)
+            k = min(self.domain_k, len(rows) - 1)
+            out[lang] = np.percentile(np.sort(sims, axis=1)[:, -k:].mean(axis=1), np.arange(101))
+        return out
+
+    def subject_cosine(self, lang: int) -> float:
+        """The cosine above which a neighbour of language `lang` is on the caption's subject."""
+        if not self.near_cos.size or not np.any(self.near_cos[lang]):
+            return float("inf")
+        return float(np.interp(100 * self.subject_quantile, np.arange(101), self.near_cos[lang]))
 
     def _language_of_post(self, post: Post) -> str | None:
         lang = post.meta.get("language") if post.meta else None
@@ -215,8 +268,10 @@ class MultilingualScorer(Scorer):
 
     def _scores(self, query: Query, lang: int, vector: np.ndarray | None) -> Scores:
         votes = np.zeros(len(self.keys), dtype=np.float64)
+        on_share = 1.0
         if vector is not None and np.any(vector):
-            votes += self._knn_votes(lang, vector)
+            knn, on_share = self._knn_votes(lang, vector, query)
+            votes += knn
             # Same-language neighbours are what supports a community tag (a show, a campaign):
             # recommend/grounding.py reads their shares here.
             query.cache["neighbour_votes"] = {self.keys[i]: float(votes[i]) for i in np.flatnonzero(votes)}
@@ -224,32 +279,108 @@ class MultilingualScorer(Scorer):
         counts = self.lang_counts[lang]
         top = int(counts.max(initial=0))
         if top > 0 and self.prior > 0:
-            votes += self.prior * np.log1p(counts) / np.log1p(top)
+            votes += on_share * self.prior * self._prior_confidence(lang, top) * np.log1p(counts) / np.log1p(top)
         given = set(query.given)
         out: Scores = {}
+        if self.subject_gate and self.own_words * (1.0 - on_share) > 0:
+            out.update(self._own_words(query, self.languages[lang], float(votes.max(initial=0.0)), on_share, given))
+        code = self.languages[lang]
         for i in np.argsort(-votes, kind="stable"):
             if votes[i] <= 0 or len(out) >= self.limit:
                 break
             key = self.keys[i]
-            if key not in given:
+            # #der, #mit: German tweets tag function words; they are never this scorer's suggestion
+            if key not in given and votes[i] > out.get(key, 0.0) and not is_stopword(key, code):
                 out[key] = float(votes[i])
                 query.displays.setdefault(key, self.displays[i])
         return out
 
-    def _knn_votes(self, lang: int, vector: np.ndarray) -> np.ndarray:
-        """Shares of the k nearest same-language posts' votes, per own tag."""
-        rows = np.flatnonzero(self.post_lang == lang)
+    def _prior_confidence(self, lang: int, top: int) -> float:
+        """How much a language's popular tags are worth as a guess: 1 when its top tag is on at
+        least `prior_share` of its posts (#MasterChefBR: 38 % of the Portuguese tweets), less
+        when no tag is (Spanish: #feliz on 3 of 141, a flat prior over chance tags)."""
+        if not self.subject_gate or self.prior_share <= 0:
+            return 1.0
+        posts = len(self._rows(lang))
+        return min(1.0, top / (self.prior_share * max(posts, 1)))
+
+    def _own_words(self, query: Query, lang: str, best: float, on_share: float, given: set[str]) -> Scores:
+        """The caption's own content words as tags (#Atardecer, #playa, #amigos), as strong as
+        the neighbours are off its subject: with no neighbour on it they lead, with all of
+        them on it they add nothing. Rarer words first (they say more about the post)."""
+        from taglens.hashtags import hashtag_key
+        from taglens.text.language import zipf
+
+        found: dict[str, str] = {}
+        for word in _WORDS.findall(prose(query.post.text)):
+            key = hashtag_key(word)
+            if len(key) >= MIN_WORD - 1 and not key.isdigit() and not is_stopword(word, lang) and key not in given:
+                found.setdefault(key, word)
+        order = sorted(found, key=lambda k: zipf(k, lang))
+        # on the scale of the votes: a full-strength prior tag is `prior`, a unanimous kNN vote 1
+        strength = self.own_words * (1.0 - on_share) * max(best, self.prior, 1e-6)
+        out: Scores = {}
+        for rank, key in enumerate(order):
+            out[key] = strength * (1.0 - 0.05 * rank)
+            query.displays.setdefault(key, "#" + found[key])
+        return out
+
+    def _knn_votes(self, lang: int, vector: np.ndarray, query: Query) -> tuple[np.ndarray, float]:
+        """Shares of the k nearest same-language posts' votes, per own tag, counting only the
+        neighbours on the caption's subject; and the on-subject share of their weight."""
+        rows = self._rows(lang)
         votes = np.zeros(len(self.keys), dtype=np.float64)
         if not len(rows):
-            return votes
+            return votes, 0.0
         sims = self.embeddings[rows] @ vector
         k = min(self.k, len(rows))
         near = np.argpartition(-sims, k - 1)[:k]
         weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
         weights /= weights.sum()
-        for post, weight in zip(rows[near], weights, strict=True):
-            votes[self.tag_ids[self.indptr[post]:self.indptr[post + 1]]] += weight
-        return votes
+        on = self.on_subject(query, self.languages[lang], rows[near], sims[near], self.subject_cosine(lang))
+        for post, weight, keep in zip(rows[near], weights, on, strict=True):
+            if keep:
+                votes[self.tag_ids[self.indptr[post]:self.indptr[post + 1]]] += weight
+        return votes, float(weights[on].sum())
+
+    def _rows(self, lang: int) -> np.ndarray:
+        """The training rows of one language (cached: the same for every query)."""
+        cache = self.__dict__.setdefault("_rows_cache", {})
+        if lang not in cache:
+            cache[lang] = np.flatnonzero(self.post_lang == lang)
+        return cache[lang]
+
+    def specific_words(self, query: Query, lang: str) -> frozenset[str]:
+        """The caption's words that name a subject: content words less common in `lang` than
+        `specific_zipf` ('praia', 'masterchef', 'Strand'; not 'dia', 'lindo', 'amigos', which
+        every show's tweets also say)."""
+        from taglens.text.language import zipf
+
+        words = query.cached("multilingual.subject_words", lambda: subject_words(query.post.text, lang, query.given))
+        return frozenset(w for w in words if zipf(w, lang) < self.specific_zipf)
+
+    def _shares_subject(self, words: frozenset[str], other: frozenset[str], lang: str) -> bool:
+        """A rare word in common ('playa', 'masterchef'), or two less rare ones ('governo' and
+        'monti'): one everyday word in common ('amigos') is not a subject."""
+        from taglens.text.language import zipf
+
+        common = [w for w in words if shares_word(frozenset((w,)), other)]
+        return len(common) >= 2 or any(zipf(w, lang) < self.rare_zipf for w in common)
+
+    def on_subject(self, query: Query, lang: str, posts: np.ndarray, sims: np.ndarray, cosine: float) -> np.ndarray:
+        """Which neighbours are on the caption's subject. All of them when the nearest is at least
+        `cosine` away (as close as most of this language's posts are to their nearest: the
+        caption is inside the corpus' subjects); else those that share a subject word with it.
+        Without the gate, or without stored words (an older model), all of them."""
+        if not self.subject_gate or len(self.post_words) != len(self.post_lang):
+            return np.ones(len(posts), dtype=bool)
+        words = self.specific_words(query, lang)
+        shared = np.asarray([self._shares_subject(words, self.post_words[int(p)], lang) for p in posts], dtype=bool)
+        close = len(sims) and float(np.sort(sims)[-self.domain_k:].mean()) >= cosine and \
+            len(self._rows(self.languages.index(lang))) >= self.domain_posts
+        if close:
+            return np.ones(len(posts), dtype=bool)  # the caption sits inside this corpus' subjects
+        return shared
 
     # -- storage ------------------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -259,6 +390,8 @@ class MultilingualScorer(Scorer):
                             en_ids=self.en_ids, en_matrix=_quantise(self.en_matrix))
         (folder / "tags.json").write_text(json.dumps({
             "languages": self.languages, "keys": self.keys, "displays": self.displays,
+            "post_words": [" ".join(sorted(w)) for w in self.post_words],
+            "near_cosines": [[round(float(x), 4) for x in row] for row in self.near_cos],
         }, ensure_ascii=False))
 
     @classmethod
@@ -267,6 +400,9 @@ class MultilingualScorer(Scorer):
         table = json.loads((folder / "tags.json").read_text(encoding="utf-8"))
         scorer.languages, scorer.keys, scorer.displays = table["languages"], table["keys"], table["displays"]
         scorer._index = {k: i for i, k in enumerate(scorer.keys)}
+        scorer.post_words = [frozenset(w.split()) for w in table.get("post_words", [])]
+        scorer.near_cos = np.asarray(table.get("near_cosines", []), dtype=np.float32).reshape(-1, 101) \
+            if table.get("near_cosines") else np.zeros((0, 0), dtype=np.float32)
         with np.load(folder / "posts.npz", allow_pickle=False) as z:
             scorer.embeddings = _dequantise(z["embeddings"])
             scorer.post_lang = z["post_lang"].astype(np.int16)
@@ -281,6 +417,34 @@ class MultilingualScorer(Scorer):
         if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(scorer.keys):
             raise ValueError("multilingual: stored tag ids do not match its tag table")
         return scorer
+
+
+def subject_words(text: str, lang: str, tags: Sequence[str] = ()) -> frozenset[str]:
+    """What a post is about, as words: its prose's content words and its tags, accents folded
+    ('Pôr do sol na praia' -> {'praia'}; 'sol' and 'dia' too short or stopwords stay out unless
+    they are tags). Names and show titles are words too: a tweet about #MasterChefBR says 'masterchef'."""
+    words = {fold(w) for w in _WORDS.findall(prose(text))
+             if len(w) >= MIN_WORD - 1 and not is_stopword(w, lang)}
+    words |= {fold(t) for t in tags if len(t) >= MIN_WORD - 1}
+    return frozenset(w for w in words if not is_stopword(w, lang))
+
+
+def shares_word(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two posts share a content word, up to an inflection: one word the start of the
+    other ('amigo'/'amigos', 'freunde'/'freunden', 'masterchef'/'masterchefbr') when the
+    shorter has `MIN_WORD` letters or more and makes up three quarters of the longer, or a
+    compound's head ('sonnenuntergang'/'sonnenuntergange')."""
+    if a & b:
+        return True
+    for x in a:
+        if len(x) < MIN_WORD:
+            continue
+        for y in b:
+            short, long_ = (x, y) if len(x) <= len(y) else (y, x)
+            if len(short) >= MIN_WORD and long_.startswith(short[:-1]) and \
+                    (len(short) >= 0.75 * len(long_) or (len(short) >= 6 and long_.startswith(short))):
+                return True
+    return False
 
 
 def _quantise(x: np.ndarray) -> np.ndarray:
