@@ -56,10 +56,21 @@ def own_top(rows: list[ProfilePost], k: int = 5) -> list[str]:
     return [key for key, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
 
+def own_recent(rows: list[ProfilePost], k: int = 5) -> list[str]:
+    """The `k` tags the user used most recently (newest post first, its tags in order)."""
+    out: list[str] = []
+    for row in sorted(rows, key=lambda r: r.time, reverse=True):
+        out.extend(key for key in row.keys if key not in out)
+        if len(out) >= k:
+            break
+    return out[:k]
+
+
 def evaluate(rec: Recommender, cases: list[tuple[Post, set[str], list[ProfilePost]]], weight: float,
              examples: int = 0, scorer_params: dict | None = None) -> tuple[dict[str, list[dict[str, float]]], list[str]]:
     """Per-post metrics of the three systems; `cases` are (visible post, gold, history rows)."""
-    out: dict[str, list[dict[str, float]]] = {"no profile": [], "with profile": [], "own top-5 tags": []}
+    out: dict[str, list[dict[str, float]]] = {"no profile": [], "with profile": [], "own top-5 tags": [],
+                                              "own top-5 by recency": []}
     shown: list[str] = []
     for visible, gold, history in cases:
         plain = [s.key for s in rec.suggest(visible, k=10).hashtags]
@@ -70,6 +81,7 @@ def evaluate(rec: Recommender, cases: list[tuple[Post, set[str], list[ProfilePos
         out["no profile"].append(post_metrics(plain, gold))
         out["with profile"].append(post_metrics(mine, gold))
         out["own top-5 tags"].append(post_metrics(own_top(history), gold))
+        out["own top-5 by recency"].append(post_metrics(own_recent(history), gold))
         if len(shown) < examples and plain[:5] != mine[:5]:
             caption = visible.text.strip().replace("\n", " ")[:70] or "(no caption)"
             pics = f", {len(visible.images)} photo(s)" if visible.images else ""
@@ -123,6 +135,21 @@ def kanarinka_time_cases(data: Path, split: str) -> list:
         if hidden is not None:
             cases.append((hidden[0], hidden[1], rows[:i]))
     return cases
+
+
+def kanarinka_every_post(data: Path) -> tuple[list, list[str]]:
+    """Every tagged post of our half, in time order, each predicted from all posts dated before
+    it (any share; the instaloader file names carry the date, so no post needs leave-one-out),
+    and each case's share: the 'val' ones are where weights are tuned, the others are reported."""
+    posts = read_history(data / KANARINKA)  # oldest first
+    rows = profile_posts(posts)
+    cases, shares = [], []
+    for i, post in enumerate(posts):
+        hidden = hide(post, "caption")
+        if hidden is not None:
+            cases.append((hidden[0], hidden[1], rows[:i]))
+            shares.append(share(post.id))
+    return cases, shares
 
 
 def lna_cases(data: Path, split: str) -> tuple[list, list[ProfilePost]]:
@@ -198,12 +225,85 @@ def speed_table(rec: Recommender, k_cases: list, k_rows: list[ProfilePost], l_ca
             + f"\nLoad average after the run (1, 5, 15 min): {load} on {os.cpu_count()} cores.\n")
 
 
+FULL_WEIGHT_BEFORE = 50.0  # the previous (relative-vote) scorer's full-trust weight, for the 'before' rows
+
+
+def every_post_tables(res: dict[str, list[dict[str, float]]], before: list[dict[str, float]],
+                      shares: list[str]) -> tuple[str, str]:
+    """The every-post table (reported posts, the tuned-on 'val' posts, all) and the paired
+    differences on the reported posts, with bootstrap intervals."""
+    groups = (("reported: train + test shares", [s != "val" for s in shares]),
+              ("tuned on: val share", [s == "val" for s in shares]), ("all", [True] * len(shares)))
+    systems = {"no profile": res["no profile"], "with profile (previous scorer)": before,
+               **{k: v for k, v in res.items() if k != "no profile"}}
+    rows = []
+    for label, mask in groups:
+        picked = {name: [m for m, keep in zip(per, mask, strict=True) if keep] for name, per in systems.items()}
+        rows += table_rows(f"kanarinka, every post ({label})", picked)
+    reported = [s != "val" for s in shares]
+    mine = [m for m, keep in zip(res["with profile"], reported, strict=True) if keep]
+    pairs = []
+    for name, per in systems.items():
+        if name == "with profile":
+            continue
+        other = [m for m, keep in zip(per, reported, strict=True) if keep]
+        row: list[object] = [f"with profile − {name}", len(mine)]
+        for metric in ("A@5", "P@5"):
+            diff = [a[metric] - b[metric] for a, b in zip(mine, other, strict=True)]
+            low, high = bootstrap_interval(diff)
+            row.append(f"{100 * statistics.fmean(diff):+.1f} [{100 * low:+.1f} to {100 * high:+.1f}]")
+        pairs.append(row)
+    return (markdown_table(["user", "system", "posts", "A@5 [95% CI]", "P@5 [95% CI]"], rows),
+            markdown_table(["paired difference (reported posts)", "posts", "A@5 [95% CI]", "P@5 [95% CI]"], pairs))
+
+
+def mean_of(per_post: list[dict[str, float]], metric: str) -> float:
+    return 100 * statistics.fmean(m[metric] for m in per_post) if per_post else float("nan")
+
+
+def with_profile(rec: Recommender, cases: list, weight: float, params: dict) -> list[dict[str, float]]:
+    """Per-post metrics of the profile system alone (one view per distinct history)."""
+    views: dict[int, Recommender] = {}
+    out = []
+    for visible, gold, history in cases:
+        view = views.get(id(history))
+        if view is None:
+            view = views[id(history)] = personal_recommender(rec, Profile("bench", posts=history),
+                                                             full_weight=weight, scorer_params=params)
+        out.append(post_metrics([s.key for s in view.suggest(visible, k=10).hashtags], gold))
+    return out
+
+
+def tune(rec: Recommender, data: Path, grid: list[tuple[str, float, dict]]) -> None:
+    """The grid the shipped settings were chosen on: kanarinka's 'val'-share posts (every post in
+    time order) and the photographer's 'val' share; never the posts the tables report."""
+    every, shares = kanarinka_every_post(data)
+    k_val = [c for c, s in zip(every, shares, strict=True) if s == "val"]
+    l_val, _ = lna_cases(data, "val")
+    rows = []
+    for label, weight, params in grid:
+        k_res, l_res = with_profile(rec, k_val, weight, params), with_profile(rec, l_val, weight, params)
+        row = [label, f"{weight:g}", len(k_val), f"{mean_of(k_res, 'A@5'):.1f}", f"{mean_of(k_res, 'P@5'):.1f}",
+               len(l_val), f"{mean_of(l_res, 'P@5'):.1f}"]
+        rows.append(row)
+        print(" | ".join(map(str, row)), flush=True)
+    print(markdown_table(["scorer", "full weight", "kanarinka val posts", "A@5", "P@5", "photographer val posts",
+                          "P@5"], rows))
+
+
+TUNE_GRID = [("previous scorer", FULL_WEIGHT_BEFORE, {"absolute": False})] + [
+    (f"calibrated kernel={kernel} prior={prior} words={words}", weight,
+     {"kernel": kernel, "prior": prior, "words": words})
+    for weight in (50.0,) for kernel in (0.2,) for prior in (0.1, 0.3) for words in (0.0, 0.5, 1.0)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=("test", "val"), default="test")
     parser.add_argument("--weight", type=float, default=FULL_WEIGHT, help="full-trust weight (default: shipped)")
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--tune", action="store_true", help="print the tuning grid on the 'val' posts only")
     parser.add_argument("--speed-only", action="store_true", help="only the 10,000-post cost (prints, writes nothing)")
     args = parser.parse_args()
     data = shared_data()
@@ -214,11 +314,20 @@ def main() -> int:
     except (AttributeError, OSError):
         pass
     rec = Recommender.load()
+    if args.tune:
+        tune(rec, data, TUNE_GRID)
+        return 0
     if args.speed_only:
         k_cases, k_rows = kanarinka_cases(data, "test")
         l_cases, _ = lna_cases(data, "test")
         print(speed_table(rec, k_cases, k_rows, l_cases))
         return 0
+    every, shares = kanarinka_every_post(data)
+    e_res, e_examples = evaluate(rec, every, args.weight, examples=5)
+    e_old, _ = evaluate(rec, every, FULL_WEIGHT_BEFORE, scorer_params={"absolute": False})
+    every_table, paired_table = every_post_tables(e_res, e_old["with profile"], shares)
+    print(every_table)
+    print(paired_table)
     k_cases, k_rows = kanarinka_cases(data, args.split)
     l_cases, l_rows = lna_cases(data, args.split)
     k_res, k_examples = evaluate(rec, k_cases, args.weight, examples=4)

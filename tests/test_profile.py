@@ -251,6 +251,10 @@ def _hostile_variants(good: dict) -> list[tuple[str, object]]:
     variant("bad verdict", lambda d: d.update(feedback=[{"tag": "#a", "verdict": "maybe", "time": 1}]))
     variant("bad origin", lambda d: d["posts"][0].update(origin="server"))
     variant("post missing id", lambda d: d["posts"][0].pop("id"))
+    variant("words not a list", lambda d: d["posts"][0].update(words="glassy waves"))
+    variant("a word with a space", lambda d: d["posts"][0].update(words=["glassy waves"]))
+    variant("a word not a string", lambda d: d["posts"][0].update(words=[7]))
+    variant("too many words", lambda d: d["posts"][0].update(words=[f"w{i}" for i in range(5000)]))
     out.append(("NaN", json.dumps(good).replace('"time": 1000.0', '"time": NaN', 1)))
     out.append(("duplicate key", json.dumps(good)[:-1] + ', "name": "other"}'))
     out.append(("deep nesting", "[" * 100000 + "]" * 100000))
@@ -262,7 +266,7 @@ def _hostile_variants(good: dict) -> list[tuple[str, object]]:
 def test_hostile_profile_json_is_rejected_and_changes_nothing(store, history, tmp_path, capsys):
     assert main(["profile", "create", "me", "--from", str(history), "--no-images"]) == 0
     good = store.export_json("me")
-    assert any(p["text"] for p in good["posts"])
+    assert any(p["text"] for p in good["posts"]) and any(p["words"] for p in good["posts"])
     before = files_state(store.root)
     for i, (why, data) in enumerate(_hostile_variants(good)):
         path = tmp_path / f"hostile-{i}.json"

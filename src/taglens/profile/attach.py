@@ -58,6 +58,8 @@ def personal_recommender(rec: Recommender, profile: Profile, *, full_weight: flo
     factors = {k: fit.kinds.tier_factor(vocab_reach(rec.vocab, k)) for k in keys}
     scorer = PersonalScorer(**(scorer_params or {})).set_profile(profile, factors)
     bundle = attach_scorers(rec.bundle, [scorer], {scorer.name: fit.weight})
+    if scorer.absolute and hasattr(bundle.combiner, "absolute"):  # calibrated P(tag): not rescaled
+        bundle.combiner.absolute = frozenset({*bundle.combiner.absolute, scorer.name})
     banned = set(rec.banned)
     if fit.kinds.drop_engagement:
         banned |= ENGAGEMENT - keys
