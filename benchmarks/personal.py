@@ -89,11 +89,15 @@ def evaluate(rec: Recommender, cases: list[tuple[Post, set[str], list[ProfilePos
         out["with profile"].append(post_metrics(mine, gold))
         out["own top-5 tags"].append(post_metrics(own_top(history), gold))
         out["own top-5 by recency"].append(post_metrics(own_recent(history), gold))
-        if len(shown) < examples and (plain[:5] != mine[:5] or before[:5] not in ([], mine[:5])):
+        changed = plain[:5] != mine[:5] or before[:5] not in ([], mine[:5])
+        decisive = before and bool(set(before[:5]) & gold) != bool(set(mine[:5]) & gold)
+        if examples and changed and (len(shown) < examples or decisive):
             caption = visible.text.strip().replace("\n", " ")[:70] or "(no caption)"
             pics = f", {len(visible.images)} photo(s)" if visible.images else ""
             marks = lambda keys: " ".join(("**#%s**" % k) if k in gold else "#" + k for k in keys[:5])  # noqa: E731
             you = [s.key for s in mine_pred.hashtags[:5] if "you" in s.evidence]
+            if len(shown) >= examples:  # a post the two scorers disagree on replaces the oldest ordinary one
+                shown.pop(next((i for i, line in enumerate(shown) if "previous scorer" in line and "**" not in line), 0))
             shown.append(f"- *{caption}*{pics} — hidden: {' '.join('#' + g for g in sorted(gold))}  \n"
                          f"  no profile: {marks(plain)}  \n"
                          + (f"  previous scorer: {marks(before)}  \n" if previous is not None else "")
@@ -354,7 +358,7 @@ def main() -> int:
         print(speed_table(rec, k_cases, k_rows, l_cases))
         return 0
     every, shares = kanarinka_every_post(data)
-    e_res, e_examples = evaluate(rec, every, args.weight, examples=6, previous=(FULL_WEIGHT_BEFORE, {"absolute": False}))
+    e_res, e_examples = evaluate(rec, every, args.weight, examples=7, previous=(FULL_WEIGHT_BEFORE, {"absolute": False}))
     every_table, paired_table = every_post_tables(e_res, e_res.pop("with profile (previous scorer)"), shares)
     facts = user_tag_facts(every, shares, e_res["no profile"])
     print(every_table)
