@@ -157,6 +157,9 @@ class LearnedCombiner(Combiner):
     """Linear learning-to-rank over scorer features; see the module docstring."""
 
     name = "learned"
+    # Attached scorers whose scores are probabilities, read as they are rather than over the
+    # post's best (the personal scorer's calibrated P(tag), set per view by profile/attach.py).
+    absolute: frozenset[str] = frozenset()
 
     def __init__(self, scorers: Sequence[str] = (), weights: Sequence[float] | None = None,
                  fixed: Mapping[str, float] | None = None,
@@ -229,7 +232,7 @@ class LearnedCombiner(Combiner):
             scores = per_scorer[name]
             weight = self.captioned.get(name, self.attached[name]) if captioned else self.attached[name]
             best = max(scores.values())
-            scale = best if best > 0 else 1.0
+            scale = 1.0 if name in self.absolute or best <= 0 else best
             for key, value in scores.items():
                 out[index[key], j] = weight * unit * max(value, 0.0) / scale
         return out

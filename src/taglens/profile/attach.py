@@ -28,6 +28,8 @@ from taglens.recommend.recommender import Recommender
 # The personal scorer's weight at full trust, in units of the combiner's unit weight.
 # Chosen on the *validation* share of both users (benchmarks/personal.py: 20 / 30 / 50 / 80 gave
 # photographer P@5 76.1 / 78.3 / 79.2 / 77.8, kanarinka A@5 0 / 0 / 37.5 / 37.5 on 8 posts), never on test.
+# Kept for the calibrated scorer (P(tag) read as it is): 50 / 100 gave photographer val P@5 79.7 / 77.5,
+# kanarinka's 8 val posts (every post in time order) 25.0 both.
 FULL_WEIGHT = 50.0
 
 
@@ -58,6 +60,8 @@ def personal_recommender(rec: Recommender, profile: Profile, *, full_weight: flo
     factors = {k: fit.kinds.tier_factor(vocab_reach(rec.vocab, k)) for k in keys}
     scorer = PersonalScorer(**(scorer_params or {})).set_profile(profile, factors)
     bundle = attach_scorers(rec.bundle, [scorer], {scorer.name: fit.weight})
+    if scorer.absolute and hasattr(bundle.combiner, "absolute"):  # calibrated P(tag): not rescaled
+        bundle.combiner.absolute = frozenset({*bundle.combiner.absolute, scorer.name})
     banned = set(rec.banned)
     if fit.kinds.drop_engagement:
         banned |= ENGAGEMENT - keys

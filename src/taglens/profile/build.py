@@ -19,6 +19,7 @@ from taglens.hashtags import extract_hashtags
 from taglens.post import Post
 from taglens.profile.model import IMAGE_DIM, TEXT_DIM, Feedback, Profile, ProfilePost, unit_or_none
 from taglens.profile.sources import post_time
+from taglens.profile.words import caption_words
 
 
 def caption_text(post: Post) -> str:
@@ -77,6 +78,7 @@ def profile_posts(posts: Sequence[Post], images: bool = True) -> list[ProfilePos
             id=post.id or f"post-{i}", time=float(stamp if stamp is not None else i),
             tags=post_tags(post),
             text=unit_or_none(vector, TEXT_DIM) if text.strip() else None, image=picture,
+            words=caption_words(post.text),
         ))
     return rows
 

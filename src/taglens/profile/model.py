@@ -3,7 +3,8 @@
 Why posts and not only counts: counts, recency and co-occurrence are derived
 from the posts in milliseconds, but the nearest-post vote needs each post's
 caption (and photo) embedding next to its tags. Captions themselves are not
-kept: a profile stores what it needs to rank, nothing more.
+kept: a profile stores what it needs to rank, nothing more (the caption's bag of
+content words, for the word -> own-tag association, but not the sentence).
 
 Feedback is a list of events; the latest verdict on a tag wins. An accepted tag
 with the caption it was accepted for also becomes a post ("you used this tag on
@@ -44,6 +45,7 @@ class ProfilePost:
     text: np.ndarray | None = None   # unit caption embedding (384), None without prose
     image: np.ndarray | None = None  # unit mean photo feature (1280), None without photos
     origin: str = "post"             # 'post' (their history) or 'accepted' (feedback with a caption)
+    words: list[str] = field(default_factory=list)  # the caption's content words (profile/words.py)
 
     @property
     def keys(self) -> list[str]:

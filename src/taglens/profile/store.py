@@ -31,6 +31,7 @@ import numpy as np
 
 from taglens.errors import InputError
 from taglens.hashtags import parse_hashtag
+from taglens.profile.words import MAX_WORD_CHARS, MAX_WORDS
 from taglens.profile.model import (
     IMAGE_DIM, TEXT_DIM, VERDICTS, Feedback, Profile, ProfilePost, check_name, stored_vector,
 )
@@ -46,7 +47,7 @@ SUFFIX = ".sqlite"
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE posts (id TEXT NOT NULL, time REAL NOT NULL, origin TEXT NOT NULL,
-                    tags TEXT NOT NULL, text BLOB, image BLOB);
+                    tags TEXT NOT NULL, text BLOB, image BLOB, words TEXT);
 CREATE TABLE feedback (tag TEXT NOT NULL, verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'rejected')),
                        time REAL NOT NULL);
 CREATE TABLE tags (key TEXT PRIMARY KEY, display TEXT NOT NULL, count INTEGER NOT NULL, last_used REAL NOT NULL);
@@ -160,9 +161,9 @@ def _write_db(conn: sqlite3.Connection, profile: Profile) -> None:
     meta = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "name": profile.name,
             "created": repr(float(profile.created)), "source": profile.source}
     conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-    conn.executemany("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?)", [
-        (p.id, float(p.time), p.origin, json.dumps(p.tags, ensure_ascii=False), _blob(p.text), _blob(p.image))
-        for p in profile.posts])
+    conn.executemany("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", [
+        (p.id, float(p.time), p.origin, json.dumps(p.tags, ensure_ascii=False), _blob(p.text), _blob(p.image),
+         json.dumps(p.words, ensure_ascii=False)) for p in profile.posts])
     conn.executemany("INSERT INTO feedback VALUES (?, ?, ?)",
                      [(f.tag, f.verdict, float(f.time)) for f in profile.feedback])
     counts, last, pairs = {}, {}, {}
@@ -187,10 +188,12 @@ def _read_db(conn: sqlite3.Connection, name: str) -> Profile:
         raise InputError(f"profile {name!r} is not a taglens profile")
     if int(meta.get("format_version", "0")) > FORMAT_VERSION:
         raise InputError(f"profile {name!r} was written by a newer taglens")
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(posts)")}
+    words = "words" if "words" in columns else "NULL"  # a profile saved before words were kept
     posts = [ProfilePost(id=pid, time=t, tags=json.loads(tags), text=_vector(text, TEXT_DIM),
-                         image=_vector(image, IMAGE_DIM), origin=origin)
-             for pid, t, origin, tags, text, image in conn.execute(
-                 "SELECT id, time, origin, tags, text, image FROM posts ORDER BY rowid")]
+                         image=_vector(image, IMAGE_DIM), origin=origin, words=json.loads(bag) if bag else [])
+             for pid, t, origin, tags, text, image, bag in conn.execute(
+                 f"SELECT id, time, origin, tags, text, image, {words} FROM posts ORDER BY rowid")]
     feedback = [Feedback(tag, verdict, t) for tag, verdict, t in
                 conn.execute("SELECT tag, verdict, time FROM feedback ORDER BY rowid")]
     return Profile(name=meta.get("name", name), posts=posts, feedback=feedback,
@@ -208,7 +211,7 @@ def profile_to_json(profile: Profile) -> dict[str, Any]:
         "format": FORMAT, "format_version": FORMAT_VERSION, "name": profile.name,
         "created": profile.created, "source": profile.source,
         "posts": [{"id": p.id, "time": p.time, "origin": p.origin, "tags": p.tags,
-                   "text": _b64(p.text), "image": _b64(p.image)} for p in profile.posts],
+                   "text": _b64(p.text), "image": _b64(p.image), "words": p.words} for p in profile.posts],
         "feedback": [{"tag": f.tag, "verdict": f.verdict, "time": f.time} for f in profile.feedback],
     }
 
@@ -267,7 +270,7 @@ def profile_from_json(data: Any, name: str | None = None) -> Profile:
 
 def _post(item: Any, i: int) -> ProfilePost:
     where = f"posts[{i}]"
-    obj = _object(item, where, required={"id", "time", "tags"}, optional={"origin", "text", "image"})
+    obj = _object(item, where, required={"id", "time", "tags"}, optional={"origin", "text", "image", "words"})
     origin = obj.get("origin", "post")
     if origin not in ("post", "accepted"):
         raise InputError(f"{where}.origin must be 'post' or 'accepted'")
@@ -275,7 +278,19 @@ def _post(item: Any, i: int) -> ProfilePost:
                                                                       MAX_TAGS_PER_POST))]
     return ProfilePost(id=_string(obj["id"], f"{where}.id", 300), time=_number(obj["time"], f"{where}.time"),
                        tags=tags, text=_embedding(obj.get("text"), TEXT_DIM, f"{where}.text"),
-                       image=_embedding(obj.get("image"), IMAGE_DIM, f"{where}.image"), origin=origin)
+                       image=_embedding(obj.get("image"), IMAGE_DIM, f"{where}.image"), origin=origin,
+                       words=_words(obj.get("words", []), f"{where}.words"))
+
+
+def _words(value: Any, where: str) -> list[str]:
+    """A post's bag of caption words: strings of 1..MAX_WORD_CHARS with no spaces or controls."""
+    out = []
+    for j, item in enumerate(_list(value, where, MAX_WORDS)):
+        word = _string(item, f"{where}[{j}]", MAX_WORD_CHARS)
+        if not word or any(c.isspace() or not c.isprintable() for c in word):
+            raise InputError(f"{where}[{j}] must be one word")
+        out.append(word)
+    return sorted(set(out))
 
 
 def _feedback(item: Any, i: int) -> Feedback:
