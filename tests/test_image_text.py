@@ -280,3 +280,35 @@ def test_captioned_weights_apply_only_where_the_caption_speaks():
     assert score(with_caption, "yy") < score(photo, "yy") - 1.0
     without = next(r.score for r in base.combine(with_caption) if r.key == "zz")
     assert score(with_caption, "zz") < without - 1.0  # the same post, captioned weights unset
+
+
+def test_described_words_and_calibration(tmp_path):
+    """add_words brings a below-the-cut vocabulary tag in; calibrate promotes the tag people
+    write about photos it ranks on and demotes one they never write, and both survive a save."""
+    random_map(seed=5).save(tmp_path / "m.npz")
+    vocab = _vocab({"red": 50, "blue": 40, "beach": 30, "sunset": 20, "dog": 10})
+    scorer = create_scorer("image_text", map_path=str(tmp_path / "m.npz"), max_tags=4, limit=5, min_zipf=0.0,
+                           popularity=0.0)
+    scorer.fit([], vocab)
+    assert "dog" not in scorer._keys
+    scorer.add_words(["dog", "zebra"], vocab, "a test")
+    assert "dog" in scorer._keys and "zebra" not in scorer._keys  # only words people use as tags
+    keys = scorer._keys
+    red, blue = keys.index("red"), keys.index("blue")
+    # photos on which red and blue both rank top 2; their captions say blue, never red
+    pictures = scorer.tag_vectors[[red]] + scorer.tag_vectors[[blue]]
+    pictures = np.repeat(pictures / np.linalg.norm(pictures), 6, axis=0)
+    q = Query.from_post(Post(id="p", images=["x.jpg"]))
+    before = scorer._score_one(q, pictures[:1], vocab)
+    summary = scorer.calibrate(pictures, [["a blue ball on the sand"]] * 6, top=2, prior=1.0, power=1.0)
+    assert summary["photos"] == 6 and 0 < summary["mean_share"] < 1
+    assert scorer.boost[blue] > 1.0 > scorer.boost[red]
+    assert all(scorer.boost[i] == 1.0 for i, k in enumerate(keys) if k not in ("red", "blue"))  # never ranked
+    after = scorer._score_one(q, pictures[:1], vocab)
+    assert after["blue"] / after.get("red", 1e-9) > before["blue"] / before["red"]
+    scorer.save(tmp_path / "s")
+    loaded = type(scorer).load(tmp_path / "s", json.loads((tmp_path / "s" / "config.json").read_text()), vocab)
+    assert loaded._keys == keys and np.allclose(loaded.boost, scorer.boost, rtol=1e-6)
+    assert loaded.words == ["dog", "zebra"] and loaded.words_source == "a test"
+    again = loaded._score_one(q, pictures[:1], vocab)
+    assert list(again) == list(after)

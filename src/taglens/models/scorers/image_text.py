@@ -16,11 +16,24 @@ photo and the caption agree); the attached combiner weight sets how much the
 whole scorer counts. Several pictures are pooled per tag (`pooling`: max, mean
 or attention over photos by their similarity to the caption).
 
+Described words (`add_words`, `calibrate`): what people actually write about photos.
+A cosine ranks #kid, #pose, #capture or #thewood high on many photos (they fit any
+photo's template) though nobody describing the photo uses them. So (1) vocabulary
+tags equal to a word of the shipped model's described words (content words of
+Flickr8k's *training* captions) join the candidates even below the `max_tags`
+popularity cut (#rope, #pond, #playground); (2) each candidate row carries a
+calibration factor `boost`: on photos with human captions (Flickr8k's training
+split), the share of the photos it reached the top `top` of whose captions use its
+words, against the mean share, smoothed toward 1 and raised to `power` (x0.1 for
+#kid, x5 for #dog). A tag never proposed there keeps 1. Stored in tags.npz and
+words.json with their source.
+
 Tag vectors are stored as int8 with one scale a row (8,000 x 384: ~3 MB).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +46,7 @@ from taglens.post import Post
 from taglens.vision.imagetext import MAP_FILE, ClipSpace, ImageTextMap, ImageTextSpace, LearnedSpace, pool_scores
 
 TAGS_FILE = "tags.npz"
+WORDS_FILE = "words.json"
 
 
 def _tag_texts(displays: Sequence[str]) -> list[str]:
@@ -41,6 +55,26 @@ def _tag_texts(displays: Sequence[str]) -> list[str]:
     except ImportError:  # pragma: no cover - the text package's segmentation is optional here
         return [d.lstrip("#") for d in displays]
     return tag_texts(displays)
+
+
+def _stem(word: str) -> str:
+    """A plural 's' dropped, so 'dogs' and 'dog' are one described word."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def _content_words(key: str) -> list[str]:
+    """A tag's content words: segmented, 3+ letters, not stopwords, plural 's' dropped."""
+    from taglens.text.language import is_stopword
+    from taglens.text.tagtext import tag_words
+
+    return [_stem(w) for w in tag_words(key) if len(w) > 2 and not is_stopword(w, "en")]
+
+
+def caption_words(captions: Sequence[str]) -> set[str]:
+    """Every word of some captions, plural 's' dropped (what `_content_words` is matched against)."""
+    import re
+
+    return {_stem(w) for w in re.findall(r"[a-z]+", " ".join(captions).lower())}
 
 
 def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +97,8 @@ class ImageTextScorer(Scorer):
                          image_config=image_config, max_tags=max_tags, template=template, min_zipf=min_zipf, popularity=popularity,
                          caption_weight=caption_weight, candidates=candidates, pooling=pooling, limit=limit,
                          **params)
+        self.words: list[str] = []  # described words (add_words)
+        self.words_source = ""
         self.map_path = map_path
         self.template, self.min_zipf = str(template), float(min_zipf)
         self.max_tags, self.popularity, self.caption_weight = int(max_tags), float(popularity), float(caption_weight)
@@ -103,6 +139,52 @@ class ImageTextScorer(Scorer):
         vectors = self.space.text_vectors([self.template.format(texts[j]) for j in keep])
         q, scale = quantize(vectors)
         self._set_tags(ids, q, scale, vocab)
+        if self.words:
+            self.add_words(self.words, vocab, self.words_source)  # a refit (cross-fitting) keeps the words
+
+    def add_words(self, words: Sequence[str], vocab: Vocab, source: str = "") -> None:
+        """Vocabulary tags equal to one of `words` (what people write about photos) join the
+        candidates, below the popularity cut too. Call after fit; keeps the calibration."""
+        if self.tag_ids is None:
+            raise RuntimeError("add_words before fit")
+        self.words = sorted({w.lower() for w in words if w.strip()})
+        self.words_source = source
+        new = [vocab.index[w] for w in self.words if w in vocab.index and w not in self._covered]
+        if new:
+            boost = self.boost
+            texts = _tag_texts([vocab.displays[i] for i in new])
+            q, scale = quantize(self.space.text_vectors([self.template.format(t) for t in texts]))
+            self._set_tags(np.concatenate([self.tag_ids, np.asarray(new, np.int32)]),
+                           np.vstack([self._q, q]), np.concatenate([self._scale, scale]), vocab)
+            self.boost[: len(boost)] = boost
+
+    def calibrate(self, pictures: np.ndarray, captions: Sequence[Sequence[str]], top: int = 20,
+                  prior: float = 2.0, power: float = 2.0,
+                  clip: tuple[float, float] = (0.02, 10.0)) -> dict[str, float]:
+        """Per candidate row, how often people describing a photo use its words when it ranks
+        in the photo's top `top`: `pictures` (photos x d, unit rows in this space) and each
+        photo's captions. boost = (smoothed share / mean share)^power, `prior` pseudo-photos at
+        the mean; rows never ranked keep 1. Returns a summary for the provenance note."""
+        if self.tag_vectors is None:
+            raise RuntimeError("calibrate before fit")
+        self.boost = np.ones(len(self._keys), np.float32)
+        sims = (np.asarray(pictures, np.float32) @ self.tag_vectors.T) * self.tilt
+        best = np.argsort(-sims, axis=1)[:, :top]
+        content = [_content_words(k) for k in self._keys]
+        proposed, used = np.zeros(len(self._keys)), np.zeros(len(self._keys))
+        for row, texts in zip(best, captions, strict=True):
+            written = caption_words(texts)
+            for j in row:
+                proposed[j] += 1
+                used[j] += bool(content[j]) and any(w in written for w in content[j])
+        mean = float(used.sum() / max(proposed.sum(), 1.0))
+        summary = {"photos": len(best), "top": top, "prior": prior, "power": power, "mean_share": round(mean, 4)}
+        if mean <= 0:
+            return summary
+        seen = proposed > 0
+        share = (used[seen] + prior * mean) / (proposed[seen] + prior)
+        self.boost[seen] = np.clip((share / mean) ** power, *clip).astype(np.float32)
+        return {**summary, "rows_calibrated": int(seen.sum())}
 
     def _real_words(self, text: str) -> bool:
         if self.min_zipf <= 0:
@@ -124,12 +206,16 @@ class ImageTextScorer(Scorer):
         self._q, self._scale = q, scale
         self._keys = [vocab.keys[i] for i in ids]
         self._covered = set(self._keys)
+        self.boost = np.ones(len(ids), np.float32)
 
     def save(self, folder: Path) -> None:
         if self.tag_ids is None:
             raise RuntimeError("nothing to save: image_text is not fitted")
         self.save_params(folder)
-        np.savez_compressed(folder / TAGS_FILE, ids=self.tag_ids, q=self._q, scale=self._scale)
+        np.savez_compressed(folder / TAGS_FILE, ids=self.tag_ids, q=self._q, scale=self._scale, boost=self.boost)
+        if self.words:
+            (folder / WORDS_FILE).write_text(json.dumps({"source": self.words_source, "words": self.words}, indent=0),
+                                             encoding="utf-8")
         if self.params["space"] == "learned" and self.map_path:
             source = Path(self.map_path)
             if source.resolve() != (folder / MAP_FILE).resolve():
@@ -142,6 +228,12 @@ class ImageTextScorer(Scorer):
             scorer.map_path = str(folder / MAP_FILE)
         with np.load(folder / TAGS_FILE, allow_pickle=False) as z:
             scorer._set_tags(z["ids"], z["q"], z["scale"], vocab)
+            if "boost" in z.files and len(z["boost"]) == len(scorer._keys):
+                scorer.boost = z["boost"].astype(np.float32)
+        words = folder / WORDS_FILE
+        if words.is_file():
+            stored = json.loads(words.read_text(encoding="utf-8"))
+            scorer.words, scorer.words_source = list(stored.get("words", [])), str(stored.get("source", ""))
         return scorer
 
     # -- scoring ------------------------------------------------------------------
@@ -158,7 +250,7 @@ class ImageTextScorer(Scorer):
 
     def _score_one(self, query: Query, pictures: np.ndarray, vocab: Vocab) -> Scores:
         keys = self._keys
-        vectors, tilt = self.tag_vectors, self.tilt
+        vectors, tilt = self.tag_vectors, self.tilt * self.boost
         extra = self._caption_candidates(query, vocab)
         if extra:
             keys = keys + [k for k, _ in extra]
