@@ -24,8 +24,10 @@ Unsupported claims are removed from every scorer's candidates *before* the
 combiner sees them (so popularity, kNN and TF-IDF evidence for #california never
 stands in for evidence that the post is in California), and a named place's own
 tag and country are pulled into the list. Engagement tags (#tbt, #instagood)
-rank below every content tag, and one concept fills at most one slot in five
-(#cat, #cats, #catsofinstagram, #kitty). `allow` switches each rule off:
+rank below every content tag unless the caption writes them ('Love this view',
+'Throwin it back': `written_junk`), and one concept fills at most one slot in five
+(#cat, #cats, #catsofinstagram, #kitty; not #news with #new). A photo supports the
+places `photo_landmarks` reads from the image scorers (none for the shipped models). `allow` switches each rule off:
 'place', 'event', 'brand', 'junk', 'variants'.
 """
 
