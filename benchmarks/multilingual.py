@@ -124,16 +124,20 @@ def evaluate(rankings: list[list[str]], tasks, langs: list[str]) -> dict[str, di
                    "stop": 100 * float(np.mean(stop[lang]))} for lang, v in hits.items()}
 
 
-def latency(rec: Recommender, posts: list[Post], repeat: int = 1) -> float:
-    """Median ms of one `suggest` call per caption (after one warm-up)."""
-    rec.suggest(posts[0], k=5)
-    times = []
-    for _ in range(repeat):
+def latency(systems: dict[str, Recommender], posts: list[Post]) -> dict[str, float]:
+    """Median ms of one `suggest` call per caption, per system. Interleaved (each caption by
+    every system in turn) so that the other jobs on a shared machine slow them alike; every
+    caption is served once first, untimed (each language's word lists load on first use)."""
+    for rec in systems.values():
         for post in posts:
-            start = time.perf_counter()
             rec.suggest(post, k=5)
-            times.append(1000 * (time.perf_counter() - start))
-    return statistics.median(times)
+    times: dict[str, list[float]] = {name: [] for name in systems}
+    for post in posts:
+        for name, rec in systems.items():
+            start = time.perf_counter()
+            rec.suggest(post, k=5)  # a fresh Query per call: nothing is cached between calls
+            times[name].append(1000 * (time.perf_counter() - start))
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main() -> int:
@@ -173,7 +177,7 @@ def main() -> int:
         log(f"{name}: {time.perf_counter() - start:.0f} s")
     non_english = [p for p, lang in zip(tasks.inputs, langs, strict=True) if lang != "en"][:args.latency_posts]
     load = os.getloadavg()[0]
-    ms = {name: latency(rec, non_english) for name, rec in (("before", before), ("ungated", ungated), ("after", after))}
+    ms = latency({"before": before, "ungated": ungated, "after": after}, non_english)
     log(f"latency {ms} (load {load:.1f})")
 
     rows = []
