@@ -839,7 +839,7 @@ def main() -> int:
             f"photos of each labelled set: pets, food, flowers, jewellery, architecture) where image_text as last "
             f"shipped (weight 20, uncalibrated) leaves it, so the image-labels figures do not drop.\n\n"
             + markdown_table(["power", "weight", "val as served %", "val ranked %", "topic8 val rate",
-                              "labels % (train photos)", "keeps labels"], photo_rows)
+                              "labels % (train photos: pets food flowers jewellery architecture)", "keeps labels"], photo_rows)
             + f"\n-> power {power:g}, weight {photo_weight:g}.\n\n{share}\n"
             f"### Fusion on real Instagram posts\n\n{fusion}\n### Carousels: pooling\n\n{pooling}\n"
             f"### Three real posts, top 5 before and after (held-out split)\n\n{examples}\n"
