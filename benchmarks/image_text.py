@@ -2,7 +2,8 @@
 
     OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/image_text.py --map MAP.npz
 
-MAP comes from scripts/train_image_text.py --epochs 15 (every train-split pair); the
+MAP comes from scripts/train_image_text.py --epochs 15 (every train-split pair; the shipped one is
+src/taglens/data/models/default/scorers/image_text/map.npz, the 2026-12-02 run used a copy of it); the
 benchmark trains five more the same way, each without one fold of the Instagram
 posts, so that learned fusion is cross-fitted (takes ~10 min on 2 cores). Held-out shares are `split_of` hashes: Flickr8k photos of the 'test'
 share (never used in training; 'val' chose the epoch and the photo-only weight).
@@ -14,7 +15,10 @@ Sections (written to benchmarks/RESULTS.md, section image_text):
      occur in one of the photo's five captions, shipped model before / after;
   3. fusion on both Instagram sets (posts with a caption and tags, task 'caption'):
      caption only, photo only, late fusion with the prior weights, with image_text,
-     learned fusion (cross-fitted weights, bootstrap intervals), A@5 with intervals;
+     learned fusion (cross-fitted weights, bootstrap intervals), + visual neighbours over
+     the train-split posts (image_knn, never shipped), the seed's co-attention network
+     retrained on the image-text pairs (benchmarks/_coattention.py, needs torch) and the
+     source's most used tags, A@5 with intervals;
   4. carousels: max vs mean vs attention pooling;
   5. three real posts, top 5 before and after;
   6. photo cost on one core, everything included.
@@ -839,7 +843,7 @@ def main() -> int:
             f"photos of each labelled set: pets, food, flowers, jewellery, architecture) where image_text as last "
             f"shipped (weight 20, uncalibrated) leaves it, so the image-labels figures do not drop.\n\n"
             + markdown_table(["power", "weight", "val as served %", "val ranked %", "topic8 val rate",
-                              "labels % (train photos)", "keeps labels"], photo_rows)
+                              "labels % (train photos: pets food flowers jewellery architecture)", "keeps labels"], photo_rows)
             + f"\n-> power {power:g}, weight {photo_weight:g}.\n\n{share}\n"
             f"### Fusion on real Instagram posts\n\n{fusion}\n### Carousels: pooling\n\n{pooling}\n"
             f"### Three real posts, top 5 before and after (held-out split)\n\n{examples}\n"
