@@ -276,3 +276,27 @@ def test_tags_never_seen_as_tokens_score_by_their_words_only_when_asked(unseen, 
                                           "limit": 1000})
     scorer.fit(posts, vocab)
     assert ("kittenpurr" in scorer.score(q("kitten purr meow"), vocab)) is expected
+
+
+def test_saving_a_model_again_keeps_its_tag_kinds_while_the_vocabulary_is_the_same(tmp_path):
+    """Attaching a scorer loads the shipped model and saves it again: the tag kinds file beside
+    its vocabulary (text/tagkinds.py) must survive that, and must not outlive a new vocabulary."""
+    import json
+
+    from taglens.models.model_dir import load_model, save_model
+    from taglens.models.train import train_model
+    from taglens.text.tagkinds import FILE
+
+    config = {"vocab": {"min_count": 1}, "scorers": [{"name": "popularity"}, {"name": "cooccurrence"}],
+              "combiner": {"type": "weighted", "weights": {"popularity": 1.0, "cooccurrence": 1.0}}}
+    folder = save_model(train_model(synthetic_posts(), config), tmp_path / "model")
+    kinds = {"format": "taglens-tagkinds", "kinds": {"cat": "content"}}
+    (folder / FILE).write_text(json.dumps(kinds))
+    again = save_model(load_model(folder), folder)  # in place, as scripts/attach_*.py do
+    assert json.loads((again / FILE).read_text()) == kinds
+    copy = save_model(load_model(folder), tmp_path / "copy")
+    assert (copy / FILE).is_file()
+    other = train_model(synthetic_posts()[: len(synthetic_posts()) // 3], config)
+    other.path = folder  # a different vocabulary saved over it: the old kinds would lie
+    assert load_model(folder).vocab.keys != other.vocab.keys
+    assert not (save_model(other, folder) / FILE).exists()

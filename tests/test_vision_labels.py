@@ -123,6 +123,18 @@ def test_photo_only_posts_drop_tags_the_pictures_do_not_support(concepts) -> Non
     assert kept == ["cat"]
 
 
+def test_a_confident_name_leads_on_a_photo_only_post(concepts) -> None:
+    scorer, vocab = concepts
+    query = photo_query(probs_on({TABBY: 0.3}))
+    per = {"image_concepts": scorer.score(query, vocab), "image_text": {"sunset": 1.0, "love": 0.9, "cat": 0.5},
+           "image_labels/pets": {"cats": 0.8, "cat": 0.4}}
+    kept = [r.key for r in PhotoRules(scorer).apply(query, per, ranked(["sunset", "love", "cat", "cats"]))]
+    assert kept == ["cats", "sunset", "love", "cat"]  # the sure name first; the unsure one keeps its place
+    captioned = photo_query(probs_on({TABBY: 0.3}), text="sunset on the sofa")
+    kept = [r.key for r in PhotoRules(scorer).apply(captioned, per, ranked(["sunset", "love", "cat", "cats"]))]
+    assert kept[0] == "sunset"  # with words of the user's own, the combiner's order stands
+
+
 def test_rules_leave_text_only_posts_alone(concepts) -> None:
     scorer, _ = concepts
     query = Query.from_post(Post(id="t", text="my dog"))

@@ -102,6 +102,7 @@ def save_model(bundle: ModelBundle, folder: str | Path) -> Path:
             "extras": bundle.extras,
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        _carry_derived(bundle.path, staging)
         if target.exists():
             backup = target.with_name(target.name + ".old")
             shutil.rmtree(backup, ignore_errors=True)
@@ -115,6 +116,20 @@ def save_model(bundle: ModelBundle, folder: str | Path) -> Path:
         raise
     bundle.path = target
     return target
+
+
+def _carry_derived(source: Path | None, staging: Path) -> None:
+    """Files computed from the vocabulary and kept beside it (the tag kinds, text/tagkinds.py)
+    go with the model while its vocabulary is unchanged: attaching a scorer and saving the
+    model again must not drop them. A new vocabulary computes them afresh at load."""
+    from taglens.text.tagkinds import FILE as TAGKINDS
+
+    if source is None or not (source / "vocab.json").is_file():
+        return
+    if (source / "vocab.json").read_bytes() != (staging / "vocab.json").read_bytes():
+        return
+    if (source / TAGKINDS).is_file():
+        shutil.copy2(source / TAGKINDS, staging / TAGKINDS)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

@@ -23,6 +23,10 @@ cannot move). In order:
 5. **The caption's concept beats the photo's.** When the caption names a concept
    (`my dog`) exclusive with what the photo looks like (a cat), the tags naming only
    concepts exclusive with the caption's are dropped instead, and rule 4 is not applied.
+6. **A confident name leads.** On a photo-only post, a tag a labels head is sure of
+   (score >= `confident`: `#sunflower`, `#beagle`, `#baklava`) comes before the rest, in
+   the combiner's order: the name of what the photo shows is the point of the list, and
+   broad scorers (`image_text`'s `#white`, `#pet`) must not push it below the fold.
 """
 
 from __future__ import annotations
@@ -72,6 +76,8 @@ class PhotoRules:
         supported = _supported(image, self.support) | set(query.cache.get(PROFILE_SUPPORT) or ())  # the user's own
         evidence, caption = self._evidence(query, image, user)
         artwork = _topic_p(query, "art") >= self.art
+        if photo_only:
+            ranked = self._names_first(image, ranked)
         for item in ranked:
             key = item.key
             if key in user:
@@ -82,6 +88,14 @@ class PhotoRules:
                 continue
             elif not self._contradicts(key, evidence, caption):
                 yield item
+
+    def _names_first(self, image: Mapping[str, Scores], ranked: list[Ranked]) -> list[Ranked]:
+        """Rule 6: the labels heads' confident tags first, each group in the combiner's order."""
+        named = {key for name, scores in image.items() if name.startswith(LABELS_PREFIX)
+                 for key, score in scores.items() if score >= self.confident}
+        if not named:
+            return ranked
+        return [r for r in ranked if r.key in named] + [r for r in ranked if r.key not in named]
 
     # -- what the pictures and the caption say -------------------------------------
     def _evidence(self, query: Query, image: Mapping[str, Scores], user: set[str]) -> tuple[dict[int, float], set[int]]:
