@@ -160,3 +160,16 @@ def test_promote_keeps_a_tag_already_high_and_places_two_in_order():
     combiner = SlotCombiner(Fixed(list("abcdefg")), scale=1.0, threshold=0.1, slots=2)
     out = [r.key for r in combiner.combine({"personal": {"x": 0.9, "g": 0.5}})]
     assert out[:5] == ["a", "b", "c", "x", "g"]  # the surest first, both in the top five
+
+
+def test_a_personal_view_still_saves_as_its_model(tmp_path):
+    """The slot wrapper is invisible to saving: the view's combiner config is the model's."""
+    from serve_toy import toy_recommender
+
+    from taglens.profile.attach import personal_recommender
+
+    rec = toy_recommender()
+    view = personal_recommender(rec, history(12, reuse=True))
+    assert isinstance(view.combiner, SlotCombiner) and view.combiner.name == rec.combiner.name
+    assert view.combiner.to_config() == view.combiner.inner.to_config()
+    assert personal_recommender(rec, history(12, reuse=True), slot_threshold=None).combiner.name == rec.combiner.name

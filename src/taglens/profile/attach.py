@@ -73,8 +73,8 @@ def personal_recommender(rec: Recommender, profile: Profile, *, full_weight: flo
     bundle = attach_scorers(rec.bundle, [scorer], {scorer.name: fit.weight})
     if scorer.absolute and hasattr(bundle.combiner, "absolute"):  # calibrated P(tag): not rescaled
         bundle.combiner.absolute = frozenset({*bundle.combiner.absolute, scorer.name})
-        if slot_threshold is not None:  # the slot reads P as a probability: calibrated scorer only
-            bundle.combiner = SlotCombiner(bundle.combiner, fit.self_trust.scale, slot_threshold)
+    if scorer.absolute and slot_threshold is not None:  # reads the raw P: the calibrated scorer only
+        bundle.combiner = SlotCombiner(bundle.combiner, fit.self_trust.scale, slot_threshold)
     banned = set(rec.banned)
     if fit.kinds.drop_engagement:
         banned |= ENGAGEMENT - keys

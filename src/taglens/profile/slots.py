@@ -33,7 +33,6 @@ SLOTS = 1
 class SlotCombiner(Combiner):
     """`inner`'s ranking, with the personal scorer's surest tags moved into the top 5."""
 
-    name = "slots"
 
     def __init__(self, inner: Combiner, scale: float, threshold: float = SLOT_THRESHOLD, slots: int = SLOTS,
                  scorer: str = "personal") -> None:
@@ -44,6 +43,14 @@ class SlotCombiner(Combiner):
         if attr == "inner":
             raise AttributeError(attr)
         return getattr(self.inner, attr)
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """The inner combiner's: a saved view, or scorers attached to it, see that combiner."""
+        return self.inner.name
+
+    def save(self, folder: Any) -> None:
+        self.inner.save(folder)
 
     def to_config(self) -> dict[str, Any]:
         """The inner combiner's: a saved personal view is the plain fusion (the slot rule is
