@@ -319,15 +319,24 @@ class PersonalScorer(Scorer):
             return out
         text_of = {int(r): i for i, r in enumerate(self.text_rows)}
         image_of = {int(r): i for i, r in enumerate(self.image_rows)}
-        for post in range(max(min_history, self.n_posts - last), self.n_posts):
+        start = max(min_history, self.n_posts - last)
+        if start >= self.n_posts:
+            return out
+        decay = 0.5 ** (1.0 / max(self.half_life, 1e-9))
+        end = int(self.tag_ptr[start])  # the recency share of the posts before `start`, then kept up
+        prefix = np.bincount(self.tag_ids[:end], weights=decay ** (start - 1 - self.post_of_use[:end]),
+                             minlength=len(self.keys))
+        norm = float(np.sum(decay ** np.arange(start)))
+        for post in range(start, self.n_posts):
+            if post > start:  # one post older for all, plus post - 1 at weight 1
+                prefix *= decay
+                prefix[self.tag_ids[self.tag_ptr[post - 1]:self.tag_ptr[post]]] += 1.0
+                norm = norm * decay + 1.0
             t = self.text[text_of[post]] if post in text_of else None
             im = self.images[image_of[post]] if post in image_of else None
             sims = self.similarities(t, im)
             sims[post:] = np.nan
             end = int(self.tag_ptr[post])
-            weights = 0.5 ** ((post - 1 - self.post_of_use[:end]) / max(self.half_life, 1e-9))
-            prefix = np.bincount(self.tag_ids[:end], weights=weights, minlength=len(self.keys))
-            norm = float(np.sum(0.5 ** (np.arange(post) / max(self.half_life, 1e-9))))
             p = self._posterior(sims, prefix / max(norm, 1e-12))
             if self.factors is not None:
                 p = p * self.factors
