@@ -50,6 +50,21 @@ def test_english_is_not_mistaken_for_hinglish() -> None:
         assert detect_language(caption)[0] != "hi", caption
 
 
+def test_confident_indonesian_and_english_posts_are_not_taken_for_hinglish() -> None:
+    """Long shop captions like those the word model used to claim (py3langid sure of id / en):
+    its log-ratios add up over many words, py3langid's certainty must win there."""
+    indonesian = ("apa bedanya kita sama anak sekolahan? kalo mereka nulisnya pake tinta kita pake cinta. "
+                  "oh ya buat yang nanya aku pake mod apa, aku lagi pake mod baru dan yang keren lagi mod nya "
+                  "bisa custom nama. buat kalian yang mau beli bakal launching di bulan depan jangan sampe "
+                  "ketinggalan ya, buka setiap hari, tersedia juga liquid dan coil, harga murah kak")
+    english = ("Ready now, all kinds of vape available. We provide the cheapest price, cash on delivery all "
+               "over the country. Battery: the in built rechargeable 2200mAh battery gives you plenty of "
+               "time and heating the chamber takes seconds, charge it with any micro USB cable. Open 11.00 - "
+               "23.00 every day, order thru WhatsApp, 3 for 40, local and imported salt liquid, 18+ only")
+    assert detect_language(indonesian)[0] == "id"
+    assert detect_language(english)[0] == "en"
+
+
 # -- segmentation -----------------------------------------------------------------
 @pytest.mark.parametrize(("lang", "tag", "words"), [
     ("es", "#atardecerenlaplaya", ["atardecer", "en", "la", "playa"]),

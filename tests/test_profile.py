@@ -209,6 +209,15 @@ def test_accepted_tag_ranks_higher_for_similar_posts(store, history, rec):
     assert store.load("me").accepted() == {"sea"}
 
 
+def test_feedback_refits_the_self_trust(store, history):
+    assert main(["profile", "create", "me", "--from", str(history), "--no-images"]) == 0
+    before = store.load("me").self_trust
+    assert before is not None and before.replayed == len(USER_POSTS) - 3
+    assert main(["feedback", "me", "--accepted", "#surfing", "--caption", "Clean lines at the point"]) == 0
+    after = store.load("me").self_trust
+    assert after.posts == before.posts + 1 and after.replayed == before.replayed + 1
+
+
 def test_a_later_accept_undoes_a_reject(store, history, rec):
     profile = build_profile("me", read_history(history), images=False)
     add_feedback(profile, rejected=["#surfing"], when=1.0)
@@ -258,6 +267,11 @@ def _hostile_variants(good: dict) -> list[tuple[str, object]]:
     variant("a word with a space", lambda d: d["posts"][0].update(words=["glassy waves"]))
     variant("a word not a string", lambda d: d["posts"][0].update(words=[7]))
     variant("too many words", lambda d: d["posts"][0].update(words=[f"w{i}" for i in range(5000)]))
+    variant("self_trust not an object", lambda d: d.update(self_trust=[1, 2]))
+    variant("self_trust scale a string", lambda d: d["self_trust"].update(scale="high"))
+    variant("self_trust scale not from its counts", lambda d: d["self_trust"].update(scale=3.0))
+    variant("self_trust unknown field", lambda d: d["self_trust"].update(weight=99))
+    variant("self_trust on more posts", lambda d: d["self_trust"].update(posts=999))
     out.append(("NaN", json.dumps(good).replace('"time": 1000.0', '"time": NaN', 1)))
     out.append(("duplicate key", json.dumps(good)[:-1] + ', "name": "other"}'))
     out.append(("deep nesting", "[" * 100000 + "]" * 100000))
@@ -270,6 +284,7 @@ def test_hostile_profile_json_is_rejected_and_changes_nothing(store, history, tm
     assert main(["profile", "create", "me", "--from", str(history), "--no-images"]) == 0
     good = store.export_json("me")
     assert any(p["text"] for p in good["posts"]) and any(p["words"] for p in good["posts"])
+    assert good["self_trust"]["posts"] == len(USER_POSTS)  # fitted at create time, exported
     before = files_state(store.root)
     for i, (why, data) in enumerate(_hostile_variants(good)):
         path = tmp_path / f"hostile-{i}.json"

@@ -6,6 +6,8 @@
 - build.py     posts -> Profile (tags, times, caption and photo embeddings); feedback
 - store.py     one 0600 SQLite file per profile in the user's data folder; strict JSON export/import
 - shrinkage.py the empirical-Bayes trust in a profile, by its size and reuse
+- selftrust.py the trust fitted by replaying the user's own posts in time order (stored with the profile)
+- slots.py     the top-5 slot rule that trust drives (the scorer's surest tag gets the fifth place)
 - kinds.py     the user's prior over tag kinds
 - attach.py    a recommender view with the personal scorer attached (models/scorers/personal.py)
 

@@ -6,7 +6,10 @@
 
 The personal scorer is attached with models/attach.attach_scorers, at
 `FULL_WEIGHT x lambda` times the combiner's unit weight, lambda being the
-empirical-Bayes trust of profile/shrinkage.py. The user's rejected tags are
+empirical-Bayes trust of profile/shrinkage.py. On top, the top-5 slot rule
+(profile/slots.py): the scorer's surest tag gets the fifth place when its P times
+the user's own trust, fitted by replaying their history (profile/selftrust.py),
+clears SLOT_THRESHOLD. The user's rejected tags are
 never suggested (the view's `never` set: not even with allow_banned), and a user
 who uses no engagement tags gets none. Without a profile none of this runs:
 the plain recommender is untouched.
@@ -21,7 +24,9 @@ from taglens.models.attach import attach_scorers
 from taglens.models.scorers.personal import PersonalScorer
 from taglens.profile.kinds import ENGAGEMENT, KindPrior, kind_prior
 from taglens.profile.model import Profile
+from taglens.profile.selftrust import DEFAULT, SelfTrust, current_self_trust
 from taglens.profile.shrinkage import Trust, crowd_prior, fit_trust
+from taglens.profile.slots import SLOT_THRESHOLD, SlotCombiner
 from taglens.recommend.reach import vocab_reach
 from taglens.recommend.recommender import Recommender
 
@@ -40,28 +45,36 @@ class PersonalFit:
     trust: Trust
     kinds: KindPrior
     weight: float
+    self_trust: SelfTrust = DEFAULT
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.trust.to_dict(), "weight": round(self.weight, 3), "kinds": self.kinds.to_dict()}
+        return {**self.trust.to_dict(), "weight": round(self.weight, 3), "kinds": self.kinds.to_dict(),
+                "self_trust": self.self_trust.to_dict()}
 
 
 def fit_profile(rec: Recommender, profile: Profile, full_weight: float = FULL_WEIGHT) -> PersonalFit:
     vocab = rec.vocab
     trust = fit_trust([p.keys for p in profile.posts], crowd_prior(vocab.counts, vocab.index))
     kinds = kind_prior(profile, vocab, trust.prior_strength)
-    return PersonalFit(trust, kinds, full_weight * trust.trust)
+    return PersonalFit(trust, kinds, full_weight * trust.trust, current_self_trust(profile))
 
 
 def personal_recommender(rec: Recommender, profile: Profile, *, full_weight: float = FULL_WEIGHT,
-                         scorer_params: dict[str, Any] | None = None) -> Recommender:
-    """`rec` plus `profile`'s personal scorer, shrunk by the profile's size (see module doc)."""
+                         scorer_params: dict[str, Any] | None = None,
+                         slot_threshold: float | None = SLOT_THRESHOLD) -> Recommender:
+    """`rec` plus `profile`'s personal scorer, shrunk by the profile's size, and the top-5 slot
+    rule at the user's own fitted trust (see module doc; `slot_threshold=None`: no slot rule)."""
     fit = fit_profile(rec, profile, full_weight)
+    if scorer_params:
+        fit.self_trust = current_self_trust(profile, scorer_params)
     keys = {k for p in profile.posts for k in p.keys}
     factors = {k: fit.kinds.tier_factor(vocab_reach(rec.vocab, k)) for k in keys}
     scorer = PersonalScorer(**(scorer_params or {})).set_profile(profile, factors)
     bundle = attach_scorers(rec.bundle, [scorer], {scorer.name: fit.weight})
     if scorer.absolute and hasattr(bundle.combiner, "absolute"):  # calibrated P(tag): not rescaled
         bundle.combiner.absolute = frozenset({*bundle.combiner.absolute, scorer.name})
+    if scorer.absolute and slot_threshold is not None:  # reads the raw P: the calibrated scorer only
+        bundle.combiner = SlotCombiner(bundle.combiner, fit.self_trust.scale, slot_threshold)
     banned = set(rec.banned)
     if fit.kinds.drop_engagement:
         banned |= ENGAGEMENT - keys

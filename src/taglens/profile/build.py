@@ -84,13 +84,17 @@ def profile_posts(posts: Sequence[Post], images: bool = True) -> list[ProfilePos
 
 
 def build_profile(name: str, posts: Sequence[Post], *, source: str = "", images: bool = True) -> Profile:
-    """A fresh profile from the user's posts (read with `sources.read_history`)."""
-    return Profile(name=name, posts=profile_posts(posts, images=images), source=source)
+    """A fresh profile from the user's posts (read with `sources.read_history`), with its trust
+    fitted on its own history (profile/selftrust.py)."""
+    from taglens.profile.selftrust import refit
+
+    return refit(Profile(name=name, posts=profile_posts(posts, images=images), source=source))
 
 
 def add_feedback(profile: Profile, accepted: Sequence[str] = (), rejected: Sequence[str] = (),
                  caption: str = "", when: float | None = None) -> Profile:
-    """Record choices; an accepted tag with a caption also becomes a post (it rises for similar posts)."""
+    """Record choices; an accepted tag with a caption also becomes a post (it rises for similar posts).
+    The self-trust is refitted: the profile it was fitted on has changed."""
     now = time.time() if when is None else when
     profile.feedback.extend(Feedback(t, "accepted", now) for t in accepted)
     profile.feedback.extend(Feedback(t, "rejected", now) for t in rejected)
@@ -99,4 +103,6 @@ def add_feedback(profile: Profile, accepted: Sequence[str] = (), rejected: Seque
                                   meta={"time": now})], images=False)[0]
         row.origin = "accepted"
         profile.posts.append(row)
-    return profile
+    from taglens.profile.selftrust import refit
+
+    return refit(profile)

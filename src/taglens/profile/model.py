@@ -16,11 +16,15 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from taglens.errors import InputError
 from taglens.hashtags import hashtag_key
+
+if TYPE_CHECKING:
+    from taglens.profile.selftrust import SelfTrust
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 VERDICTS = ("accepted", "rejected")
@@ -79,6 +83,7 @@ class Profile:
     feedback: list[Feedback] = field(default_factory=list)
     created: float = field(default_factory=time.time)
     source: str = ""
+    self_trust: "SelfTrust | None" = None  # the trust fitted on the user's own history (profile/selftrust.py)
 
     @property
     def history(self) -> list[ProfilePost]:

@@ -9,7 +9,8 @@ removing one file (and its journal), with no row left behind in a shared
 database. Every write goes to a temporary file that replaces the old one, so a
 failed import or an interrupted save changes nothing.
 
-The JSON export holds the same data (embeddings as base64 float16). Importing
+The JSON export holds the same data (embeddings as base64 float16; the trust fitted on
+the user's own history, profile/selftrust.py, as `self_trust`). Importing
 validates every field before anything is written; a file that fails gets one
 clear error naming what is wrong.
 """
@@ -31,6 +32,7 @@ import numpy as np
 
 from taglens.errors import InputError
 from taglens.hashtags import parse_hashtag
+from taglens.profile.selftrust import self_trust_from_json
 from taglens.profile.words import MAX_WORD_CHARS, MAX_WORDS
 from taglens.profile.model import (
     IMAGE_DIM, TEXT_DIM, VERDICTS, Feedback, Profile, ProfilePost, check_name, stored_vector,
@@ -160,6 +162,8 @@ def _write_db(conn: sqlite3.Connection, profile: Profile) -> None:
     conn.executescript(SCHEMA)
     meta = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "name": profile.name,
             "created": repr(float(profile.created)), "source": profile.source}
+    if profile.self_trust is not None:
+        meta["self_trust"] = json.dumps(profile.self_trust.to_dict())
     conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     conn.executemany("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", [
         (p.id, float(p.time), p.origin, json.dumps(p.tags, ensure_ascii=False), _blob(p.text), _blob(p.image),
@@ -196,8 +200,12 @@ def _read_db(conn: sqlite3.Connection, name: str) -> Profile:
                  f"SELECT id, time, origin, tags, text, image, {words} FROM posts ORDER BY rowid")]
     feedback = [Feedback(tag, verdict, t) for tag, verdict, t in
                 conn.execute("SELECT tag, verdict, time FROM feedback ORDER BY rowid")]
+    try:
+        trust = self_trust_from_json(json.loads(meta["self_trust"])) if "self_trust" in meta else None
+    except json.JSONDecodeError:
+        raise InputError(f"profile {name!r}: its self_trust is not JSON") from None
     return Profile(name=meta.get("name", name), posts=posts, feedback=feedback,
-                   created=float(meta.get("created", "0")), source=meta.get("source", ""))
+                   created=float(meta.get("created", "0")), source=meta.get("source", ""), self_trust=trust)
 
 
 # -- JSON export / import -----------------------------------------------------
@@ -213,6 +221,7 @@ def profile_to_json(profile: Profile) -> dict[str, Any]:
         "posts": [{"id": p.id, "time": p.time, "origin": p.origin, "tags": p.tags,
                    "text": _b64(p.text), "image": _b64(p.image), "words": p.words} for p in profile.posts],
         "feedback": [{"tag": f.tag, "verdict": f.verdict, "time": f.time} for f in profile.feedback],
+        **({"self_trust": profile.self_trust.to_dict()} if profile.self_trust is not None else {}),
     }
 
 
@@ -250,7 +259,7 @@ def _no_constant(token: str) -> Any:
 def profile_from_json(data: Any, name: str | None = None) -> Profile:
     """A Profile from its JSON export, every field checked; raise InputError naming the first problem."""
     top = _object(data, "the file", required={"format", "format_version", "name", "posts", "feedback"},
-                  optional={"created", "source"})
+                  optional={"created", "source", "self_trust"})
     if top["format"] != FORMAT:
         raise InputError(f"not a taglens profile export (format {top['format']!r})")
     version = top["format_version"]
@@ -263,9 +272,12 @@ def profile_from_json(data: Any, name: str | None = None) -> Profile:
     feedback_raw = _list(top["feedback"], "feedback", MAX_FEEDBACK)
     posts = [_post(item, i) for i, item in enumerate(posts_raw)]
     feedback = [_feedback(item, i) for i, item in enumerate(feedback_raw)]
+    trust = self_trust_from_json(top.get("self_trust"))
+    if trust is not None and trust.posts > len(posts):
+        raise InputError("self_trust: fitted on more posts than the file holds")
     return Profile(name=profile_name, posts=posts, feedback=feedback,
                    created=_number(top.get("created", 0.0), "created"),
-                   source=_string(top.get("source", ""), "source", 1000))
+                   source=_string(top.get("source", ""), "source", 1000), self_trust=trust)
 
 
 def _post(item: Any, i: int) -> ProfilePost:

@@ -290,9 +290,10 @@ class PersonalScorer(Scorer):
                 query.displays[key] = self.displays[key]
         return out
 
-    def _posterior(self, sims: np.ndarray) -> np.ndarray:
+    def _posterior(self, sims: np.ndarray, recency: np.ndarray | None = None) -> np.ndarray:
         """P(tag on this post): the nearest posts' tags under an absolute kernel, shrunk to the
-        tag's recency-weighted share r_t with the strength of `prior` posts (see module doc)."""
+        tag's recency-weighted share r_t with the strength of `prior` posts (see module doc).
+        `recency` replaces r_t (the replay's: the share among the posts before the replayed one)."""
         hits = np.zeros(len(self.keys))
         mass = 0.0
         known = np.flatnonzero(~np.isnan(sims))
@@ -303,7 +304,46 @@ class PersonalScorer(Scorer):
             for post, weight in zip(near, weights, strict=True):
                 hits[self.tag_ids[self.tag_ptr[post]:self.tag_ptr[post + 1]]] += weight
             mass = float(weights.sum())
-        return (hits + self.prior * self.recency) / (mass + self.prior)
+        share = self.recency if recency is None else recency
+        return (hits + self.prior * share) / (mass + self.prior)
+
+    # -- replay: the user's own posts, each predicted from the posts before it -----
+    def replay(self, last: int = 200, min_history: int = 3, top: int = 3) -> list[list[tuple[float, bool]]]:
+        """For each of the last `last` tagged posts (with at least `min_history` before it), the
+        calibrated P and hit/miss of this scorer's `top` tags when that post is predicted from the
+        posts before it only (its own tags hidden). Why: how far this user's P(tag) can be trusted
+        is measured on their own history (profile/selftrust.py), never on anyone's evaluation
+        posts. Runs on the stored embeddings (no encoder); cost ~ `last` x one score."""
+        out: list[list[tuple[float, bool]]] = []
+        if not self.absolute:
+            return out
+        text_of = {int(r): i for i, r in enumerate(self.text_rows)}
+        image_of = {int(r): i for i, r in enumerate(self.image_rows)}
+        start = max(min_history, self.n_posts - last)
+        if start >= self.n_posts:
+            return out
+        decay = 0.5 ** (1.0 / max(self.half_life, 1e-9))
+        end = int(self.tag_ptr[start])  # the recency share of the posts before `start`, then kept up
+        prefix = np.bincount(self.tag_ids[:end], weights=decay ** (start - 1 - self.post_of_use[:end]),
+                             minlength=len(self.keys))
+        norm = float(np.sum(decay ** np.arange(start)))
+        for post in range(start, self.n_posts):
+            if post > start:  # one post older for all, plus post - 1 at weight 1
+                prefix *= decay
+                prefix[self.tag_ids[self.tag_ptr[post - 1]:self.tag_ptr[post]]] += 1.0
+                norm = norm * decay + 1.0
+            t = self.text[text_of[post]] if post in text_of else None
+            im = self.images[image_of[post]] if post in image_of else None
+            sims = self.similarities(t, im)
+            sims[post:] = np.nan
+            end = int(self.tag_ptr[post])
+            p = self._posterior(sims, prefix / max(norm, 1e-12))
+            if self.factors is not None:
+                p = p * self.factors
+            gold = set(self.tag_ids[end:int(self.tag_ptr[post + 1])].tolist())
+            best = np.argsort(-p, kind="stable")[:top]
+            out.append([(float(p[i]), int(i) in gold) for i in best if p[i] > 0])
+        return out
 
     def word_evidence(self, query: Query) -> np.ndarray:
         """Per own tag, the sum over this caption's words the user has used of log P(w | t) / P(w),
