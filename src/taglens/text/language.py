@@ -131,6 +131,10 @@ def detect_language(text: str) -> tuple[str, float]:
 # py3langid has nothing better: Latin script, and not a confident European language.
 _SURE_LATIN = frozenset({"es", "pt", "fr", "de", "it", "nl", "sv", "pl", "tr"})
 _HINGLISH_WORD = regex.compile(r"[a-z]+")
+# py3langid this sure is right more often than the word model: on real Instagram captions the
+# model took 5 % (English shop texts, Indonesian) at confidence 0.9999+; at this cut 1 %,
+# while 0.596 of the UMSAB Hindi val's Latin lines stay Hinglish (0.657 without it).
+SURE_ANY = 0.99
 
 
 def hinglish_words(text: str) -> list[str]:
@@ -160,7 +164,7 @@ def _hinglish_model() -> dict | None:
 def _hinglish_confidence(body: str, code: str, confidence: float) -> float | None:
     """The confidence that `body` is romanised Hindi, or None when it is not (or not ours to say)."""
     model = _hinglish_model()
-    if model is None or (code in _SURE_LATIN and confidence >= 0.9):
+    if model is None or (code in _SURE_LATIN and confidence >= 0.9) or confidence >= SURE_ANY:
         return None
     letters = [c for c in body if c.isalpha()]
     if not letters or sum(c.isascii() for c in letters) < 0.9 * len(letters):
