@@ -375,3 +375,15 @@ def test_the_default_models_neighbours_feed_subject_support() -> None:
     query.cache["knn.near"] = (np.arange(30, 40), np.full(10, 0.9, dtype=np.float32))
     neighbours, _typical = source(query)
     assert [n.tags for n in neighbours] == [frozenset({k}) for k in ["dog", "food"] * 5]
+
+
+def test_tag_kinds_memo_gives_the_same_kinds_and_stays_bounded(monkeypatch) -> None:
+    from taglens.text import tagkinds as tk
+
+    kinds = tk.TagKinds(kinds={"tbt": "junk", "london": "place"})
+    fresh = tk.TagKinds(kinds={"tbt": "junk", "london": "place"})
+    monkeypatch.setattr(tk, "MEMO_SIZE", 3)
+    keys = ["#TBT", "tbt", "london", "#London", "christmas", "sunset", "tbt"]
+    assert [kinds.kind(k) for k in keys] == [fresh._kind(tk.hashtag_key(k)) for k in keys]
+    assert kinds.kind("#TBT") == "junk" and kinds.kind("London") == "place"
+    assert len(kinds._memo) <= 3

@@ -72,6 +72,7 @@ _EVENT_PATTERNS = regex.compile(r"^(?:national\w+day|world\w+day|international\w
                                 r"|\w{3,}(?:19|20)\d\d|(?:19|20)\d\d\w{3,})$")
 _NUMBER_SUFFIX = regex.compile(r"^(\p{L}{4,})(\d{2,3})$")
 
+MEMO_SIZE = 200_000  # TagKinds.kind answers kept (a few MB)
 COMMON_WORD = 3.0  # wordfreq Zipf at or above which a name is also an English word
 PLACE_COMPANY = 0.5  # share of a tag's company that is places/travel below which a common-word name is content
 SMALL_TOWN = 300_000
@@ -159,9 +160,19 @@ class TagKinds:
     kinds: dict[str, str] = field(default_factory=dict)
     anchors: dict[str, str] = field(default_factory=dict)  # brand key -> place key
     ambiguous: set[str] = field(default_factory=set)  # place names the corpus uses as something else
+    # kind() per key, across posts: grounding asks about every candidate of every post (~500 a post)
+    _memo: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def kind(self, key: str) -> str:
-        key = hashtag_key(key)
+        memo = self._memo.get(key)
+        if memo is not None:
+            return memo
+        if len(self._memo) >= MEMO_SIZE:  # a server meets endless caption words: stay bounded
+            self._memo.clear()
+        self._memo[key] = found = self._kind(hashtag_key(key))
+        return found
+
+    def _kind(self, key: str) -> str:
         if key in self.kinds:
             return self.kinds[key]
         if key in self.ambiguous:
@@ -204,6 +215,7 @@ class TagKinds:
         if matrix is not None:
             out._find_brands(keys, counts_arr, matrix, total, index)
         out._number_events(keys)
+        out._memo.clear()  # built: nothing asked before this point may stand
         return out
 
     def _find_brands(self, keys: Sequence[str], counts: np.ndarray, matrix: Any, total: float,
