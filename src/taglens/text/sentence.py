@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from taglens.errors import ModelError
+from taglens.onnxrt import cpu_session
 
 DIM = 384
 MAX_TOKENS = 128
@@ -38,14 +39,11 @@ class SentenceEncoder:
 
     def __init__(self, model_path: str | Path, tokenizer_path: str | Path, threads: int = 1) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401 - checked here, for the message below
             from tokenizers import Tokenizer
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ModelError(f"sentence embeddings need onnxruntime and tokenizers ({exc.name} missing)") from None
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(model_path, threads)
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from taglens.errors import ModelError
+from taglens.onnxrt import cpu_session
 
 DEFAULT_ENCODER = "efficientnet_lite0"
 
@@ -89,16 +90,13 @@ class OnnxImageEncoder(ImageEncoder):
                  features_output: str = "features", probs_output: str | None = "probs",
                  labels: list[str] | None = None, threads: int = 1) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401 - checked here, for the message below
         except ImportError:  # pragma: no cover
             raise ModelError("image encoders need onnxruntime (pip install 'taglens[full]')") from None
         path = Path(path)
         if not path.is_file():
             raise ModelError(f"no ONNX image model at {path}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(path, threads)
         self.input_name = self.session.get_inputs()[0].name
         outputs = [o.name for o in self.session.get_outputs()]
         if features_output not in outputs:

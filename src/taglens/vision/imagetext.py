@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from taglens.errors import ModelError
+from taglens.onnxrt import cpu_session
 from taglens.query import Query
 from taglens.vision.encoder import DEFAULT_ENCODER, create_encoder, register_encoder
 from taglens.vision.features import ImageEvidence, ensure_image_evidence
@@ -178,17 +179,14 @@ class ClipTextTower:
     def __init__(self, model: str | Path, tokenizer: str | Path, max_tokens: int = 77,
                  pad_id: int = 0, pooling: str = "eot", output: str | None = None, threads: int = 1) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401 - checked here, for the message below
             from tokenizers import Tokenizer
         except ImportError as exc:  # pragma: no cover
             raise ModelError(f"a CLIP text tower needs onnxruntime and tokenizers ({exc.name} missing)") from None
         for path, what in ((model, "ONNX text tower"), (tokenizer, "tokenizer JSON")):
             if not Path(path).is_file():
                 raise ModelError(f"no {what} at {path}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(model, threads)
         self.tokenizer = Tokenizer.from_file(str(tokenizer))
         self.tokenizer.enable_truncation(max_tokens)
         self.tokenizer.enable_padding(pad_id=pad_id, length=None)
