@@ -15,6 +15,7 @@ from taglens.post import Post
 
 # Cache keys more than one layer reads (a scorer fills them, a filter in recommend/ reads them).
 PROFILE_SUPPORT = "profile.supported"  # tag keys the user's own history uses: support for any claim
+EVIDENCE_DETAIL = "evidence_detail"  # tag key -> {source: what a photo showed}, for Suggestion.evidence_detail
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from taglens.errors import InputError
-from taglens.query import Query
+from taglens.query import EVIDENCE_DETAIL, Query
 from taglens.models.base import Scorer, Scores, Vocab
 from taglens.models.combiner import Combiner, Ranked, WeightedSumCombiner
 from taglens.models.model_dir import ModelBundle, load_model, save_model
@@ -178,7 +178,7 @@ class Recommender:
                 popular = fallback == "popular"
                 query.warnings.append(empty + ("; showing popular tags (fallback popular)" if popular else ""))
                 ranking = self._popular() if popular else []
-            details = query.cache.get("evidence_detail", {})
+            details = query.cache.get(EVIDENCE_DETAIL, {})
             ranked = []
             for item in self.tag_languages.arrange(ranking, query, tag_language):
                 if item.key in given or item.key in self.never or (not allow_banned and item.key in self.banned):

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from taglens.query import EVIDENCE_DETAIL, Query
 from taglens.vision.encoder import encoders_dir
 
 EXCLUSIVE_KINDS = frozenset({"animal", "food", "plant"})
@@ -144,6 +145,25 @@ def vocab_forms(key: str, known: Callable[[str], int]) -> list[str]:
     forms = [key, plural, plural + "ofinstagram", key + "ofinstagram", key + "lover", plural + "tagram",
              key + "stagram", key + "love"]
     return [f for i, f in enumerate(forms) if (i == 0 or known(f) > 0) and f not in forms[:i]]
+
+
+FORM_DECAY = 0.92  # each further vocabulary form of a concept scores a little lower
+
+
+def score_forms(scores: dict[str, float], forms: Sequence[tuple[str, str]], strength: float, given: set[str],
+                query: Query, source: str, concept: str) -> None:
+    """Spread what a photo shows (a concept's mass, a labels head's probability) over the
+    vocabulary forms naming it, best first and each a little lower; a form keeps its best
+    score over every concept, the post's own tags are skipped, and each form records its
+    evidence (`source`, `concept`) for the suggestion's `evidence_detail`."""
+    detail = query.cache.setdefault(EVIDENCE_DETAIL, {})
+    for rank, (key, display) in enumerate(forms):
+        score = strength * FORM_DECAY ** rank
+        if key in given or scores.get(key, 0.0) >= score:
+            continue
+        scores[key] = score
+        query.displays.setdefault(key, display)
+        detail.setdefault(key, {})[source] = {"source": source, "concept": concept, "score": round(strength, 4)}
 
 
 def confident(table: ConceptTable, mass: np.ndarray, threshold: float, kinds: Iterable[str] = EXCLUSIVE_KINDS,

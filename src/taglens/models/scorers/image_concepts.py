@@ -30,15 +30,13 @@ import numpy as np
 
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.post import Post
-from taglens.vision.concepts import (ConceptTable, camel_display, concept_key, load_concepts, tag_concepts,
-                                     vocab_forms)
+from taglens.vision.concepts import (ConceptTable, camel_display, concept_key, load_concepts, score_forms,
+                                     tag_concepts, vocab_forms)
 from taglens.vision.encoder import DEFAULT_ENCODER
 from taglens.vision.features import ensure_image_evidence
 from taglens.vision.sensitive import is_sensitive, sensitive_keys
 
 CACHE_KEY = "image_concepts:mass"
-DETAIL_KEY = "evidence_detail"
-FORM_DECAY = 0.92  # each further vocabulary form of a concept scores a little lower
 
 
 def _segment(key: str) -> list[str]:
@@ -127,19 +125,11 @@ class ImageConceptsScorer(Scorer):
         order = np.argsort(-values, kind="stable")
         given = set(query.given)
         scores: Scores = {}
-        detail = query.cache.setdefault(DETAIL_KEY, {})
         for j in order:
             m = float(values[j])
             if m < self.min_mass or len(scores) >= self.limit:
                 break
-            concept = self.table.names[int(self.concept_ids[j])]
-            for rank, (key, display) in enumerate(self.tags[j]):
-                score = m * FORM_DECAY ** rank
-                if key in given or scores.get(key, 0.0) >= score:
-                    continue
-                scores[key] = score
-                query.displays.setdefault(key, display)
-                detail.setdefault(key, {})["image"] = {"source": "image", "concept": concept, "score": round(m, 4)}
+            score_forms(scores, self.tags[j], m, given, query, "image", self.table.names[int(self.concept_ids[j])])
         return scores
 
     # -- persistence --------------------------------------------------------------

@@ -22,13 +22,11 @@ import numpy as np
 
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.post import Post
-from taglens.vision.concepts import vocab_forms
+from taglens.vision.concepts import score_forms, vocab_forms
 from taglens.vision.encoder import DEFAULT_ENCODER
 from taglens.vision.features import per_pictured_post
 from taglens.vision.labels import LabelsHead
 
-DETAIL_KEY = "evidence_detail"
-FORM_DECAY = 0.92
 PREFIX = "image_labels"
 
 
@@ -90,20 +88,12 @@ class ImageLabelsScorer(Scorer):
         assert self.head is not None
         given = set(query.given)
         scores: Scores = {}
-        detail = query.cache.setdefault(DETAIL_KEY, {})
         source = f"labels/{self.head.name}"
         for j in np.argsort(-probs, kind="stable")[: self.max_labels]:
             p = float(probs[j])
             if p < self.min_prob or len(scores) >= self.limit:
                 break
-            for rank, (key, display) in enumerate(self.forms[j]):
-                score = p * FORM_DECAY ** rank
-                if key in given or scores.get(key, 0.0) >= score:
-                    continue
-                scores[key] = score
-                query.displays.setdefault(key, display)
-                detail.setdefault(key, {})[source] = {"source": source, "concept": self.head.labels[j],
-                                                      "score": round(p, 4)}
+            score_forms(scores, self.forms[j], p, given, query, source, self.head.labels[j])
         return scores
 
     def save(self, folder: Path) -> None:
