@@ -334,6 +334,43 @@ def test_the_scorer_never_suggests_a_function_word_its_corpus_tags(show_scorer: 
     assert "tvduell" in ranked and not {"der", "mit", "das", "gegen"} & set(ranked)
 
 
+INDIAN_POSTS = [  # the Hindi set: romanised Hindi and Indian English side by side
+    ("hi", "Delhi has voted and Kejriwal sweeps the election", ["#aapsweep"]),
+    ("hi", "Kejriwal wins Delhi with a record majority", ["#aapsweep", "#delhidecides"]),
+    ("hi", "What a result in Delhi, the broom sweeps Kejriwal home", ["#aapsweep"]),
+    ("hi", "Kohli hits a century against Pakistan in the world cup", ["#indvspak"]),
+    ("hi", "yaar aaj ka match bahut accha tha", ["#indvspak"]),
+    ("hi", "kal se budget ki baat hi chal rahi hai bhai", ["#unionbudget2015"]),
+]
+
+
+@pytest.fixture(scope="module")
+def indian_scorer() -> MultilingualScorer:
+    scorer = MultilingualScorer(min_posts=2, k=6)
+    scorer.fit([Post(id=f"h{i}", text=t, hashtags=h, meta={"language": lang})
+                for i, (lang, t, h) in enumerate(INDIAN_POSTS)], Vocab.build([]))
+    return scorer
+
+
+def test_an_english_caption_meets_the_english_posts_of_other_corpora(indian_scorer: MultilingualScorer,
+                                                                    tmp_path: Path) -> None:
+    """Half the Hindi set is Indian English: an English caption on its subject gets its tag
+    when two such posts on that subject hold it; one holder, or another subject, gives nothing."""
+    rows = set(indian_scorer.en_rows.tolist())
+    assert len(rows) >= 3 and rows <= {0, 1, 2, 3}  # the romanised Hindi posts are not English
+    assert _ranked(indian_scorer, "Kejriwal takes Delhi again, what an election")[0] == "aapsweep"
+    assert "indvspak" not in _ranked(indian_scorer, "Kohli and the world cup against Pakistan")  # one holder
+    assert _ranked(indian_scorer, "Sunset at the beach with my friends") == []
+    indian_scorer.save(tmp_path / "ml")
+    loaded = MultilingualScorer.load(tmp_path / "ml", dict(indian_scorer.params), Vocab.build([]))
+    assert np.array_equal(loaded.en_rows, indian_scorer.en_rows)
+    assert _ranked(loaded, "Kejriwal takes Delhi again, what an election")[0] == "aapsweep"
+    off = MultilingualScorer(min_posts=2, k=6, english_posts=False)
+    off.fit([Post(id=f"h{i}", text=t, hashtags=h, meta={"language": lang})
+             for i, (lang, t, h) in enumerate(INDIAN_POSTS)], Vocab.build([]))
+    assert _ranked(off, "Kejriwal takes Delhi again, what an election") == []
+
+
 def test_subject_words_match_inflections_not_lookalikes() -> None:
     from taglens.models.scorers.multilingual import shares_word, subject_words
 

@@ -5,9 +5,11 @@ Instagram posts; on a Portuguese caption they vote for #california. This one
 learns from posts that carry their language (`meta["language"]`: the UMSAB
 tweets in seven languages) and speaks only for a caption whose detected
 language it has posts of (`text.language.query_language`); on anything else
-(English, undetermined, a language it has no posts of) it is silent, so, attached
-to a trained model (`models.attach.attach_scorers`), English posts rank exactly
-as before.
+(undetermined, a language it has no posts of) it is silent. On an English caption
+it speaks only through the English-language posts of its corpora (`english_posts`;
+the Hindi set's Indian English tweets: #aapsweep, #indvspak) and only when two of
+them on the caption's subject hold a tag (`_english_scores`), so a US caption, attached
+to a trained model (`models.attach.attach_scorers`), ranks as before.
 
 For a caption in language L:
 * kNN: the caption is embedded with multilingual-e5-small (the `encoder`, through
@@ -71,6 +73,14 @@ MIN_WORD = 4  # shorter words ('sol', 'dia') match only exactly
 CACHE_PREFIX = "caption_embedding:"
 FITS_KEY = "multilingual.english_fits"  # English tags that fit a non-English caption (tag_language.py reads it)
 ENGLISH_TOP, ENGLISH_MARGIN = 5, 0.02
+# an English caption's tag from the other corpora's English posts needs this many of them on its
+# subject holding it: on UMSAB val (tuning half) 41 % of the Hindi set's English tweets have such a
+# tag, 1 % of TweetEval's US captions;
+ENGLISH_HOLDERS = 2
+# and each must be that close in MiniLM's space (sharing 'beef' alone gave a breakfast #beefban):
+# at 0.3 the tuning half's TweetEval captions keep their top 5, at 0.4 no Hindi-set post gains
+ENGLISH_COSINE = 0.3
+ENGLISH_SURE = 0.9  # detection confidence of a post counted as English (Italian lists of trends are not)
 
 
 def _load_encoder(name: str):  # noqa: ANN202 - an encoder of text.sentence
@@ -107,13 +117,17 @@ class MultilingualScorer(Scorer):
                  english_tags: int = 0, english_weight: float = 0.25, subject_gate: bool = True,
                  subject_quantile: float = 0.25, specific_zipf: float = 5.8, own_words: float = 1.0,
                  prior_share: float = 0.05, domain_posts: int = 300, rare_zipf: float = 5.3, domain_k: int = 5,
-                 **params: Any) -> None:
+                 english_posts: bool = True, **params: Any) -> None:
         super().__init__(encoder=encoder, k=k, temperature=temperature, prior=prior, limit=limit,
                          min_posts=min_posts, exclude_languages=list(exclude_languages),
                          english_tags=english_tags, english_weight=english_weight, subject_gate=subject_gate,
                          subject_quantile=subject_quantile, specific_zipf=specific_zipf, own_words=own_words,
                          prior_share=prior_share, domain_posts=domain_posts, rare_zipf=rare_zipf,
-                         domain_k=domain_k, **params)
+                         domain_k=domain_k, english_posts=english_posts, **params)
+        # English-language posts inside the other corpora (the Hindi set's Indian English tweets)
+        self.english_posts = bool(english_posts)
+        self.en_rows = np.zeros(0, dtype=np.int32)  # their row numbers
+        self.en_post_matrix = np.zeros((0, 384), dtype=np.float32)  # their English-encoder embeddings
         self.subject_gate, self.subject_quantile = bool(subject_gate), float(subject_quantile)
         self.specific_zipf, self.own_words = float(specific_zipf), float(own_words)
         self.prior_share, self.domain_posts = float(prior_share), int(domain_posts)
@@ -161,6 +175,7 @@ class MultilingualScorer(Scorer):
         self.embeddings = self._embed_training(usable)
         self.post_words = [subject_words(p.text, self._language_of_post(p) or "und", p.tag_keys) for p in usable]
         self.near_cos = self._nearest_cosines()
+        self._embed_english_posts(usable)
         if vocab is not None and self.english_tags > 0:
             self._embed_english_tags(vocab)
 
@@ -172,6 +187,24 @@ class MultilingualScorer(Scorer):
         self.en_ids = np.arange(min(self.english_tags, len(vocab)), dtype=np.int32)
         texts = tag_texts([vocab.displays[i] for i in self.en_ids])
         self.en_matrix = _dequantise(_quantise(_load_encoder(self.encoder).encode(texts)))
+
+    def _embed_english_posts(self, posts: Sequence[Post]) -> None:
+        """The training posts whose text is English, whatever corpus holds them, embedded with the
+        English encoder (MiniLM, the space the English scorers already embed a caption in). Half
+        of the Hindi set's tagged tweets are Indian English ('the joke is on us delhi, free wifi
+        only for 30 minutes' #aapsweep); an English caption on their subject meets them there,
+        at no encoding cost of its own."""
+        from taglens.hashtags import remove_hashtags
+        from taglens.models.scorers.sentence import embed_posts
+        from taglens.text.language import detect_language
+
+        if not self.english_posts or not posts:
+            return
+        rows = [i for i, p in enumerate(posts) if _surely_english(detect_language(remove_hashtags(p.text)))]
+        if rows:
+            self.en_rows = np.asarray(rows, dtype=np.int32)
+            bare = [Post(text=remove_hashtags(posts[i].text)) for i in rows]  # a query arrives without its tags
+            self.en_post_matrix = _dequantise(_quantise(embed_posts(bare)))
 
     def _nearest_cosines(self) -> np.ndarray:
         """Per language, the percentiles (0..100) of each training post's mean cosine to its
@@ -233,7 +266,7 @@ class MultilingualScorer(Scorer):
         out: list[Scores] = []
         for query, lang in zip(queries, langs, strict=True):
             if lang is None:
-                out.append({})
+                out.append(self._english_scores(query))
                 continue
             vector = vectors.get(id(query))
             if vector is None and self.embeddings.shape[0]:
@@ -243,6 +276,44 @@ class MultilingualScorer(Scorer):
             if vector is not None:
                 self._add_english(scores, query, vector, vocab)
             out.append(scores)
+        return out
+
+    def _english_scores(self, query: Query) -> Scores:
+        """For an English caption: the votes of the English-language posts of the other corpora
+        (`en_rows`) that are on its subject, shares of their votes. Only neighbours sharing
+        a subject word, this close and with a second holder of the tag, count (an English caption is never 'inside' those corpora: no prior, no
+        closeness rule), so a US beach caption meets none of them and gets nothing here."""
+        if not len(self.en_rows) or not self.english_posts or query_language(query)[0] != "en":
+            return {}
+        from taglens.models.scorers.sentence import ensure_caption_embeddings
+
+        vector = ensure_caption_embeddings([query])[0]  # MiniLM's, shared with the English scorers
+        if not np.any(vector):
+            return {}
+        sims = self.en_post_matrix @ vector
+        k = min(self.k, len(sims))
+        near = np.argpartition(-sims, k - 1)[:k]
+        weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
+        weights /= weights.sum()
+        words = self.specific_words(query, "en")
+        votes = np.zeros(len(self.keys), dtype=np.float64)
+        holders = np.zeros(len(self.keys), dtype=np.int32)
+        for i, weight in zip(near, weights, strict=True):
+            row = int(self.en_rows[i])
+            if sims[i] >= ENGLISH_COSINE and self._shares_subject(words, self.post_words[row], "en"):
+                ids = self.tag_ids[self.indptr[row]:self.indptr[row + 1]]
+                votes[ids] += weight
+                holders[ids] += 1
+        votes[holders < ENGLISH_HOLDERS] = 0.0  # one post sharing 'bride' is chance; two on 'delhi' a subject
+        given = set(query.given)
+        out: Scores = {}
+        for i in np.argsort(-votes, kind="stable")[:self.limit]:
+            key = self.keys[i]
+            if votes[i] <= 0:
+                break
+            if key not in given and not is_stopword(key, "en"):
+                out[key] = float(votes[i])
+                query.displays.setdefault(key, self.displays[i])
         return out
 
     def _add_english(self, scores: Scores, query: Query, vector: np.ndarray, vocab: Vocab) -> None:
@@ -387,7 +458,8 @@ class MultilingualScorer(Scorer):
         self.save_params(folder)
         np.savez_compressed(folder / "posts.npz", embeddings=_quantise(self.embeddings), post_lang=self.post_lang,
                             indptr=self.indptr, tag_ids=self.tag_ids, lang_counts=self.lang_counts,
-                            en_ids=self.en_ids, en_matrix=_quantise(self.en_matrix))
+                            en_ids=self.en_ids, en_matrix=_quantise(self.en_matrix), en_rows=self.en_rows,
+                            en_post_matrix=_quantise(self.en_post_matrix))
         (folder / "tags.json").write_text(json.dumps({
             "languages": self.languages, "keys": self.keys, "displays": self.displays,
             "post_words": [" ".join(sorted(w)) for w in self.post_words],
@@ -412,8 +484,14 @@ class MultilingualScorer(Scorer):
             if "en_ids" in z:
                 scorer.en_ids = z["en_ids"].astype(np.int32)
                 scorer.en_matrix = _dequantise(z["en_matrix"])
+            if "en_rows" in z:  # older models have none: English captions get nothing, as before
+                scorer.en_rows = z["en_rows"].astype(np.int32)
+                scorer.en_post_matrix = _dequantise(z["en_post_matrix"])
         if vocab is not None:
             vocab.check_ids(scorer.en_ids, "multilingual")
+        if len(scorer.en_rows) and (int(scorer.en_rows.max()) >= len(scorer.post_lang)
+                                    or len(scorer.post_words) != len(scorer.post_lang)):
+            raise ValueError("multilingual: stored English rows do not match its posts")
         if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(scorer.keys):
             raise ValueError("multilingual: stored tag ids do not match its tag table")
         return scorer
@@ -445,6 +523,10 @@ def shares_word(a: frozenset[str], b: frozenset[str]) -> bool:
                     (len(short) >= 0.75 * len(long_) or (len(short) >= 6 and long_.startswith(short))):
                 return True
     return False
+
+
+def _surely_english(detected: tuple[str, float]) -> bool:
+    return detected[0] == "en" and detected[1] >= ENGLISH_SURE
 
 
 def _quantise(x: np.ndarray) -> np.ndarray:
