@@ -1,6 +1,6 @@
 """Photos and words in one space: retrieval, caption words, fusion on real posts, pooling, cost.
 
-    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/image_text.py --map MAP.npz
+    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/image_text.py [--map MAP.npz]
 
 MAP comes from scripts/train_image_text.py --epochs 15 (every train-split pair; the shipped one is
 src/taglens/data/models/default/scorers/image_text/map.npz, the 2026-12-02 run used a copy of it); the
@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_MAP = ROOT / "src" / "taglens" / "data" / "models" / "default" / "scorers" / "image_text" / "map.npz"
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -794,7 +795,8 @@ def cost_section(rec, data: Path) -> tuple[str, dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--map", type=Path, required=True)
+    parser.add_argument("--map", type=Path, default=SHIPPED_MAP,
+                        help="the image-text map to measure (default: the shipped one; run_all.py passes none)")
     parser.add_argument("--weights-out", type=Path, default=ROOT / "benchmarks" / "reports" / "image_text_weights.json")
     args = parser.parse_args()
     data = shared_data()
