@@ -280,6 +280,18 @@ def test_subject_support_needs_same_language_and_same_subject() -> None:
     assert not subject_support(party, "superbowl", stop_only, typical=None)  # stopwords are no subject
 
 
+def test_subject_support_reads_each_neighbour_list_own_words() -> None:
+    """Neighbours' words are kept per query (every candidate asks again); lists made in turn
+    on one query must each be read for their own words, never an earlier list's."""
+    from taglens.recommend.grounding import subject_support
+
+    party = Query(Post(id="q", text="Super Bowl party with the guys tonight"))
+    for i in range(60):
+        words = "super bowl party" if i % 3 == 0 else "the with and"
+        near = [_near(s, "superbowl", "en", words) for s in (0.62, 0.60, 0.58)] + [_near(0.5, "beach")]
+        assert subject_support(party, "superbowl", near, typical=0.70) == (i % 3 == 0)
+
+
 def test_subject_support_pumpkin_spice_is_not_christmas() -> None:
     """The real shape of the default model's neighbours for 'Pumpkin spice season is here': one
     post tagged #christmas near the top, the other holders generic (under the typical 0.47)."""

@@ -121,7 +121,12 @@ def content_words(words: Iterable[str], lang: str) -> frozenset[str]:
 
 
 def query_words(query: Query) -> frozenset[str]:
-    """The caption's (and given tags') content words, in the caption's language."""
+    """The caption's (and given tags') content words, in the caption's language (once a query:
+    every candidate tag's support asks for them)."""
+    return query.cached("grounding.query_words", lambda: _query_words(query))
+
+
+def _query_words(query: Query) -> frozenset[str]:
     lang = query_language(query)[0]
     body, checkin = split_location(query.post.text or "")
     words = _WORD.findall(strip_noise(body) + " " + (checkin or ""))
@@ -156,11 +161,22 @@ def subject_share(query: Query, tag: str, neighbours: Sequence[Neighbour], typic
         if tag not in n.tags:
             continue
         on_subject = (typical is not None and n.similarity >= typical) or bool(
-            n.words is not None and words & content_words(n.words, n.language))
+            n.words is not None and words & _words_of(query, n))
         if on_subject:
             held += weight
             holders += 1
     return held / total if holders >= min_holders and total > 0 else 0.0
+
+
+def _words_of(query: Query, neighbour: Neighbour) -> frozenset[str]:
+    """A neighbour's content words, computed once per query (every candidate tag is checked
+    against the same neighbours). The neighbour is held beside its words, so a reused id
+    is never read as an older neighbour's."""
+    store = query.cache.setdefault("grounding.neighbour_words", {})
+    held = store.get(id(neighbour))
+    if held is None or held[0] is not neighbour:
+        held = store[id(neighbour)] = (neighbour, content_words(neighbour.words or (), neighbour.language))
+    return held[1]
 
 
 def subject_support(query: Query, tag: str, neighbours: Sequence[Neighbour], typical: float | None = None,
