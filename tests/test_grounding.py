@@ -233,6 +233,23 @@ def test_evaluate_reports_claim_rates_for_every_system(skewed: Recommender) -> N
     assert "Unsupported claims" in evaluation_markdown(result) and "claims" in result.to_dict()
 
 
+def test_the_evaluation_ranks_what_is_served(skewed: Recommender) -> None:
+    """rank_grounded goes through the recommender's one serving tail: the same keys as
+    `suggest`, for captions in several languages and with --allow rules."""
+    from taglens.evaluate.runner import rank_grounded, score_posts
+
+    posts = [Post(id=f"r{i}", text=t) for i, (t, _) in enumerate(SKEWED)]
+    posts += [Post(id="x1", text="Cherry blossoms in Kyoto"), Post(id="x2", text="Atardecer en la playa con mis amigos"),
+              Post(id="x3", text="Cats at home", hashtags=["#catsofinstagram"])]
+    queries, per = score_posts(skewed, posts)
+    for allow in (frozenset(), frozenset({"place", "junk"})):
+        ranked = rank_grounded(skewed, queries, per, skewed.banned, 5, allow)
+        served = [[s.key for s in skewed.suggest(p, k=5, allow=",".join(allow) or None).hashtags] for p in posts]
+        assert ranked == served
+    with pytest.raises(ValueError):
+        rank_grounded(skewed, queries, per, {"other"}, 5)
+
+
 def test_captions_in_scripts_without_word_lists_are_served(skewed: Recommender) -> None:
     for caption in ("人気の10種類フレーバー 東京", "서울 야시장", "北京烤鸭 好吃"):  # wordfreq needs MeCab/jieba for these
         assert skewed.suggest(caption, k=5).hashtags is not None

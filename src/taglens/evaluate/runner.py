@@ -103,18 +103,12 @@ def rank_with(combiner: Combiner, queries: Sequence[Query], per: Sequence[Mappin
 
 def rank_grounded(recommender, queries: Sequence[Query], per: Sequence[Mapping[str, Scores]],
                   banned: set[str], k: int = K, allow: frozenset[str] = frozenset()) -> list[list[str]]:
-    """What the grounded recommender returns (recommend/grounding.py): unsupported claims
-    dropped before combining, then the list arranged; `allow` switches rules off."""
-    grounding = recommender.grounding
-    out = []
-    for query, scores in zip(queries, per, strict=True):
-        kept = grounding.filter_scores(dict(scores), query, allow)
-        given = set(query.given)
-        keys = [r.key for r in recommender.combiner.combine(kept) if r.key not in given and r.key not in banned]
-        ranked = grounding.arrange([(key, 0.0) for key in keys[:3 * k + 10]], query, k, allow,
-                                   known=recommender.vocab.index)
-        out.append([key for key, _ in ranked])
-    return out
+    """What the recommender serves (`Recommender.rank`: grounding, photo rules, the tag-language
+    policy, the list arrangement), from scores computed once; `allow` switches grounding rules
+    off. `banned` must be the recommender's own (kept in the signature for the callers' sake)."""
+    if set(banned) != set(recommender.banned):
+        raise ValueError("rank_grounded serves with the recommender's own banned tags")
+    return [recommender.rank(query, dict(scores), k, allow=allow) for query, scores in zip(queries, per, strict=True)]
 
 
 def post_rows(rankings: Sequence[Sequence[str]], gold: Sequence[set[str]],

@@ -166,32 +166,12 @@ class Recommender:
                     query.warnings.append("this model has no image scorers: the pictures were not used")
         limit = k if max_tags is None else max(0, min(k, max_tags))
         grounding = self.grounding
-        has_images = any(s.name.startswith("image_") for s in self.scorers)
         for query, per_scorer in zip(queries, self.score_batch(queries), strict=True):
-            given = set(query.given)
-            empty = nothing_to_go_on(query, has_images)
-            if empty is None:
-                if grounding is not None:
-                    per_scorer = grounding.filter_scores(per_scorer, query, allow)
-                ranking = self.photo_rules.apply(query, per_scorer, self.combiner.combine(per_scorer))
-            else:  # never dress popularity up as a judgement of this post
-                popular = fallback == "popular"
-                query.warnings.append(empty + ("; showing popular tags (fallback popular)" if popular else ""))
-                ranking = self._popular() if popular else []
+            order, by_key, empty = self._rank(query, per_scorer, limit, allow_banned=allow_banned, allow=allow,
+                                              fallback=fallback, tag_language=tag_language)
             details = query.cache.get(EVIDENCE_DETAIL, {})
-            ranked = []
-            for item in self.tag_languages.arrange(ranking, query, tag_language):
-                if item.key in given or item.key in self.never or (not allow_banned and item.key in self.banned):
-                    continue
-                ranked.append(item)
-                if len(ranked) >= 3 * limit + 10:  # room for grounding to reorder
-                    break
-            by_key = {r.key: r for r in ranked}
-            order = [(r.key, r.score) for r in ranked]
-            if grounding is not None and empty is None:
-                order = grounding.arrange(order, query, limit, allow, known=self.vocab.index)
             suggestions: list[Suggestion] = []
-            for key, score in order[:limit]:
+            for key, score in order:
                 evidence = evidence_labels(by_key[key].evidence) if key in by_key else ["place"]
                 display = query.displays.get(key) or self.vocab.display(key)
                 suggestions.append(Suggestion(display, key, score, evidence, reach=vocab_reach(self.vocab, key),
@@ -203,6 +183,43 @@ class Recommender:
                 topic=topic if isinstance(topic, TopicPrediction) else None,
                 warnings=query.warnings,
             )
+
+    def rank(self, query: Query, per_scorer: dict[str, Scores], k: int = 10, *, allow_banned: bool = False,
+             allow: frozenset[str] = frozenset(), fallback: str = "none", tag_language: str = "any") -> list[str]:
+        """The keys `suggest` would return for a query whose scorers already spoke (`score_batch`).
+
+        The one serving tail (grounding, photo rules, the tag-language policy, given, banned and
+        never-shown tags, the list arrangement): the evaluation ranks through it, so what it
+        measures is what is served."""
+        return [key for key, _ in self._rank(query, per_scorer, k, allow_banned=allow_banned, allow=allow,
+                                             fallback=fallback, tag_language=tag_language)[0]]
+
+    def _rank(self, query: Query, per_scorer: dict[str, Scores], limit: int, *, allow_banned: bool,
+              allow: frozenset[str], fallback: str, tag_language: str
+              ) -> tuple[list[tuple[str, float]], dict[str, Ranked], str | None]:
+        """(the first `limit` (key, score), the combiner's rows by key, why nothing fits or None)."""
+        grounding = self.grounding
+        given = set(query.given)
+        empty = nothing_to_go_on(query, any(s.name.startswith("image_") for s in self.scorers))
+        if empty is None:
+            if grounding is not None:
+                per_scorer = grounding.filter_scores(per_scorer, query, allow)
+            ranking = self.photo_rules.apply(query, per_scorer, self.combiner.combine(per_scorer))
+        else:  # never dress popularity up as a judgement of this post
+            popular = fallback == "popular"
+            query.warnings.append(empty + ("; showing popular tags (fallback popular)" if popular else ""))
+            ranking = self._popular() if popular else []
+        ranked = []
+        for item in self.tag_languages.arrange(ranking, query, tag_language):
+            if item.key in given or item.key in self.never or (not allow_banned and item.key in self.banned):
+                continue
+            ranked.append(item)
+            if len(ranked) >= 3 * limit + 10:  # room for grounding to reorder
+                break
+        order = [(r.key, r.score) for r in ranked]
+        if grounding is not None and empty is None:
+            order = grounding.arrange(order, query, limit, allow, known=self.vocab.index)
+        return order[:limit], {r.key: r for r in ranked}, empty
 
     def _popular(self) -> list[Ranked]:
         """The model's most frequent tags, as a ranking: the fallback a user asked for."""
