@@ -146,6 +146,8 @@ def main() -> int:
     parser.add_argument("--tweets", type=int, default=600, help="TweetEval val captions for the English check")
     parser.add_argument("--latency-posts", type=int, default=150)
     parser.add_argument("--no-encoders", action="store_true", help="skip the e5 vs MiniLM comparison")
+    parser.add_argument("--gate-sweep", action="store_true",
+                        help="only the subject gate's cosine quantile swept on the tuning half (section multilingual_gate)")
     args = parser.parse_args()
     data = shared_data()
     if data is None:
@@ -161,6 +163,8 @@ def main() -> int:
     if not any(s.name == "multilingual" for s in after.scorers):
         print("the default model has no multilingual scorer (scripts/add_multilingual_scorer.py)")
         return 1
+    if args.gate_sweep:
+        return gate_sweep(after, tasks, langs, args.part)
     before = before_of(after)
     ungated = ungated_of(after)
 
@@ -248,12 +252,51 @@ def main() -> int:
         body.append(f"- {lang}: \"{post.text[:90]}\" — gold `{' '.join(sorted(gold))}`\n"
                     f"  - before `{old}`\n  - ungated `{was}`\n  - after `{got}`\n")
 
+    body += ["\n### English captions of the other corpora (the Hindi set's Indian English), where the top 5 changed\n\n",
+             "The multilingual scorer's English rows (`english_posts`): an English caption gets a tag that two "
+             "English-language posts of the non-English corpora, on its subject, hold.\n\n"]
+    shown = 0
+    for post, gold, lang, a, b in zip(tasks.inputs, tasks.gold, langs, rankings["after"], rankings["before"], strict=True):
+        if shown >= 4 or a == b or detect_language(post.text)[0] != "en" or lang == "en":
+            continue
+        shown += 1
+        body.append(f"- {lang}: \"{post.text[:90]}\" — gold `{' '.join(sorted(gold))}`\n"
+                    f"  - before `{' '.join(b)}`\n  - after `{' '.join(a)}`\n")
+    if not shown:
+        body.append("- none changed\n")
+
     if not args.no_encoders:
         log("== encoders")
         body += ["\n### e5 vs MiniLM for the same-language kNN\n\n", compare_encoders(train, tasks, langs, after)]
     text = "".join(body)
     write_section("multilingual", "Captions in any language (UMSAB, issue 15)", text)
     print(text)
+    return 0
+
+
+def gate_sweep(after: Recommender, tasks, langs: list[str], part: str) -> int:  # noqa: ANN001
+    """The subject gate's one free choice, the cosine quantile above which a caption counts as
+    inside its language's corpus, against the macro A@5 and the issue's captions."""
+    scorer = next(s for s in after.scorers if s.name == "multilingual")
+    shipped = scorer.subject_quantile
+    rows = []
+    try:
+        for quantile in (0.25, 0.15, 0.10, 0.05):
+            scorer.subject_quantile = quantile
+            result = evaluate(top5(after, tasks.inputs), tasks, langs)
+            macro = float(np.mean([result[lang]["A@5"] for lang in NON_ENGLISH if lang in result]))
+            captions = [" ".join(s.tag for s in after.suggest(c, k=5).hashtags) for c in ISSUE_CAPTIONS]
+            rows.append([f"{quantile:.2f}" + (" (shipped)" if quantile == shipped else ""), f"{macro:.1f}",
+                         *[f"`{c}`" for c in captions]])
+    finally:
+        scorer.subject_quantile = shipped
+    body = (f"UMSAB val, hash half '{part}'{' (the tuning half)' if part == 'dev' else ''}: the multilingual "
+            "scorer's `subject_quantile` (a caption is inside its language's corpus when the mean cosine of its "
+            "5 nearest is at least that quantile of the same measure over the corpus' own posts), macro A@5 over "
+            "the seven non-English languages and the issue's three captions' top 5.\n\n"
+            + markdown_table(["quantile", "macro A@5", *[f"\"{c[:28]}…\"" for c in ISSUE_CAPTIONS]], rows))
+    write_section("multilingual_gate", "Captions in any language: the subject gate's cosine quantile", body)
+    print(body)
     return 0
 
 

@@ -57,7 +57,7 @@ def main() -> int:
             "harrison data_list.txt + tag_list.txt (minstone/HARRISON-Dataset efa6e777), hash splits train+val",
         ],
         "held_out": "HARRISON hash split 'test'; TweetEval val_text.txt",
-        "validation": "the combiner is cross-fitted on 3 hash folds of the training posts (config crossfit_folds)",
+        "validation": "the combiner is cross-fitted on 3 folds of the training posts keyed by content (copies share a fold; config crossfit_folds)",
     }
     start, cpu = time.perf_counter(), time.process_time()
     bundle = train_model(train, DEFAULT_CONFIG, provenance=provenance, validation=val,
