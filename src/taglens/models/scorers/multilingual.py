@@ -279,10 +279,11 @@ class MultilingualScorer(Scorer):
         return out
 
     def _english_scores(self, query: Query) -> Scores:
-        """For an English caption: the votes of the English-language posts of the other corpora
-        (`en_rows`) that are on its subject, shares of their votes. Only neighbours sharing
-        a subject word, this close and with a second holder of the tag, count (an English caption is never 'inside' those corpora: no prior, no
-        closeness rule), so a US beach caption meets none of them and gets nothing here."""
+        """For an English caption: the shares of the votes of the other corpora's English posts
+        (`en_rows`) on its subject. A neighbour counts when it shares a subject word and is
+        `ENGLISH_COSINE` close, a tag when two such neighbours hold it; no prior and no
+        closeness rule (an English caption is never 'inside' those corpora), so a US beach
+        caption meets none of them and gets nothing here."""
         if not len(self.en_rows) or not self.english_posts or query_language(query)[0] != "en":
             return {}
         from taglens.models.scorers.sentence import ensure_caption_embeddings
