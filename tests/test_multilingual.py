@@ -305,12 +305,17 @@ SHOW_POSTS = [  # a corpus collected by a TV show's tag, as the UMSAB Portuguese
 ]
 
 
+def _fitted(rows: list[tuple[str, str, list[str]]], **params) -> MultilingualScorer:
+    """A scorer fitted on (language, text, tags) rows."""
+    scorer = MultilingualScorer(min_posts=2, **params)
+    scorer.fit([Post(id=f"t{i}", text=t, hashtags=h, meta={"language": lang})
+                for i, (lang, t, h) in enumerate(rows)], Vocab.build([]))
+    return scorer
+
+
 @pytest.fixture(scope="module")
 def show_scorer() -> MultilingualScorer:
-    scorer = MultilingualScorer(min_posts=2, k=4)
-    scorer.fit([Post(id=f"t{i}", text=t, hashtags=h, meta={"language": lang})
-                for i, (lang, t, h) in enumerate(SHOW_POSTS)], Vocab.build([]))
-    return scorer
+    return _fitted(SHOW_POSTS, k=4)
 
 
 def test_an_off_subject_caption_gets_its_own_words_not_the_corpus_shows(show_scorer: MultilingualScorer) -> None:
@@ -346,10 +351,7 @@ INDIAN_POSTS = [  # the Hindi set: romanised Hindi and Indian English side by si
 
 @pytest.fixture(scope="module")
 def indian_scorer() -> MultilingualScorer:
-    scorer = MultilingualScorer(min_posts=2, k=6)
-    scorer.fit([Post(id=f"h{i}", text=t, hashtags=h, meta={"language": lang})
-                for i, (lang, t, h) in enumerate(INDIAN_POSTS)], Vocab.build([]))
-    return scorer
+    return _fitted(INDIAN_POSTS, k=6)
 
 
 def test_an_english_caption_meets_the_english_posts_of_other_corpora(indian_scorer: MultilingualScorer,
@@ -365,9 +367,7 @@ def test_an_english_caption_meets_the_english_posts_of_other_corpora(indian_scor
     loaded = MultilingualScorer.load(tmp_path / "ml", dict(indian_scorer.params), Vocab.build([]))
     assert np.array_equal(loaded.en_rows, indian_scorer.en_rows)
     assert _ranked(loaded, "Kejriwal takes Delhi again, what an election")[0] == "aapsweep"
-    off = MultilingualScorer(min_posts=2, k=6, english_posts=False)
-    off.fit([Post(id=f"h{i}", text=t, hashtags=h, meta={"language": lang})
-             for i, (lang, t, h) in enumerate(INDIAN_POSTS)], Vocab.build([]))
+    off = _fitted(INDIAN_POSTS, k=6, english_posts=False)
     assert _ranked(off, "Kejriwal takes Delhi again, what an election") == []
 
 
