@@ -170,13 +170,12 @@ def subject_share(query: Query, tag: str, neighbours: Sequence[Neighbour], typic
 
 def _words_of(query: Query, neighbour: Neighbour) -> frozenset[str]:
     """A neighbour's content words, computed once per query (every candidate tag is checked
-    against the same neighbours). The neighbour is held beside its words, so a reused id
-    is never read as an older neighbour's."""
+    against the same neighbours). The neighbour is held beside its words: while the query
+    lives it cannot be freed, so its id cannot be reused for another."""
     store = query.cache.setdefault("grounding.neighbour_words", {})
-    held = store.get(id(neighbour))
-    if held is None or held[0] is not neighbour:
-        held = store[id(neighbour)] = (neighbour, content_words(neighbour.words or (), neighbour.language))
-    return held[1]
+    if id(neighbour) not in store:
+        store[id(neighbour)] = (neighbour, content_words(neighbour.words or (), neighbour.language))
+    return store[id(neighbour)][1]
 
 
 def subject_support(query: Query, tag: str, neighbours: Sequence[Neighbour], typical: float | None = None,

@@ -91,6 +91,11 @@ class Recommender:
     def combiner(self) -> Combiner:
         return self.bundle.combiner
 
+    @property
+    def has_image_scorers(self) -> bool:
+        """Whether this model reads pictures at all (else a photo-only post has nothing to go on)."""
+        return any(s.name.startswith("image_") for s in self.scorers)
+
     def scorer(self, name: str) -> Scorer:
         for scorer in self.scorers:
             if scorer.name == name:
@@ -160,7 +165,7 @@ class Recommender:
                      max_tags: int | None, allow: frozenset[str] = frozenset(),
                      fallback: str = "none", tag_language: str = "any") -> Iterator[Prediction]:
         queries = [Query.from_post(p) for p in posts]
-        if not any(s.name.startswith("image_") for s in self.scorers):
+        if not self.has_image_scorers:
             for query in queries:  # say so rather than silently ignore the pictures
                 if query.post.images or query.post.video:
                     query.warnings.append("this model has no image scorers: the pictures were not used")
@@ -200,7 +205,7 @@ class Recommender:
         """(the first `limit` (key, score), the combiner's rows by key, why nothing fits or None)."""
         grounding = self.grounding
         given = set(query.given)
-        empty = nothing_to_go_on(query, any(s.name.startswith("image_") for s in self.scorers))
+        empty = nothing_to_go_on(query, self.has_image_scorers)
         if empty is None:
             if grounding is not None:
                 per_scorer = grounding.filter_scores(per_scorer, query, allow)

@@ -292,10 +292,7 @@ class MultilingualScorer(Scorer):
         if not np.any(vector):
             return {}
         sims = self.en_post_matrix @ vector
-        k = min(self.k, len(sims))
-        near = np.argpartition(-sims, k - 1)[:k]
-        weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
-        weights /= weights.sum()
+        near, weights = self._nearest(sims)
         words = self.specific_words(query, "en")
         votes = np.zeros(len(self.keys), dtype=np.float64)
         holders = np.zeros(len(self.keys), dtype=np.int32)
@@ -405,15 +402,20 @@ class MultilingualScorer(Scorer):
         if not len(rows):
             return votes, 0.0
         sims = self.embeddings[rows] @ vector
-        k = min(self.k, len(rows))
-        near = np.argpartition(-sims, k - 1)[:k]
-        weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
-        weights /= weights.sum()
+        near, weights = self._nearest(sims)
         on = self.on_subject(query, self.languages[lang], rows[near], sims[near], self.subject_cosine(lang))
         for post, weight, keep in zip(rows[near], weights, on, strict=True):
             if keep:
                 votes[self.tag_ids[self.indptr[post]:self.indptr[post + 1]]] += weight
         return votes, float(weights[on].sum())
+
+    def _nearest(self, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The `k` most similar rows (unordered) and their vote weights, a softmax of their
+        cosines at `temperature` (shares: they sum to 1)."""
+        k = min(self.k, len(sims))
+        near = np.argpartition(-sims, k - 1)[:k]
+        weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
+        return near, weights / weights.sum()
 
     def _rows(self, lang: int) -> np.ndarray:
         """The training rows of one language (cached: the same for every query)."""
