@@ -89,3 +89,12 @@ def test_a_ligature_that_unfolds_into_words_is_not_a_tag() -> None:
     tags = extract_hashtags("قال رسول الله #ﷺ #مصر")
     assert [t.display for t in tags] == ["#مصر"]
     Post(id="x", text="#ﷺ", hashtags=[t.display for t in tags])  # what extract yields, Post accepts
+
+
+def test_turkish_capital_dotted_i_folds_to_plain_i():
+    # casefold() turns 'İ' into 'i' + U+0307; without dropping the dot '#İstanbul' would be a
+    # different tag from '#istanbul', and no place lookup would find it
+    assert hashtag_key("#İstanbul") == hashtag_key("#istanbul") == "istanbul"
+    assert [h.key for h in extract_hashtags("#İZMİR #izmir")] == ["izmir"]
+    assert hashtag_key("#ışık") == "ışık"  # the dotless ı is its own letter in Turkish
+    assert hashtag_key("#Café\u0301") != "cafe"  # other combining marks stay

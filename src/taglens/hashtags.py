@@ -15,6 +15,9 @@ Rules follow what Instagram and Twitter link as a hashtag:
 
 A tag has two forms: its *key* (NFKC, casefolded, no `#`), used for every
 comparison and storage, and its *display* form, `#` plus the body as written.
+Casefolding turns the Turkish capital `İ` into `i` plus a combining dot (U+0307);
+the key drops that dot, so `#İstanbul` and `#istanbul` are one tag (the dotless
+`ı` stays its own letter, as Turkish writes it).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ _LETTER_RE = regex.compile(r"\p{L}")
 _BODY_RE = regex.compile(r"^" + _BODY + r"$")
 
 MAX_TAG_LENGTH = 100
+_DOTTED_I = "i\u0307"  # what casefold() makes of 'İ'
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +53,7 @@ def hashtag_key(tag: str) -> str:
     'cafélife'
     """
     body = unicodedata.normalize("NFKC", tag.strip()).lstrip("#").strip()
-    return body.replace("\u200d", "").casefold()
+    return body.replace("\u200d", "").casefold().replace(_DOTTED_I, "i")
 
 
 def is_hashtag_body(body: str) -> bool:
