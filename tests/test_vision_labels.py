@@ -135,11 +135,39 @@ def test_a_confident_name_leads_on_a_photo_only_post(concepts) -> None:
     assert kept[0] == "sunset"  # with words of the user's own, the combiner's order stands
 
 
-def test_rules_leave_text_only_posts_alone(concepts) -> None:
+def test_rules_leave_text_only_posts_alone_unless_the_caption_names_an_animal(concepts) -> None:
     scorer, _ = concepts
-    query = Query.from_post(Post(id="t", text="my dog"))
+    query = Query.from_post(Post(id="t", text="sunset at the pier", hashtags=["#dog"]))
     items = ranked(KEYS)
     assert PhotoRules(scorer).apply(query, {"popularity": {k: 1.0 for k in KEYS}}, items) is items
+
+
+def test_a_caption_animal_drops_tags_of_other_animals_on_any_post(concepts) -> None:
+    scorer, _ = concepts
+    per = {"popularity": {k: 1.0 for k in KEYS}}
+    hamster = Query.from_post(Post(id="t", text="My hamster is so tiny"))
+    kept = [r.key for r in PhotoRules(scorer).apply(hamster, per, ranked(KEYS))]
+    assert kept == ["sunset", "love", "bikini"]  # text only: rule 7 alone (the sensitive rule is for photos)
+    team = Query.from_post(Post(id="t", text="tonight the Hamsters play the Bears"))  # names, not animals
+    items = ranked(KEYS)
+    assert PhotoRules(scorer).apply(team, per, items) is items
+    both = Query.from_post(Post(id="t", text="my dog and my cat cuddling"))
+    assert [r.key for r in PhotoRules(scorer).apply(both, per, ranked(KEYS))] == KEYS
+    kitten = Query.from_post(Post(id="t", text="Just adopted a kitten"))
+    kept = [r.key for r in PhotoRules(scorer).apply(kitten, per, ranked(KEYS))]
+    assert "cat" in kept and "catsofinstagram" in kept and not {"dog", "dogs", "puppy", "dogsofinstagram"} & set(kept)
+    # on a photo post too, when the photo is sure of nothing exclusive
+    photo = photo_query(probs_on({GOLDEN: 0.2}), text="my hamster")
+    per_photo = {"image_concepts": scorer.score(photo, Vocab(KEYS, ["#" + k for k in KEYS], [100] * len(KEYS))),
+                 "sentence": {k: 1.0 for k in KEYS}}
+    kept = [r.key for r in PhotoRules(scorer).apply(photo, per_photo, ranked(KEYS))]
+    assert "sunset" in kept and not {"dog", "cat", "puppy"} & set(kept)
+
+
+def test_young_animal_words_name_their_animal() -> None:
+    table = load_concepts()
+    assert table.words["kitten"] == table.words["cat"] and table.words["bunny"] == table.words["rabbit"]
+    assert table.words["duckling"] == table.words["duck"] and table.words["pup"] == table.words["dog"]
 
 
 def test_sensitive_names_and_tags_built_on_them() -> None:

@@ -1,8 +1,7 @@
 """Photo consistency rules: what is suggested for a picture never contradicts it.
 
-Applied after the combiner ranks a post's candidates, only on posts whose pictures
-some image scorer read (a text-only post is returned untouched, so the text figures
-cannot move). In order:
+Applied after the combiner ranks a post's candidates. Rules 1-6 apply to posts whose
+pictures some image scorer read; rule 7 alone to every post. In order:
 
 1. **The user's words win.** A tag whose key or words the caption or the given tags
    contain is never dropped by these rules.
@@ -27,6 +26,14 @@ cannot move). In order:
    (score >= `confident`: `#sunflower`, `#beagle`, `#baklava`) comes before the rest, in
    the combiner's order: the name of what the photo shows is the point of the list, and
    broad scorers (`image_text`'s `#white`, `#pet`) must not push it below the fold.
+7. **The caption's animal is not contradicted.** On any post, photo or not, when the
+   caption's words name an animal (`my hamster`, `a kitten`), a tag naming only animals
+   exclusive with every animal the caption names is dropped: no `#cat`, `#dog` or
+   `#puppy` for a hamster. Only animals, and only the caption's words: a caption naming
+   a trout may still get `#fish`, and `#cat` may still follow a given `#dog` (one user's
+   pets). A word names an animal only when written in lower case (or first): 'the
+   Panthers', 'Raiders/Broncos' are teams, and keep their #broncos. A text-only post
+   whose caption names no animal is returned untouched.
 """
 
 from __future__ import annotations
@@ -67,7 +74,8 @@ class PhotoRules:
         (the recommender stops after k, so only the top of the list is ever checked)."""
         image = {name: s for name, s in per_scorer.items() if name.startswith("image_") and s}
         if not image:
-            return ranked
+            animals = self._caption_animals(query)
+            return ranked if not animals else (r for r in ranked if not self._other_animal(r.key, animals, query))
         return self._keep(query, image, ranked)
 
     def _keep(self, query: Query, image: Mapping[str, Scores], ranked: list[Ranked]) -> Iterator[Ranked]:
@@ -76,6 +84,7 @@ class PhotoRules:
         supported = _supported(image, self.support) | set(query.cache.get(PROFILE_SUPPORT) or ())  # the user's own
         evidence, caption = self._evidence(query, image, user)
         artwork = _topic_p(query, "art") >= self.art
+        animals = self._caption_animals(query)
         if photo_only:
             ranked = self._names_first(image, ranked)
         for item in ranked:
@@ -86,7 +95,7 @@ class PhotoRules:
                 continue
             elif artwork and self._is_food(key):
                 continue
-            elif not self._contradicts(key, evidence, caption):
+            elif not self._contradicts(key, evidence, caption) and not self._other_animal(key, animals, query):
                 yield item
 
     def _names_first(self, image: Mapping[str, Scores], ranked: list[Ranked]) -> list[Ranked]:
@@ -120,6 +129,23 @@ class PhotoRules:
             caption.update(self.concepts.table.words.get(word, ()))  # type: ignore[attr-defined]
         return evidence, caption
 
+    def _caption_animals(self, query: Query) -> frozenset[int]:
+        """The animal concepts the caption's own words (and adjacent pairs) name (rule 7)."""
+        if self.concepts is None or not query.post.text:
+            return frozenset()
+        table = self.concepts.table  # type: ignore[attr-defined]
+        return frozenset(c for word in _common_words(query.post.text) for c in table.words.get(word, ())
+                         if table.kinds[c] == "animal")
+
+    def _other_animal(self, key: str, animals: frozenset[int], query: Query) -> bool:
+        """Rule 7: `key` names animals only, each exclusive with an animal of the caption and
+        compatible with none of them ('my dog and my cat' keeps #puppy)."""
+        if not animals or key in _caption_words(query):
+            return False
+        table = self.concepts.table  # type: ignore[attr-defined]
+        named = [c for c in self.concepts.concepts_of(key) if table.kinds[c] in EXCLUSIVE_KINDS]  # type: ignore[attr-defined]
+        return bool(named) and all(table.kinds[c] == "animal" and _excludes_all(table, c, animals) for c in named)
+
     def _is_food(self, key: str) -> bool:
         if "food" in key:
             return True
@@ -139,8 +165,8 @@ class PhotoRules:
         sure = [a for a, e in evidence.items() if e >= self.confident and table.kinds[a] in EXCLUSIVE_KINDS
                 and len(table.classes[a]) <= 130]
         conflict = bool(caption) and any(table.exclusive(a, b) for a in sure for b in caption)
-        if conflict:  # rule 5: the caption's concept wins over the photo's
-            return all(any(table.exclusive(c, b) for b in caption) for c in named)
+        if conflict:  # rule 5: the caption's concept wins over the photo's ('my dog and my cat' keeps both)
+            return all(_excludes_all(table, c, caption) for c in named)
         return bool(sure) and all(
             any(table.exclusive(c, a) and evidence.get(c, 0.0) < self.contrast * evidence[a] for a in sure)
             for c in named)
@@ -153,6 +179,29 @@ def _topic_p(query: Query, topic: str) -> float:
     probs = query.cache.get(PROBS_KEY)
     head = TOPICS if probs is not None else ()
     return float(probs[head.index(topic)]) if topic in head else 0.0
+
+
+def _excludes_all(table, concept: int, others: Iterable[int]) -> bool:  # noqa: ANN001 - a ConceptTable
+    """`concept` is exclusive with one of `others` and shares a photo with none of them."""
+    others = list(others)
+    return any(table.exclusive(concept, b) for b in others) and not any(
+        table.kinds[b] in EXCLUSIVE_KINDS and not table.exclusive(concept, b) for b in others)
+
+
+def _caption_words(query: Query) -> frozenset[str]:
+    """The caption's words and adjacent word pairs as keys (not the given tags), once per query."""
+    def words() -> frozenset[str]:
+        found = [w for w in re.split(r"[^0-9a-z]+", query.post.text.lower()) if w]
+        return frozenset(found) | {a + b for a, b in zip(found, found[1:])}
+    return query.cached("photo_rules.caption_words", words)
+
+
+def _common_words(text: str) -> set[str]:
+    """The caption's words written in lower case (or first), and pairs of them: the words that
+    may name a thing; a capitalised word mid-caption is more often a name ('the Panthers')."""
+    tokens = re.findall(r"[A-Za-z0-9]+", text)
+    common = [t.lower() if (t.islower() or i == 0) else None for i, t in enumerate(tokens)]
+    return {w for w in common if w} | {a + b for a, b in zip(common, common[1:]) if a and b}
 
 
 def _user_words(query: Query) -> set[str]:

@@ -31,6 +31,16 @@ from taglens.vision.encoder import encoders_dir
 EXCLUSIVE_KINDS = frozenset({"animal", "food", "plant"})
 SHARED_KINDS = frozenset({"food", "plant"})  # kinds whose concepts share a photo
 TABLE_FILE = "imagenet_concepts.json"
+# Words for young and pet animals that WordNet files under 'young mammal', a person sense
+# or a food (kitten.n.01 lies under young_mammal, no ImageNet class below it), so the
+# shipped table names nothing or the wrong thing for them; each names the animal of the
+# word it maps to. Applied on load, where the table's own entry is of no exclusive kind
+# (or, for duckling, food: a caption's duckling is the bird).
+WORD_ALIASES = {
+    "kitten": "cat", "kittens": "cat", "kitty": "cat", "kitties": "cat", "kittie": "cat",
+    "bunny": "rabbit", "bunnies": "rabbit", "pup": "dog", "pups": "dog", "doggo": "dog", "doggos": "dog",
+    "piglet": "pig", "piglets": "pig", "foal": "horse", "foals": "horse", "duckling": "duck", "ducklings": "duck",
+}
 
 
 def concept_key(name: str) -> str:
@@ -75,9 +85,14 @@ class ConceptTable:
         for c, above in enumerate(data["class_concepts"]):  # the class's own node: the deepest single-class concept
             singles = [i for i in above if classes[i] == frozenset({c})]
             class_node.append(max(singles, key=lambda i: concepts[i]["depth"]) if singles else own.get(c, above[-1]))
+        kinds = tuple(c["kind"] for c in concepts)
+        words = {k: tuple(v) for k, v in data["words"].items()}
+        for word, animal in WORD_ALIASES.items():
+            if animal in words and all(kinds[c] not in ("animal", "plant") for c in words.get(word, ())):
+                words[word] = words[animal]
         return cls(tuple(c["id"] for c in concepts), tuple(c["name"] for c in concepts),
-                   tuple(tuple(c["lemmas"]) for c in concepts), tuple(c["kind"] for c in concepts),
-                   classes, membership, {k: tuple(v) for k, v in data["words"].items()}, tuple(class_node))
+                   tuple(tuple(c["lemmas"]) for c in concepts), kinds,
+                   classes, membership, words, tuple(class_node))
 
     def mass(self, probs: np.ndarray) -> np.ndarray:
         """(n_concepts,) probability mass below each concept for one probability vector (or (N, C) rows).

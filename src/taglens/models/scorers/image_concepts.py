@@ -30,7 +30,7 @@ import numpy as np
 
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.post import Post
-from taglens.vision.concepts import (ConceptTable, camel_display, concept_key, load_concepts, score_forms,
+from taglens.vision.concepts import (WORD_ALIASES, ConceptTable, camel_display, concept_key, load_concepts, score_forms,
                                      tag_concepts, vocab_forms)
 from taglens.vision.encoder import DEFAULT_ENCODER
 from taglens.vision.features import ensure_image_evidence
@@ -140,6 +140,16 @@ class ImageConceptsScorer(Scorer):
         (folder / "concepts.json").write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                                               encoding="utf-8")
 
+    def _refresh_aliased(self, vocab: Vocab | None) -> None:
+        """What the vocabulary tags built on a young-animal word (#kitten, #kittensofinstagram,
+        #bunny) name, looked up again in the table as loaded (its `WORD_ALIASES`): a model
+        stored before the aliases has them naming nothing, or a person."""
+        keys = vocab.keys if vocab is not None else list(self.named)
+        for key in (k for k in keys if any(word in k for word in WORD_ALIASES)):
+            found = self.table.named_by(key, _segment(key) if key not in self.table.words else ())
+            if found:
+                self.named[key] = found
+
     @classmethod
     def load(cls, folder: Path, params: dict[str, Any], vocab: Vocab) -> "ImageConceptsScorer":
         scorer = cls(**params)
@@ -147,6 +157,7 @@ class ImageConceptsScorer(Scorer):
         scorer.concept_ids = np.asarray(data["concepts"], dtype=np.int64)
         scorer.tags = [[(k, d) for k, d in forms] for forms in data["tags"]]
         scorer.named = {k: frozenset(v) for k, v in data["named"].items()}
+        scorer._refresh_aliased(vocab)
         if len(scorer.concept_ids) and int(scorer.concept_ids.max()) >= len(scorer.table):
             raise ValueError("image_concepts: stored concepts do not match the shipped concept table")
         return scorer
