@@ -39,14 +39,10 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
 import numpy as np  # noqa: E402
 from _results import markdown_table, shared_data, write_section  # noqa: E402
 
-from build_default_model import load_training_posts  # noqa: E402
-from taglens.corpus.importers import read_harrison, read_tweeteval  # noqa: E402
+from _tasks import harrison_task, tweeteval_task  # noqa: E402
 from taglens.evaluate.metrics import bootstrap_interval, post_metrics  # noqa: E402
-from taglens.evaluate.protocol import build_task  # noqa: E402
 from taglens.evaluate.runner import rank_grounded, rank_with, score_posts  # noqa: E402
-from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
-from taglens.splits import split_of  # noqa: E402
 
 SHIPPED = HERE.parent / "src" / "taglens" / "data" / "models" / "default"
 TEXT_SCORERS = ("popularity", "cooccurrence", "coverage", "sentence", "knn", "tfidf", "openvocab", "topic",
@@ -96,12 +92,7 @@ def with_rebuilt_combiner(previous: Path, rebuilt: Path, out: Path) -> Path:
 
 
 def tasks(data: Path):  # noqa: ANN201 - (TweetEval task, HARRISON task)
-    train, val = load_training_posts(data.parent)
-    seen = train + val
-    tweets = [p for _, p in read_tweeteval(data / "tweeteval-emoji" / "val_text.txt") if isinstance(p, Post)]
-    harrison = [p for _, p in read_harrison(data / "harrison") if isinstance(p, Post) and split_of(p.id) == "test"]
-    return (build_task(tweets, "caption", train=[p for p in seen if p.source == "tweeteval"]),
-            build_task(harrison, "given1", train=[p for p in seen if p.source == "harrison"]))
+    return tweeteval_task(data), harrison_task(data)
 
 
 def per_post(rec: Recommender, task) -> dict[str, list[dict[str, float]]]:  # noqa: ANN001

@@ -36,10 +36,10 @@ sys.path[:0] = [str(HERE)]
 
 from _results import markdown_table, shared_data, write_section  # noqa: E402
 
-from taglens.corpus.importers import read_instaloader, read_tweeteval  # noqa: E402
+from taglens.corpus.importers import read_instaloader  # noqa: E402
 from taglens.evaluate.claims import claim_rates, claims_table  # noqa: E402
 from taglens.evaluate.metrics import bootstrap_interval, post_metrics  # noqa: E402
-from taglens.evaluate.protocol import build_task, split_of  # noqa: E402
+from taglens.evaluate.protocol import split_of  # noqa: E402
 from taglens.evaluate.runner import SCORER_LABELS, rank_grounded, rank_with, score_posts  # noqa: E402
 from taglens.models.combiner import WeightedSumCombiner  # noqa: E402
 from taglens.post import Post, read_jsonl  # noqa: E402
@@ -137,14 +137,9 @@ ALLOWS = {"--allow junk": frozenset({"junk"}), "--allow variants": frozenset({"v
 def tweeteval(rec: Recommender, data: Path, limit: int | None) -> tuple[str, dict[str, float]]:
     """A@5 on TweetEval val, caption only, on the deduplicated set (copies of training posts
     removed, evaluate/dedup.py, as text_eval and text_limits) and, as one line, with the copies."""
-    sys.path.insert(0, str(HERE.parent / "scripts"))
-    from build_default_model import load_training_posts
+    from _tasks import tweeteval_task
 
-    tweets = [p for _, p in read_tweeteval(data / "tweeteval-emoji" / "val_text.txt") if isinstance(p, Post)]
-    tweets = tweets[:limit] if limit else tweets
-    train, val = load_training_posts(data.parent)
-    dedup = build_task(tweets, "caption", train=[p for p in train + val if p.source == "tweeteval"])
-    every = build_task(tweets, "caption")
+    dedup, every = tweeteval_task(data, limit), tweeteval_task(data, limit, dedup=False)
     log(f"== TweetEval val, caption only: {len(every.inputs)} posts, {len(dedup.inputs)} deduplicated")
     start = time.time()
     queries, per = score_posts(rec, every.inputs)

@@ -21,9 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _results import markdown_table, shared_data, write_section  # noqa: E402
 
-from taglens.corpus.importers import read_harrison  # noqa: E402
-from taglens.evaluate.protocol import build_task, score_rankings, split_of  # noqa: E402
-from taglens.post import Post  # noqa: E402
+from _tasks import harrison_task  # noqa: E402
+from taglens.evaluate.protocol import score_rankings  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
 
 METRICS = ("P@1", "R@5", "A@5")
@@ -36,10 +35,7 @@ def main() -> int:
     data = shared_data()
     if data is None:
         return 0
-    every = [p for _, p in read_harrison(data / "harrison") if isinstance(p, Post)]
-    posts = [p for p in every if split_of(p.id) == "test"]
-    train = [p for p in every if split_of(p.id) != "test"]  # what the default model was fitted on
-    tasks = build_task(posts[: args.limit] if args.limit else posts, "given1", train=train)  # copies removed
+    tasks = harrison_task(data, args.limit)  # copies of the training tag lists removed
     payload = "".join(p.to_json() + "\n" for p in tasks.inputs).encode()
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "taglens", "suggest", "--jsonl", "-", "-k", "10"],

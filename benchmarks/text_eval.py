@@ -31,22 +31,15 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
 
 from _results import shared_data, write_section  # noqa: E402
 
-from build_default_model import load_training_posts  # noqa: E402
-from taglens.corpus.importers import read_harrison, read_tweeteval  # noqa: E402
-from taglens.evaluate.protocol import build_task, split_of  # noqa: E402
+from _tasks import harrison_task, training_of, tweeteval_task  # noqa: E402
 from taglens.evaluate.report import evaluation_markdown, write_report  # noqa: E402
 from taglens.evaluate.runner import evaluate_all  # noqa: E402
-from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
 
 GOALS = ("Goals: TweetEval caption-only A@5 ≥ 20% and P@1 ≥ 10% on *deduplicated* val (issue 18); "
          "HARRISON given1 A@5 ≥ 62% (issue 4). Evaluation posts that copy a training post (same caption "
          "without its tags, token Jaccard ≥ 0.9, or the same list of 6+ tags in order) are removed first; "
          "each table keeps one 'with duplicates' row so the difference stays visible.")
-
-
-def posts_of(rows) -> list[Post]:  # noqa: ANN001 - importer rows
-    return [p for _, p in rows if isinstance(p, Post)]
 
 
 def main() -> int:
@@ -59,19 +52,16 @@ def main() -> int:
     if data is None:
         return 0
     rec = Recommender.load(args.model)
-    train, val = load_training_posts(data.parent)
-    train = train + val  # the cross-fitted default model is fitted on both; baselines see the same posts
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    tweets = posts_of(read_tweeteval(data / "tweeteval-emoji" / "val_text.txt"))
-    harrison = [p for p in posts_of(read_harrison(data / "harrison")) if split_of(p.id) == "test"]
-    runs = [("TweetEval val, caption only", tweets, "caption", [p for p in train if p.source == "tweeteval"]),
-            ("HARRISON test split, one tag given", harrison, "given1", [p for p in train if p.source == "harrison"])]
+    # baselines see the posts the cross-fitted default model was fitted on (_tasks.training_of)
+    runs = [("TweetEval val, caption only", tweeteval_task, "tweeteval"),
+            ("HARRISON test split, one tag given", harrison_task, "harrison")]
     evaluations, titles = [], []
-    for title, posts, task, train_posts in runs:
+    for title, build, source in runs:
         log(f"== {title}")
         # posts that copy a training post are set aside (evaluate/dedup.py); the table has a 'with duplicates' row
-        tasks = build_task(posts[: args.limit] if args.limit else posts, task, train=train_posts)
-        evaluations.append(evaluate_all(rec, tasks, train=train_posts, log=log))
+        tasks = build(data, args.limit)
+        evaluations.append(evaluate_all(rec, tasks, train=training_of(data, source), log=log))
         titles.append(title)
     report = write_report(evaluations, args.report, titles)
     body = [GOALS + "\n\n",

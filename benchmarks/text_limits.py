@@ -33,13 +33,10 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
 
 from _results import markdown_table, shared_data, write_section  # noqa: E402
 
-from build_default_model import load_training_posts  # noqa: E402
-from taglens.corpus.importers import read_tweeteval  # noqa: E402
+from _tasks import tweeteval_task  # noqa: E402
 from taglens.evaluate.baselines import caption_tag_keys  # noqa: E402
 from taglens.evaluate.metrics import bootstrap_interval, mean_metrics, post_metrics  # noqa: E402
-from taglens.evaluate.protocol import build_task  # noqa: E402
 from taglens.evaluate.runner import rank_grounded, rank_with, score_posts  # noqa: E402
-from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
 from taglens.splits import split_of  # noqa: E402
 from taglens.text.clean import clean  # noqa: E402
@@ -136,10 +133,7 @@ def main() -> int:
     if data is None:
         return 0
     rec = Recommender.load(args.model)
-    train, val = load_training_posts(data.parent)
-    tweets_train = [p for p in train + val if p.source == "tweeteval"]
-    posts = [p for _, p in read_tweeteval(data / "tweeteval-emoji" / "val_text.txt") if isinstance(p, Post)]
-    tasks = build_task(posts[: args.limit] if args.limit else posts, "caption", train=tweets_train)
+    tasks = tweeteval_task(data, args.limit)
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     log(f"{len(tasks.inputs)} posts ({tasks.dedup.describe() if tasks.dedup else ''})")
     queries, per = score_posts(rec, tasks.inputs)

@@ -12,7 +12,8 @@ script walks every hypernym path of each class and writes:
 * `class_concepts`: for each class index, the concepts above it (itself included).
 * `words`: a hashtag key (a WordNet noun lemma, its plural) -> the most specific
   concepts its first noun sense lies under, among concepts with at most `--max-classes`
-  classes (so `#puppy` names *dog*, `#kitten` names *domestic cat*; a word under only
+  classes (so `#puppy` names *dog*; `#kitten`, under *young mammal*, names nothing here and
+  taglens.vision.concepts.WORD_ALIASES maps it to *cat* on load; a word under only
   *artifact* or *organism* names nothing). Read when a vocabulary tag is checked
   against what a photo shows.
 """
