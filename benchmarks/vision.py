@@ -290,10 +290,12 @@ def main() -> int:
     if data is None:
         return 0
     if args.only == "image-labels":
-        from _image_labels import section, topic_section
+        # imported under other names: a local `topic_section` would shadow this module's own for the
+        # whole of main(), and the full run below would fail on it (UnboundLocalError)
+        from _image_labels import section as labels_section, topic_section as labels_topic_section
 
-        body, _ = section(data, log=log)
-        topic_body, _ = topic_section(data, log=log)
+        body, _ = labels_section(data, log=log)
+        topic_body, _ = labels_topic_section(data, log=log)
         body += "\n### Image topic head (8 topics + \"none of these\")\n\n" + topic_body
         write_section("vision-labels", "Vision: photos name what they show (image labels, concepts, rules)", body)
         return 0

@@ -13,7 +13,6 @@ judged exactly once.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -30,14 +29,12 @@ IMAGE = {"image_head": 1.0, "image_knn": 1.0, "image_zeroshot": 0.3}
 
 
 def instaloader_posts(folder: Path) -> list[Post]:
-    """The folder's index.jsonl (image, shortcode, caption, hashtags) as taglens posts."""
-    posts = []
-    for line in (folder / "index.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        posts.append(Post(id=row["shortcode"], text=row.get("caption") or "",
-                          hashtags=["#" + h for h in row.get("hashtags", [])],
-                          images=[str(folder / row["image"])], source="instaloader"))
-    return posts
+    """The folder's index.jsonl as taglens posts, through the importer's own reader
+    (`corpus.instaloader_index.index_posts`: a record it refuses, such as a '#31' that is
+    no hashtag, is left out, as `taglens import` leaves it out)."""
+    from taglens.corpus.instaloader_index import index_posts
+
+    return [p for _, p in index_posts(folder / "index.jsonl") if isinstance(p, Post)]
 
 
 def _rank(per_scorer: Sequence[dict], weights: dict[str, float], k: int = 10) -> list[list[str]]:
