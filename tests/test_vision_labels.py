@@ -164,10 +164,35 @@ def test_a_caption_animal_drops_tags_of_other_animals_on_any_post(concepts) -> N
     assert "sunset" in kept and not {"dog", "cat", "puppy"} & set(kept)
 
 
+def test_a_photo_of_a_baby_drops_animals_the_pictures_are_unsure_of(concepts) -> None:
+    from taglens.models.scorers.image_topic import PROBS_KEY
+    from taglens.vision.topic import TOPICS
+
+    scorer, vocab = concepts
+    def baby_photo(dog: float) -> Query:
+        query = photo_query(probs_on({GOLDEN: dog}))
+        topic = np.zeros(len(TOPICS) + 1, dtype=np.float32)
+        topic[TOPICS.index("babies")] = 0.9
+        query.cache[PROBS_KEY] = topic
+        return query
+    for dog, kept_dog in ((0.15, False), (0.9, True)):  # a blanket 15 % 'dog'; a baby beside a real dog
+        query = baby_photo(dog)
+        per = {"image_concepts": scorer.score(query, vocab), "image_topic": {k: 1.0 for k in KEYS}}
+        kept = [r.key for r in PhotoRules(scorer).apply(query, per, ranked(KEYS))]
+        assert ("dog" in kept) is kept_dog and ("puppy" in kept) is kept_dog and "sunset" in kept
+        assert "cat" not in kept  # never confident of a cat either way
+
+
 def test_young_animal_words_name_their_animal() -> None:
     table = load_concepts()
     assert table.words["kitten"] == table.words["cat"] and table.words["bunny"] == table.words["rabbit"]
     assert table.words["duckling"] == table.words["duck"] and table.words["pup"] == table.words["dog"]
+    assert table.named_by("dogstagram", ["dogstagram"]) == frozenset(table.words["dog"])  # one word to the segmenter
+    # a compound's head decides between two animals ('bull' alone is cattle); two foods or a plant keep both
+    assert table.named_by("staffordshirebullterrier", ["staffordshire", "bull", "terrier"]) == \
+        frozenset(table.words["terrier"])
+    beet_salad = table.named_by("beetsalad", ["beet", "salad"])
+    assert set(table.words["beet"]) | set(table.words["salad"]) == beet_salad
 
 
 def test_sensitive_names_and_tags_built_on_them() -> None:

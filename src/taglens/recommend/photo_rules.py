@@ -18,7 +18,10 @@ pictures some image scorer read; rule 7 alone to every post. In order:
    no `#dog`, `#puppy` or `#dogsofinstagram` on a confident cat.
    A picture of a picture: when the topic head is sure the photo is art (p >= `art`),
    food tags (naming a food concept, or `food` in the tag) are dropped: a still life
-   is not a meal.
+   is not a meal. Likewise a baby: when the topic head is sure the photo is of babies
+   (p >= `babies`), a tag naming only animals the pictures are not confident of is
+   dropped (a crib's blanket is 12 % 'dog' to ImageNet, which has no class for a baby);
+   a baby beside a confident dog keeps #dog.
 5. **The caption's concept beats the photo's.** When the caption names a concept
    (`my dog`) exclusive with what the photo looks like (a cat), the tags naming only
    concepts exclusive with the caption's are dropped instead, and rule 4 is not applied.
@@ -64,6 +67,7 @@ class PhotoRules:
     confident: float = 0.6
     contrast: float = 1.0
     art: float = 0.5
+    babies: float = 0.5
 
     @classmethod
     def for_scorers(cls, scorers: Sequence[Scorer]) -> "PhotoRules":
@@ -84,6 +88,7 @@ class PhotoRules:
         supported = _supported(image, self.support) | set(query.cache.get(PROFILE_SUPPORT) or ())  # the user's own
         evidence, caption = self._evidence(query, image, user)
         artwork = _topic_p(query, "art") >= self.art
+        baby = _topic_p(query, "babies") >= self.babies
         animals = self._caption_animals(query)
         if photo_only:
             ranked = self._names_first(image, ranked)
@@ -94,6 +99,8 @@ class PhotoRules:
             elif is_sensitive(key) or (photo_only and key not in supported):
                 continue
             elif artwork and self._is_food(key):
+                continue
+            elif baby and self._unsure_animal(key, evidence):
                 continue
             elif not self._contradicts(key, evidence, caption) and not self._other_animal(key, animals, query):
                 yield item
@@ -145,6 +152,15 @@ class PhotoRules:
         table = self.concepts.table  # type: ignore[attr-defined]
         named = [c for c in self.concepts.concepts_of(key) if table.kinds[c] in EXCLUSIVE_KINDS]  # type: ignore[attr-defined]
         return bool(named) and all(table.kinds[c] == "animal" and _excludes_all(table, c, animals) for c in named)
+
+    def _unsure_animal(self, key: str, evidence: Mapping[int, float]) -> bool:
+        """`key` names animals only, none of which the pictures are `confident` of."""
+        if self.concepts is None:
+            return False
+        table = self.concepts.table  # type: ignore[attr-defined]
+        named = [c for c in self.concepts.concepts_of(key) if table.kinds[c] in EXCLUSIVE_KINDS]  # type: ignore[attr-defined]
+        return bool(named) and all(table.kinds[c] == "animal" and evidence.get(c, 0.0) < self.confident
+                                   for c in named)
 
     def _is_food(self, key: str) -> bool:
         if "food" in key:

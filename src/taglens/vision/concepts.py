@@ -36,6 +36,7 @@ TABLE_FILE = "imagenet_concepts.json"
 # shipped table names nothing or the wrong thing for them; each names the animal of the
 # word it maps to. Applied on load, where the table's own entry is of no exclusive kind
 # (or, for duckling, food: a caption's duckling is the bird).
+GRAM_SUFFIX = "stagram"  # the Instagram compound: what comes before it is what the tag names
 WORD_ALIASES = {
     "kitten": "cat", "kittens": "cat", "kitty": "cat", "kitties": "cat", "kittie": "cat",
     "bunny": "rabbit", "bunnies": "rabbit", "pup": "dog", "pups": "dog", "doggo": "dog", "doggos": "dog",
@@ -125,12 +126,21 @@ class ConceptTable:
 
     def named_by(self, key: str, words: Sequence[str] = ()) -> frozenset[int]:
         """Concepts a hashtag names: its whole key ('goldenretriever'), else each of its words
-        ('cats of instagram' -> cat). Empty when it names none (#love, #instagood)."""
+        ('cats of instagram' -> cat). Empty when it names none (#love, #instagood). Of two
+        adjacent words naming exclusive animals, the second, the compound's head, decides:
+        'staffordshire bull terrier' names a terrier, not cattle ('beet salad' keeps both)."""
         if key in self.words:
             return frozenset(self.words[key])
-        found: set[int] = set()
-        for word in words:
-            found.update(self.words.get(concept_key(word), ()))
+        per_word = [frozenset(self.words.get(concept_key(word), ())) for word in words]
+        found: set[int] = set().union(*per_word) if per_word else set()
+        naming = [i for i, named in enumerate(per_word) if any(self.kinds[c] == "animal" for c in named)]
+        if len(naming) >= 2 and naming[-1] == naming[-2] + 1:
+            modifier, head = per_word[naming[-2]], per_word[naming[-1]]
+            animals = [(a, b) for a in modifier for b in head if self.kinds[a] == self.kinds[b] == "animal"]
+            if any(self.exclusive(a, b) for a, b in animals):  # a bull terrier is a terrier
+                found = (found - {c for c in modifier if self.kinds[c] == "animal"}) | head
+        if not found and key.endswith(GRAM_SUFFIX):  # #dogstagram, #catstagram: one word to the segmenter
+            found.update(self.words.get(key[:-len(GRAM_SUFFIX)], ()))
         return frozenset(found)
 
 

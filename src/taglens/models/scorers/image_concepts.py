@@ -30,7 +30,7 @@ import numpy as np
 
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.post import Post
-from taglens.vision.concepts import (WORD_ALIASES, ConceptTable, camel_display, concept_key, load_concepts, score_forms,
+from taglens.vision.concepts import (GRAM_SUFFIX, WORD_ALIASES, ConceptTable, camel_display, concept_key, load_concepts, score_forms,
                                      tag_concepts, vocab_forms)
 from taglens.vision.encoder import DEFAULT_ENCODER
 from taglens.vision.features import ensure_image_evidence
@@ -142,10 +142,17 @@ class ImageConceptsScorer(Scorer):
 
     def _refresh_aliased(self, vocab: Vocab | None) -> None:
         """What the vocabulary tags built on a young-animal word (#kitten, #kittensofinstagram,
-        #bunny) name, looked up again in the table as loaded (its `WORD_ALIASES`): a model
-        stored before the aliases has them naming nothing, or a person."""
+        #bunny) or on '-stagram' (#dogstagram) name, looked up again in the table as loaded
+        (`WORD_ALIASES`, `GRAM_SUFFIX`): a model stored before them has those naming nothing,
+        or a person; and the tags stored naming two exclusive animals (#staffordshirebullterrier:
+        cattle and terrier), which the compound-head rule of `ConceptTable.named_by` settles."""
         keys = vocab.keys if vocab is not None else list(self.named)
-        for key in (k for k in keys if any(word in k for word in WORD_ALIASES)):
+        table = self.table
+        def stale(key: str) -> bool:  # naming two exclusive things: stored before the compound-head rule
+            named = self.named.get(key, ())
+            return any(table.exclusive(a, b) for a in named for b in named
+                       if a < b and table.kinds[a] == table.kinds[b] == "animal")
+        for key in (k for k in keys if k.endswith(GRAM_SUFFIX) or any(word in k for word in WORD_ALIASES) or stale(k)):
             found = self.table.named_by(key, _segment(key) if key not in self.table.words else ())
             if found:
                 self.named[key] = found
