@@ -327,3 +327,22 @@ def test_topic_head_none_of_these_gets_no_topic_and_no_tags() -> None:
     scores = scorer.score(query, vocab)
     assert "topic" not in query.cache and query.cache[PROBS_KEY].argmax() == topics.index(NONE)
     assert all(v < 0.1 for v in scores.values())  # only the little mass left on the real topics
+
+
+def test_a_model_stored_before_the_aliases_reads_them_on_load(tmp_path) -> None:
+    # the shipped default model's concepts.json was written before WORD_ALIASES, GRAM_SUFFIX and
+    # the compound-head rule: #kitten named nothing there, #staffordshirebullterrier cattle too
+    keys = ["kitten", "dogstagram", "staffordshirebullterrier", "sunset"]
+    vocab = Vocab(keys, ["#" + k for k in keys], [100] * len(keys))
+    scorer = ImageConceptsScorer()
+    scorer.fit([], vocab)
+    table = scorer.table
+    cattle = table.words["bull"]
+    scorer.named.update({"kitten": frozenset(), "dogstagram": frozenset(),
+                         "staffordshirebullterrier": frozenset(cattle) | set(table.words["terrier"])})
+    scorer.save(tmp_path)
+    loaded = ImageConceptsScorer.load(tmp_path, scorer.params, vocab)
+    assert loaded.concepts_of("kitten") == frozenset(table.words["cat"])
+    assert loaded.concepts_of("dogstagram") == frozenset(table.words["dog"])
+    assert loaded.concepts_of("staffordshirebullterrier") == frozenset(table.words["terrier"])
+    assert not loaded.concepts_of("sunset")  # the rest as stored
