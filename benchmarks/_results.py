@@ -46,6 +46,17 @@ def write_section(name: str, title: str, body: str) -> None:
     RESULTS.write_text(text, encoding="utf-8")
 
 
+def paired_difference(diff, digits: int = 1) -> str:  # noqa: ANN001 - a sequence of per-post differences
+    """'+m (+lo to +hi)' in points: the mean of paired per-post differences (0..1 each) and its
+    percentile bootstrap 95 % interval (taglens.evaluate.metrics.bootstrap_interval)."""
+    from taglens.evaluate.metrics import bootstrap_interval
+
+    values = [float(d) for d in diff]
+    lo, hi = bootstrap_interval(values)
+    mean = sum(values) / len(values) if values else 0.0
+    return f"{100 * mean:+.{digits}f} ({100 * lo:+.{digits}f} to {100 * hi:+.{digits}f})"
+
+
 def markdown_table(headers: list[str], rows: list[list[object]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]

@@ -37,10 +37,10 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
 
 import numpy as np  # noqa: E402
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, paired_difference, shared_data, write_section  # noqa: E402
 
 from _tasks import harrison_task, tweeteval_task  # noqa: E402
-from taglens.evaluate.metrics import bootstrap_interval, post_metrics  # noqa: E402
+from taglens.evaluate.metrics import post_metrics  # noqa: E402
 from taglens.evaluate.runner import rank_grounded, rank_with, score_posts  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
 
@@ -137,9 +137,8 @@ def main() -> int:
             for metric in ("A@5", "P@1"):
                 a = np.array([r[metric] for r in results["previous", tname][mode]])
                 b = np.array([r[metric] for r in results["rebuilt", tname][mode]])
-                lo, hi = bootstrap_interval(list(b - a))
                 rows.append([tname, len(a), mode, metric, f"{100 * a.mean():.1f}", f"{100 * b.mean():.1f}",
-                             f"{100 * (b - a).mean():+.2f} ({100 * lo:+.2f} to {100 * hi:+.2f})"])
+                             paired_difference(b - a, digits=2)])
     body = ("Previous: the combiner cross-fitted on 3 folds cut by post id (copies of a tweet on both sides "
             "of a fold); rebuilt: the same build with folds keyed by content (copies share a fold), "
             "vocabulary byte-identical and text scorers the same fit (checked). Deduplicated evaluation sets "

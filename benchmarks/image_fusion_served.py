@@ -22,10 +22,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, paired_difference, shared_data, write_section  # noqa: E402
 from image_text import captioned_tasks, instagram_sets  # noqa: E402
 
-from taglens.evaluate.metrics import bootstrap_interval, post_metrics  # noqa: E402
+from taglens.evaluate.metrics import post_metrics  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
 from taglens.splits import split_of  # noqa: E402
 
@@ -48,11 +48,9 @@ def main() -> int:
                 continue
             caption = a_at_5(rec, [replace(p, images=[]) for p in inputs], gold)
             both = a_at_5(rec, inputs, gold)
-            diff = [b - a for a, b in zip(caption, both, strict=True)]
-            lo, hi = bootstrap_interval(diff)
-            n = len(diff)
+            n = len(caption)
             rows.append([name, part, n, f"{100 * sum(caption) / n:.1f}", f"{100 * sum(both) / n:.1f}",
-                         f"{100 * sum(diff) / n:+.1f} ({100 * lo:+.1f} to {100 * hi:+.1f})"])
+                         paired_difference([b - a for a, b in zip(caption, both, strict=True)])])
     body = ("The shipped model through `Recommender.suggest_many` (as the CLI and API serve it), posts with a "
             "caption, hashtags and a photo, every tag hidden. Goal (issue 13): caption + photos minus caption "
             "alone ≥ +2 on each set's held-out posts.\n\n"

@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
 
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, paired_difference, shared_data, write_section  # noqa: E402
 
 from _tasks import tweeteval_task  # noqa: E402
 from taglens.evaluate.baselines import caption_tag_keys  # noqa: E402
@@ -108,10 +108,7 @@ def rounds_table(rec: Recommender, queries, per, tasks) -> str:
                       "rounds stay (no figure elsewhere changes).") + "\n")
         diffs = {m: [a[m] - b[m] for a, b in zip(part(top, "report"), part(shipped, "report"), strict=True)]
                  for m in ("A@5", "P@1")}
-        cells = []
-        for m, d in diffs.items():
-            lo, hi = bootstrap_interval(d)
-            cells.append(f"{m} {100 * sum(d) / len(d):+.1f} ({100 * lo:+.1f} to {100 * hi:+.1f})")
+        cells = [f"{m} {paired_difference(d)}" for m, d in diffs.items()]
         verdict += (f"On the report half, {top} rounds minus the shipped {shipped}, paired 95 % bootstrap "
                     f"interval: {'; '.join(cells)}.\n")
     return (f"\nResidual-tree rounds re-chosen on the deduplicated val (grounded, as served): chosen on the "

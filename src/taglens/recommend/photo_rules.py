@@ -150,7 +150,7 @@ class PhotoRules:
         if not animals or key in _caption_words(query):
             return False
         table = self.concepts.table  # type: ignore[attr-defined]
-        named = [c for c in self.concepts.concepts_of(key) if table.kinds[c] in EXCLUSIVE_KINDS]  # type: ignore[attr-defined]
+        named = self._named_exclusive(key)
         return bool(named) and all(table.kinds[c] == "animal" and _excludes_all(table, c, animals) for c in named)
 
     def _unsure_animal(self, key: str, evidence: Mapping[int, float]) -> bool:
@@ -158,9 +158,15 @@ class PhotoRules:
         if self.concepts is None:
             return False
         table = self.concepts.table  # type: ignore[attr-defined]
-        named = [c for c in self.concepts.concepts_of(key) if table.kinds[c] in EXCLUSIVE_KINDS]  # type: ignore[attr-defined]
+        named = self._named_exclusive(key)
         return bool(named) and all(table.kinds[c] == "animal" and evidence.get(c, 0.0) < self.confident
                                    for c in named)
+
+    def _named_exclusive(self, key: str) -> list[int]:
+        """The concepts of the animal, food and plant kinds `key` names: only those can
+        contradict (#doglover names a dog and a person; the person never counts)."""
+        table = self.concepts.table  # type: ignore[attr-defined]
+        return [c for c in self.concepts.concepts_of(key) if table.kinds[c] in EXCLUSIVE_KINDS]  # type: ignore[attr-defined]
 
     def _is_food(self, key: str) -> bool:
         if "food" in key:
@@ -174,8 +180,7 @@ class PhotoRules:
         if self.concepts is None:
             return False
         table = self.concepts.table  # type: ignore[attr-defined]
-        # only what the tag names of the exclusive kinds counts: #doglover names a dog (and a person)
-        named = [c for c in self.concepts.concepts_of(key) if table.kinds[c] in EXCLUSIVE_KINDS]  # type: ignore[attr-defined]
+        named = self._named_exclusive(key)
         if not named:
             return False
         sure = [a for a, e in evidence.items() if e >= self.confident and table.kinds[a] in EXCLUSIVE_KINDS
@@ -204,27 +209,27 @@ def _excludes_all(table, concept: int, others: Iterable[int]) -> bool:  # noqa: 
         table.kinds[b] in EXCLUSIVE_KINDS and not table.exclusive(concept, b) for b in others)
 
 
+def _with_pairs(words: Sequence[str | None]) -> frozenset[str]:
+    """The words and each two adjacent ones joined ('hot dog' -> hotdog); a None breaks a pair."""
+    return frozenset(w for w in words if w) | {a + b for a, b in zip(words, words[1:]) if a and b}
+
+
 def _caption_words(query: Query) -> frozenset[str]:
     """The caption's words and adjacent word pairs as keys (not the given tags), once per query."""
-    def words() -> frozenset[str]:
-        found = [w for w in re.split(r"[^0-9a-z]+", query.post.text.lower()) if w]
-        return frozenset(found) | {a + b for a, b in zip(found, found[1:])}
-    return query.cached("photo_rules.caption_words", words)
+    return query.cached("photo_rules.caption_words", lambda: _with_pairs(
+        [w for w in re.split(r"[^0-9a-z]+", query.post.text.lower()) if w]))
 
 
-def _common_words(text: str) -> set[str]:
+def _common_words(text: str) -> frozenset[str]:
     """The caption's words written in lower case (or first), and pairs of them: the words that
     may name a thing; a capitalised word mid-caption is more often a name ('the Panthers')."""
     tokens = re.findall(r"[A-Za-z0-9]+", text)
-    common = [t.lower() if (t.islower() or i == 0) else None for i, t in enumerate(tokens)]
-    return {w for w in common if w} | {a + b for a, b in zip(common, common[1:]) if a and b}
+    return _with_pairs([t.lower() if (t.islower() or i == 0) else None for i, t in enumerate(tokens)])
 
 
 def _user_words(query: Query) -> set[str]:
     """Keys the user wrote: given tags, caption words and adjacent word pairs ('hot dog' -> hotdog)."""
-    words = [w for w in re.split(r"[^0-9a-z]+", query.post.text.lower()) if w]
-    pairs = [a + b for a, b in zip(words, words[1:])]
-    return set(query.given) | set(words) | set(pairs)
+    return set(query.given) | _caption_words(query)
 
 
 def _supported(image: Mapping[str, Scores], share: float) -> set[str]:

@@ -31,12 +31,12 @@ from taglens.vision.encoder import encoders_dir
 EXCLUSIVE_KINDS = frozenset({"animal", "food", "plant"})
 SHARED_KINDS = frozenset({"food", "plant"})  # kinds whose concepts share a photo
 TABLE_FILE = "imagenet_concepts.json"
+GRAM_SUFFIX = "stagram"  # the Instagram compound: what comes before it is what the tag names
 # Words for young and pet animals that WordNet files under 'young mammal', a person sense
 # or a food (kitten.n.01 lies under young_mammal, no ImageNet class below it), so the
 # shipped table names nothing or the wrong thing for them; each names the animal of the
 # word it maps to. Applied on load, where the table's own entry is of no exclusive kind
 # (or, for duckling, food: a caption's duckling is the bird).
-GRAM_SUFFIX = "stagram"  # the Instagram compound: what comes before it is what the tag names
 WORD_ALIASES = {
     "kitten": "cat", "kittens": "cat", "kitty": "cat", "kitties": "cat", "kittie": "cat",
     "bunny": "rabbit", "bunnies": "rabbit", "pup": "dog", "pups": "dog", "doggo": "dog", "doggos": "dog",

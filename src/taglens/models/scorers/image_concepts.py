@@ -30,8 +30,8 @@ import numpy as np
 
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.post import Post
-from taglens.vision.concepts import (GRAM_SUFFIX, WORD_ALIASES, ConceptTable, camel_display, concept_key, load_concepts, score_forms,
-                                     tag_concepts, vocab_forms)
+from taglens.vision.concepts import (GRAM_SUFFIX, WORD_ALIASES, ConceptTable, camel_display, concept_key,
+                                     load_concepts, score_forms, tag_concepts, vocab_forms)
 from taglens.vision.encoder import DEFAULT_ENCODER
 from taglens.vision.features import ensure_image_evidence
 from taglens.vision.sensitive import is_sensitive, sensitive_keys
@@ -92,7 +92,7 @@ class ImageConceptsScorer(Scorer):
             return self.named[key]
         found = self._seen.get(key)
         if found is None:  # a tag outside the vocabulary (a label's name): segment it once per process
-            found = self.table.named_by(key, _segment(key) if key not in self.table.words else ())
+            found = self._look_up(key)
             if len(self._seen) < 100_000:
                 self._seen[key] = found
         return found
@@ -140,20 +140,26 @@ class ImageConceptsScorer(Scorer):
         (folder / "concepts.json").write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                                               encoding="utf-8")
 
+    def _look_up(self, key: str) -> frozenset[int]:
+        """What the table says `key` names: the whole key, else its segments."""
+        return self.table.named_by(key, _segment(key) if key not in self.table.words else ())
+
     def _refresh_aliased(self, vocab: Vocab | None) -> None:
         """What the vocabulary tags built on a young-animal word (#kitten, #kittensofinstagram,
         #bunny) or on '-stagram' (#dogstagram) name, looked up again in the table as loaded
         (`WORD_ALIASES`, `GRAM_SUFFIX`): a model stored before them has those naming nothing,
         or a person; and the tags stored naming two exclusive animals (#staffordshirebullterrier:
         cattle and terrier), which the compound-head rule of `ConceptTable.named_by` settles."""
-        keys = vocab.keys if vocab is not None else list(self.named)
         table = self.table
-        def stale(key: str) -> bool:  # naming two exclusive things: stored before the compound-head rule
+
+        def stale(key: str) -> bool:  # naming two exclusive animals: stored before the compound-head rule
             named = self.named.get(key, ())
             return any(table.exclusive(a, b) for a in named for b in named
                        if a < b and table.kinds[a] == table.kinds[b] == "animal")
+
+        keys = vocab.keys if vocab is not None else list(self.named)
         for key in (k for k in keys if k.endswith(GRAM_SUFFIX) or any(word in k for word in WORD_ALIASES) or stale(k)):
-            found = self.table.named_by(key, _segment(key) if key not in self.table.words else ())
+            found = self._look_up(key)
             if found:
                 self.named[key] = found
 
