@@ -161,7 +161,25 @@ def caption_set(rec: Recommender) -> tuple[str, dict[str, float]]:
                 for p, a, b, s in zip(posts, own, before, shipped, strict=True) if b != s]
     text = (f"### Hand-written captions naming an animal ({len(posts)}, benchmarks/data/animals)\n\n{table}\n"
             f"Captions whose top 5 rule 7 changed ({len(examples)}):\n\n" + "\n".join(examples) + "\n\n")
-    return text, figures
+    return text + others(rec), figures
+
+
+OTHERS = ("Atardecer en la playa con mis amigos", "Pôr do sol na praia com meus amigos, que dia lindo",
+          "Sonnenuntergang am Strand mit Freunden", "Golden hour at the beach with friends",
+          "Mi perro y mi gato durmiendo juntos")
+
+
+def others(rec: Recommender) -> str:
+    """Captions naming no animal in English words (other languages, a placeless beach): rule 7
+    must leave their top 5 as it was."""
+    posts = [Post(id=f"other-{i}", text=t) for i, t in enumerate(OTHERS)]
+    queries, per = score_posts(rec, posts)
+    shipped = rank_grounded(rec, queries, per, rec.banned, 5)
+    with without_rule_7():
+        before = rank_grounded(rec, queries, per, rec.banned, 5)
+    lines = [f"- \"{p.text}\": `{' '.join('#' + k for k in a)}` ({'same' if a == b else 'before: ' + ' '.join(b)})"
+             for p, a, b in zip(posts, shipped, before, strict=True)]
+    return "Captions unlike these, top 5 with rule 7 (and whether it is the same without it):\n\n" + "\n".join(lines) + "\n\n"
 
 
 def tweeteval(rec: Recommender, data: Path) -> str:
