@@ -150,6 +150,28 @@ def test_scorers_attach_to_a_combiner_with_trees_outside_its_features() -> None:
     assert [r.score for r in reloaded] == pytest.approx([r.score for r in ranked], abs=1e-4)
 
 
+def test_a_floor_reads_a_probability_scorer_by_its_confidence_not_its_rank() -> None:
+    """Over its own best, a post's best concept at 0.17 would weigh as much as a sure one at 0.9;
+    with a floor of 0.5 it weighs 0.17 / 0.5 of it, a sure one is unchanged, and the floor
+    survives the manifest and re-attaching (taglens.models.attach)."""
+    from taglens.models.attach import _extend, add_image_scorers
+
+    _boosted, plain = fitted(TREES)
+    attached = add_image_scorers(plain)
+    combiner = attached.combiner
+    unit, weight = combiner.unit, combiner.attached["image_topic"]
+    unsure, sure = {"image_topic": {"z": 0.17, "y": 0.085}}, {"image_topic": {"z": 0.9}}
+    score = lambda per: next(r.score for r in combiner.combine(per) if r.key == "z")  # noqa: E731
+    assert score(unsure) == pytest.approx(weight * unit)  # no floor: the best is the unit, whatever it is
+    combiner.floors = {"image_topic": 0.5}
+    assert score(unsure) == pytest.approx(weight * unit * 0.17 / 0.5)
+    assert next(r.score for r in combiner.combine(unsure) if r.key == "y") == pytest.approx(weight * unit * 0.085 / 0.5)
+    assert score(sure) == pytest.approx(weight * unit)  # above the floor: over its best, as before
+    again = type(combiner).from_config(json.loads(json.dumps(combiner.to_config())))
+    assert again.floors == {"image_topic": 0.5}
+    assert _extend(combiner, ["image_text"], attached, {"image_text": 1.0}).floors == {"image_topic": 0.5}
+
+
 def test_resetting_image_weights_keeps_the_trees() -> None:
     from taglens.models.base import create_scorer
     from taglens.models.attach import IMAGE_SCORERS, add_image_scorers

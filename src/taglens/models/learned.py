@@ -51,6 +51,11 @@ and a post the attached scorer is silent on is ranked exactly as before.
 attached) another weight, in the same unit, on posts with a caption (the gate scorer
 spoke): the weight of the photo against the caption is learned from real posts with
 pictures (benchmarks/image_text.py), while photo-only posts keep the prior.
+`floors` ({"image_concepts": 0.5}) are for attached scorers whose scores are
+probabilities: such a scorer's answers are divided by max(best, floor) rather than by
+their best, so a post's best ImageNet concept at 0.17 (a three-dog photo read as
+'llama') counts a third of a sure one, where over its own best it would count fully
+(benchmarks/concept_confidence.py).
 """
 
 from __future__ import annotations
@@ -167,8 +172,9 @@ class LearnedCombiner(Combiner):
                  l2: float = 1e-3, max_validation: int | Mapping[str, int] = 10000, share: float = 0.2,
                  seed: int = 7, trained: Sequence[str] | None = None,
                  trees: Mapping[str, Any] | None = None, attached: Mapping[str, float] | None = None,
-                 captioned: Mapping[str, float] | None = None) -> None:
+                 captioned: Mapping[str, float] | None = None, floors: Mapping[str, float] | None = None) -> None:
         self.scorers = list(scorers)
+        self.floors = {k: float(v) for k, v in (floors or {}).items()}
         self.captioned = {k: float(v) for k, v in (captioned or {}).items()}
         self.attached = {k: float(v) for k, v in (attached or {}).items() if k not in self.scorers}
         self.fixed = dict(fixed or {})
@@ -222,7 +228,8 @@ class LearnedCombiner(Combiner):
 
     def _attached_contributions(self, per_scorer: Mapping[str, Scores], keys: Sequence[str],
                                 extra: Sequence[str], captioned: bool = False) -> np.ndarray:
-        """(candidates x attached scorers that spoke): weight x unit x score / best score."""
+        """(candidates x attached scorers that spoke): weight x unit x score / best score (or over
+        max(best, floor) for a scorer with a floor; as it is for an `absolute` one)."""
         out = np.zeros((len(keys), len(extra)))
         if not extra:
             return out
@@ -232,7 +239,7 @@ class LearnedCombiner(Combiner):
             scores = per_scorer[name]
             weight = self.captioned.get(name, self.attached[name]) if captioned else self.attached[name]
             best = max(scores.values())
-            scale = 1.0 if name in self.absolute or best <= 0 else best
+            scale = 1.0 if name in self.absolute or best <= 0 else max(best, self.floors.get(name, 0.0))
             for key, value in scores.items():
                 out[index[key], j] = weight * unit * max(value, 0.0) / scale
         return out
@@ -376,7 +383,7 @@ class LearnedCombiner(Combiner):
             "type": self.name, "scorers": self.scorers, "fixed": self.fixed, "contexts": self.contexts,
             "l2": self.l2, "max_validation": self.max_validation, "share": self.share, "seed": self.seed,
             "trained": self.trained, "trees": self.tree_params, "attached": self.attached,
-            "captioned": self.captioned,
+            "captioned": self.captioned, "floors": self.floors,
             "feature_names": self.features.names,
             "weights": None if self.weights is None else [round(float(v), 6) for v in self.weights],
         }
@@ -384,7 +391,7 @@ class LearnedCombiner(Combiner):
     @classmethod
     def from_config(cls, config: dict[str, Any], folder: Path | None = None) -> "LearnedCombiner":
         keep = ("scorers", "weights", "fixed", "contexts", "l2", "max_validation", "share", "seed", "trained",
-                "trees", "attached", "captioned")
+                "trees", "attached", "captioned", "floors")
         combiner = cls(**{k: config[k] for k in keep if k in config})
         if combiner.tree_params and folder is not None and (folder / TREES_FILE).is_file():
             combiner.trees = TreeEnsemble.load(folder / TREES_FILE)
