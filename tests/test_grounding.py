@@ -297,6 +297,20 @@ def test_subject_support_needs_same_language_and_same_subject() -> None:
     assert not subject_support(party, "superbowl", stop_only, typical=None)  # stopwords are no subject
 
 
+def test_subject_support_matches_inflected_words_as_the_multilingual_gate_does() -> None:
+    """One 'same subject' test (text/subject.py): a German caption's 'Freunden' meets a
+    neighbour's 'freunde', as the multilingual scorer's gate already matched them; a
+    lookalike ('presente' / 'presidente') is no shared subject."""
+    from taglens.recommend.grounding import subject_support
+
+    german = Query(Post(id="g", text="Abendessen mit meinen Freunden am Wochenende"))
+    inflected = [_near(s, "tatort", "de", "freunde sonntag") for s in (0.62, 0.60, 0.58)] + [_near(0.5, "beach", "de")]
+    assert subject_support(german, "tatort", inflected, typical=0.70)
+    spanish = Query(Post(id="s", text="Un presente para mi madre"))
+    lookalike = [_near(s, "debate", "es", "presidente") for s in (0.62, 0.60, 0.58)] + [_near(0.5, "playa", "es")]
+    assert not subject_support(spanish, "debate", lookalike, typical=0.70)
+
+
 def test_subject_support_reads_each_neighbour_list_own_words() -> None:
     """Neighbours' words are kept per query (every candidate asks again); lists made in turn
     on one query must each be read for their own words, never an earlier list's."""

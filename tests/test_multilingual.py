@@ -372,7 +372,7 @@ def test_an_english_caption_meets_the_english_posts_of_other_corpora(indian_scor
 
 
 def test_subject_words_match_inflections_not_lookalikes() -> None:
-    from taglens.models.scorers.multilingual import shares_word, subject_words
+    from taglens.text.subject import shares_word, subject_words
 
     assert subject_words("Pôr do sol na praia com meus amigos", "pt") >= {"praia", "amigos"}
     assert not subject_words("com meus na que", "pt")  # function words say nothing about a subject

@@ -9,7 +9,8 @@ brand (that team, that venue). taglens suggests a claim only with support:
   -> #agra, #india). Naming a place supports its own regions, never another's.
 - event: the caption or given tags name it ('Christmas morning' -> #christmas),
   or `subject_support`: the nearest training posts that are in the caption's
-  language AND on its subject (they share a content word with it, or their
+  language AND on its subject (they share a content word with it, up to an inflection:
+  text/subject.py, the multilingual gate's test too; or their
   similarity is above that language's typical neighbour similarity) hold the tag,
   at least `MIN_HOLDERS` of them and `EVENT_SHARE` of the neighbours' vote.
   #christmas on a pumpkin-spice post is not supported (one near post holds it,
@@ -49,6 +50,7 @@ from taglens.query import PROFILE_SUPPORT, Query
 from taglens.text.clean import segment_tag, split_location, strip_noise
 from taglens.text.language import is_stopword, query_language
 from taglens.text.places import Gazetteer, fold, gazetteer, name_key
+from taglens.text.subject import content_words, shares_word
 from taglens.text.tagkinds import CLAIMS, TagKinds
 
 RULES = ("place", "event", "brand", "junk", "variants")
@@ -108,18 +110,6 @@ class Neighbour:
     words: Iterable[str] | None = None  # read only when the similarity test fails (may be lazy)
 
 
-def content_words(words: Iterable[str], lang: str) -> frozenset[str]:
-    """Folded content words, light-stemmed ('Pumpkins' -> 'pumpkin'): no stopword of `lang`
-    or English, nothing under 3 letters, no number. What 'the same subject' is compared on."""
-    out = set()
-    for word in words:
-        w = fold(word)
-        if len(w) < 3 or w.isdigit() or is_stopword(w, lang) or is_stopword(w, "en"):
-            continue
-        out.add(w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w)
-    return frozenset(out)
-
-
 def query_words(query: Query) -> frozenset[str]:
     """The caption's (and given tags') content words, in the caption's language (once a query:
     every candidate tag's support asks for them)."""
@@ -161,7 +151,7 @@ def subject_share(query: Query, tag: str, neighbours: Sequence[Neighbour], typic
         if tag not in n.tags:
             continue
         on_subject = (typical is not None and n.similarity >= typical) or bool(
-            n.words is not None and words & _words_of(query, n))
+            n.words is not None and shares_word(words, _words_of(query, n)))
         if on_subject:
             held += weight
             holders += 1

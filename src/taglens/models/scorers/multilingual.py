@@ -60,15 +60,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import regex
 
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.post import Post
 from taglens.text.language import is_stopword, prose, query_language
-from taglens.text.places import fold
-
-_WORDS = regex.compile(r"[\p{L}\p{M}]+")
-MIN_WORD = 4  # shorter words ('sol', 'dia') match only exactly
+from taglens.text.subject import MIN_WORD, WORDS, shares_word, subject_words
 
 CACHE_PREFIX = "caption_embedding:"
 FITS_KEY = "multilingual.english_fits"  # English tags that fit a non-English caption (tag_language.py reads it)
@@ -381,7 +377,7 @@ class MultilingualScorer(Scorer):
         from taglens.text.language import zipf
 
         found: dict[str, str] = {}
-        for word in _WORDS.findall(prose(query.post.text)):
+        for word in WORDS.findall(prose(query.post.text)):
             key = hashtag_key(word)
             if len(key) >= MIN_WORD - 1 and not key.isdigit() and not is_stopword(word, lang) and key not in given:
                 found.setdefault(key, word)
@@ -500,32 +496,6 @@ class MultilingualScorer(Scorer):
         return scorer
 
 
-def subject_words(text: str, lang: str, tags: Sequence[str] = ()) -> frozenset[str]:
-    """What a post is about, as words: its prose's content words and its tags, accents folded
-    ('Pôr do sol na praia' -> {'praia'}; 'sol' and 'dia' too short or stopwords stay out unless
-    they are tags). Names and show titles are words too: a tweet about #MasterChefBR says 'masterchef'."""
-    words = {fold(w) for w in _WORDS.findall(prose(text))
-             if len(w) >= MIN_WORD - 1 and not is_stopword(w, lang)}
-    words |= {fold(t) for t in tags if len(t) >= MIN_WORD - 1}
-    return frozenset(w for w in words if not is_stopword(w, lang))
-
-
-def shares_word(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Whether two posts share a content word, up to an inflection: one word the start of the
-    other ('amigo'/'amigos', 'freunde'/'freunden', 'masterchef'/'masterchefbr') when the
-    shorter has `MIN_WORD` letters or more and makes up three quarters of the longer, or a
-    compound's head ('sonnenuntergang'/'sonnenuntergange')."""
-    if a & b:
-        return True
-    for x in a:
-        if len(x) < MIN_WORD:
-            continue
-        for y in b:
-            short, long_ = (x, y) if len(x) <= len(y) else (y, x)
-            if len(short) >= MIN_WORD and long_.startswith(short[:-1]) and \
-                    (len(short) >= 0.75 * len(long_) or (len(short) >= 6 and long_.startswith(short))):
-                return True
-    return False
 
 
 def _surely_english(detected: tuple[str, float]) -> bool:
