@@ -169,24 +169,16 @@ def main() -> int:
     data = shared_data()
     if data is None:
         return 0
-    import collections
     import time
 
     import wordfreq
-    from multilingual import NAMES, NON_ENGLISH, evaluate, latency, top5
-    from taglens.corpus.umsab import load_umsab
-    from taglens.evaluate.protocol import build_task, split_of
+    from multilingual import NAMES, NON_ENGLISH, evaluate, latency, most_frequent, top5, umsab_half
     from taglens.models.scorers import multilingual as ml_module
     from taglens.post import Post
     from taglens.recommend import Recommender
 
     start = time.perf_counter()
-    umsab = data / "xlmt-multilingual-tweets"
-    train = load_umsab(umsab, "train")
-    val = [p for p in load_umsab(umsab, "val") if p.tag_keys]
-    held = [p for p in val if (split_of(p.id, val=0.0, test=0.5) == "test") == (args.part == "test")]
-    tasks = build_task(held, "caption")
-    langs = [p.meta["language"] for p in held if p.all_tag_keys()]
+    train, tasks, langs = umsab_half(data, args.part)
     rec = Recommender.load()
     scorer = rec.scorer("multilingual")
     usable = [p for p in train if p.tag_keys and scorer._language_of_post(p) in scorer.languages]
@@ -227,9 +219,7 @@ def main() -> int:
             print(rows[-1], flush=True)
     finally:
         ml_module._load_encoder, scorer.near_cos = real_load, exact_near
-    popular = {lang: [k for k, _ in collections.Counter(k for p in train if p.meta["language"] == lang
-                                                          for k in set(p.tag_keys)).most_common(5)]
-               for lang in set(langs)}
+    popular = most_frequent(train, langs)
     baseline = evaluate([popular[lang] for lang in langs], tasks, langs)
     present = [lang for lang in NON_ENGLISH if lang in baseline]
     rows.append(["each language's 5 most frequent tags", *(f"{baseline[lang]['A@5']:.1f}" for lang in present),

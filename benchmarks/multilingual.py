@@ -108,6 +108,23 @@ def _ungated(scorer):  # noqa: ANN001, ANN202 - a MultilingualScorer
     return clone
 
 
+def umsab_half(data: Path, part: str) -> tuple[list[Post], object, list[str]]:
+    """UMSAB train, and task 'caption' over the tagged val tweets of one hash-split half
+    ('test': held out; 'dev': the tuning half), with each evaluated post's corpus language."""
+    umsab = data / "xlmt-multilingual-tweets"
+    train = load_umsab(umsab, "train")
+    val = [p for p in load_umsab(umsab, "val") if p.tag_keys]
+    held = [p for p in val if (split_of(p.id, val=0.0, test=0.5) == "test") == (part == "test")]
+    return train, build_task(held, "caption"), [p.meta["language"] for p in held if p.all_tag_keys()]
+
+
+def most_frequent(train: list[Post], langs: list[str]) -> dict[str, list[str]]:
+    """The baseline: each language's 5 most frequent tags on UMSAB train (a tag once a post)."""
+    return {lang: [k for k, _ in collections.Counter(k for p in train if p.meta["language"] == lang
+                                                     for k in set(p.tag_keys)).most_common(5)]
+            for lang in set(langs)}
+
+
 def top5(rec: Recommender, posts: list[Post]) -> list[list[str]]:
     return [[s.key for s in p.hashtags] for p in rec.suggest_many(posts, k=5)]
 
@@ -153,12 +170,7 @@ def main() -> int:
     if data is None:
         return 0
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    umsab = data / "xlmt-multilingual-tweets"
-    train = load_umsab(umsab, "train")
-    val = [p for p in load_umsab(umsab, "val") if p.tag_keys]
-    held = [p for p in val if (split_of(p.id, val=0.0, test=0.5) == "test") == (args.part == "test")]
-    tasks = build_task(held, "caption")
-    langs = [p.meta["language"] for p in held if p.all_tag_keys()]
+    train, tasks, langs = umsab_half(data, args.part)
     after = Recommender.load()
     if not any(s.name == "multilingual" for s in after.scorers):
         print("the default model has no multilingual scorer (scripts/add_multilingual_scorer.py)")
@@ -169,9 +181,7 @@ def main() -> int:
     ungated = ungated_of(after)
 
     log(f"== UMSAB val ({args.part} half): {len(tasks.inputs)} captions")
-    popular = {lang: [k for k, _ in collections.Counter(k for p in train if p.meta["language"] == lang
-                                                          for k in set(p.tag_keys)).most_common(5)]
-               for lang in set(langs)}
+    popular = most_frequent(train, langs)
     results = {"baseline": evaluate([popular[lang] for lang in langs], tasks, langs)}
     rankings = {}
     for name, rec in (("before", before), ("ungated", ungated), ("after", after)):
