@@ -131,6 +131,27 @@ def held_out(rec, data: Path, floor: float) -> tuple[str, str]:
                    f"photo's captions):\n\n{examples}\n")
 
 
+def labelled_examples(rec, data: Path, floor: float, per_set: int = 2) -> str:
+    """The first held-out photos of each labelled set (pets, food, flowers, jewellery, architecture) whose top 5
+    the floor changes, before and after: what a user sees on photos unlike Flickr8k."""
+    from _image_labels import held_out
+    from taglens.post import Post
+    from taglens.vision.datasets import LABEL_SETS, labelled_set
+
+    lines, changed, seen = [], 0, 0
+    for name in LABEL_SETS:
+        photos, ids = labelled_set(data, name)
+        paths = [Path(photos.paths[i]) for i in np.flatnonzero(held_out(ids))]
+        posts = [Post(id=p.name, images=[str(p)]) for p in paths]
+        before = [[s.tag for s in p.hashtags] for p in served(rec, posts, 0.0)]
+        after = [[s.tag for s in p.hashtags] for p in served(rec, posts, floor)]
+        diff = [i for i in range(len(posts)) if before[i] != after[i]]
+        changed, seen = changed + len(diff), seen + len(posts)
+        lines += [f"- {name} `{paths[i].name}`: `{' '.join(before[i])}` -> `{' '.join(after[i])}`" for i in diff[:per_set]]
+    return (f"Held-out labelled photos, photo alone: {changed} of {seen} top-5 lists change; the first "
+            f"{per_set} of each set:\n\n" + "\n".join(lines) + "\n")
+
+
 def instagram(rec, data: Path, floor: float) -> str:
     from image_text import a_at_5, captioned_tasks, instagram_sets
 
@@ -168,6 +189,8 @@ def main() -> int:
             "measure). Chosen: the fewest such tags among the floors that keep the caption-word share, the "
             "topic8 val rate and the labels rates where they are with no floor.\n\n"
             f"{tuning}\n-> floor {chosen:g}.\n\n### Held out (Flickr8k test photos)\n\n{table}\n{examples}\n"
+            f"### Held-out labelled photos (pets, food, flowers, jewellery, architecture)\n\n"
+            f"{labelled_examples(rec, data, chosen)}\n"
             f"### Instagram posts with photos (caption + photos, task 'caption', every tag gold)\n\n"
             f"{instagram(rec, data, chosen)}")
     write_section("concept_confidence", "ImageNet names at low confidence (image_concepts' floor)", body)
