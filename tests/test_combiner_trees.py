@@ -170,6 +170,9 @@ def test_a_floor_reads_a_probability_scorer_by_its_confidence_not_its_rank() -> 
     again = type(combiner).from_config(json.loads(json.dumps(combiner.to_config())))
     assert again.floors == {"image_topic": 0.5}
     assert _extend(combiner, ["image_text"], attached, {"image_text": 1.0}).floors == {"image_topic": 0.5}
+    for bad in ({"image_topic": "high"}, {"image_topic": 2.0}, {"image_topic": float("nan")}, ["image_topic"]):
+        with pytest.raises(ValueError, match="floor"):  # model_dir turns it into a ModelError
+            type(combiner).from_config({**combiner.to_config(), "floors": bad})
 
 
 def test_resetting_image_weights_keeps_the_trees() -> None:

@@ -174,7 +174,7 @@ class LearnedCombiner(Combiner):
                  trees: Mapping[str, Any] | None = None, attached: Mapping[str, float] | None = None,
                  captioned: Mapping[str, float] | None = None, floors: Mapping[str, float] | None = None) -> None:
         self.scorers = list(scorers)
-        self.floors = {k: float(v) for k, v in (floors or {}).items()}
+        self.floors = _floors(floors or {})
         self.captioned = {k: float(v) for k, v in (captioned or {}).items()}
         self.attached = {k: float(v) for k, v in (attached or {}).items() if k not in self.scorers}
         self.fixed = dict(fixed or {})
@@ -404,6 +404,18 @@ class LearnedCombiner(Combiner):
         if self.trees is not None:
             folder.mkdir(parents=True, exist_ok=True)
             self.trees.save(folder / TREES_FILE)
+
+
+def _floors(floors: Mapping[str, Any]) -> dict[str, float]:
+    """The `floors` as {scorer: float in [0, 1]}; anything else is a damaged model (ValueError)."""
+    if not isinstance(floors, Mapping):
+        raise ValueError("combiner 'floors' must map scorer names to numbers")
+    out = {}
+    for name, value in floors.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"combiner floor of {name!r} must be a number in [0, 1], not {value!r}")
+        out[str(name)] = float(value)
+    return out
 
 
 def unit_weight(names: Sequence[str], weights: np.ndarray, learned: Sequence[str]) -> float:
