@@ -496,8 +496,6 @@ class MultilingualScorer(Scorer):
         return scorer
 
 
-
-
 def _surely_english(detected: tuple[str, float]) -> bool:
     return detected[0] == "en" and detected[1] >= ENGLISH_SURE
 
