@@ -206,17 +206,21 @@ class _GraphBuilder:
         self.nodes.append(self.helper.make_node(op_type, inputs, [out], domain=domain, **attrs))
         return out
 
-    def linear(self, x: str, tensor: str, rows: int, cols: int) -> str:
+    def linear(self, x: str, tensors: list[str], rows: int, cols: int) -> str:
         """x @ W.T + b with W in its own Q4_0 blocks, repacked to MatMulNBits' nibble order
-        (Q4_0: byte j = weights j and j+16; MatMulNBits: byte j = weights 2j and 2j+1)."""
-        blocks = self.w.q4_blocks(tensor + ".w", rows, cols)
+        (Q4_0: byte j = weights j and j+16; MatMulNBits: byte j = weights 2j and 2j+1).
+        Several tensors of one input (q, k, v) stack into one product: the activations
+        are quantised once, and one kernel call streams all three."""
+        blocks = np.concatenate([self.w.q4_blocks(t + ".w", rows, cols) for t in tensors])
+        bias = np.concatenate([self.w.float32(t + ".b") for t in tensors])
+        rows = rows * len(tensors)
         scales = blocks[:, :, :2].copy().view(np.float16).astype(np.float32).reshape(-1)
         nibbles = blocks[:, :, 2:]
         weights = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=2)  # (rows, blocks, 32) in order
         packed = (weights[:, :, 0::2] | (weights[:, :, 1::2] << 4)).astype(np.uint8)
         y = self.op("MatMulNBits", [x, self.const(packed), self.const(scales)], domain="com.microsoft",
                     K=cols, N=rows, bits=4, block_size=BLOCK, accuracy_level=self.level)
-        return self.op("Add", [y, self.const(self.w.float32(tensor + ".b"))])
+        return self.op("Add", [y, self.const(bias)])
 
     def layer_norm(self, x: str, tensor: str) -> str:
         return self.op("LayerNormalization", [x, self.const(self.w.float32(tensor + ".w")),
@@ -228,15 +232,19 @@ class _GraphBuilder:
 
     def encoder_layer(self, x: str, p: str) -> str:
         h, ff = self.w.hidden, self.w.ffn
-        q = self.heads(self.linear(x, p + "q", h, h), [0, 2, 1, 3])
-        k = self.heads(self.linear(x, p + "k", h, h), [0, 2, 3, 1])
-        v = self.heads(self.linear(x, p + "v", h, h), [0, 2, 1, 3])
+        qkv = self.linear(x, [p + "q", p + "k", p + "v"], h, h)
+        split = self.name("split")
+        q, k, v = (f"{split}_{part}" for part in "qkv")
+        self.nodes.append(self.helper.make_node("Split", [qkv], [q, k, v], axis=-1, num_outputs=3))
+        q = self.heads(q, [0, 2, 1, 3])
+        k = self.heads(k, [0, 2, 3, 1])
+        v = self.heads(v, [0, 2, 1, 3])
         scores = self.op("Add", [self.op("Mul", [self.op("MatMul", [q, k]), self.scale]), "bias"])
         context = self.op("MatMul", [self.op("Softmax", [scores], axis=-1), v])
         merged = self.op("Reshape", [self.op("Transpose", [context], perm=[0, 2, 1, 3]), self.merge_heads])
-        x = self.layer_norm(self.op("Add", [x, self.linear(merged, p + "ao", h, h)]), p + "aln")
-        inner = self.op("Gelu", [self.linear(x, p + "fi", ff, h)], domain="com.microsoft")
-        return self.layer_norm(self.op("Add", [x, self.linear(inner, p + "fo", h, ff)]), p + "oln")
+        x = self.layer_norm(self.op("Add", [x, self.linear(merged, [p + "ao"], h, h)]), p + "aln")
+        inner = self.op("Gelu", [self.linear(x, [p + "fi"], ff, h)], domain="com.microsoft")
+        return self.layer_norm(self.op("Add", [x, self.linear(inner, [p + "fo"], h, ff)]), p + "oln")
 
 
 class E5Onnx:
