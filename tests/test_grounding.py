@@ -16,6 +16,7 @@ from taglens.recommend.grounding import Grounding, concept, parse_allow
 from taglens.text.language import detect_language, is_stopword
 from taglens.text.places import gazetteer
 from taglens.text.tagkinds import TagKinds
+from taglens.vision.labels import PLACE_HEADS_KEY
 
 
 def cooccurrence(keys: list[str], lists: list[list[str]]) -> tuple[list[int], sparse.csr_matrix]:
@@ -374,13 +375,24 @@ def test_a_landmark_the_photo_shows_supports_its_place(kinds: TagKinds) -> None:
 
     per = {"image_labels/landmarks": {"eiffeltower": 0.9, "bigben": 0.2}, "image_concepts": {"castle": 0.9},
            "knn": {"paris": 0.9, "london": 0.8, "france": 0.5}}
-    assert photo_landmarks(per, kinds, table={}) == {"eiffeltower"}  # a head's place label; not a weak one
-    assert photo_landmarks(per, kinds, table={"castle": "edinburgh"}) == {"eiffeltower", "edinburgh"}
-    assert photo_landmarks({"knn": {"paris": 1.0}}, kinds, table={}) == set()  # text scorers are no photo
-    kept = Grounding(kinds).filter_scores({k: dict(v) for k, v in per.items()},
-                                          Query.from_post(Post(text="What a view")))
+    heads = {"image_labels/landmarks"}  # the heads whose cards declare their labels places
+    assert photo_landmarks(per, kinds, table={}, place_heads=heads) == {"eiffeltower"}  # sure, not weak
+    assert photo_landmarks(per, kinds, table={"castle": "edinburgh"}, place_heads=heads) == {"eiffeltower", "edinburgh"}
+    assert photo_landmarks({"knn": {"paris": 1.0}}, kinds, table={}, place_heads={"knn"}) == set()  # text is no photo
+    assert photo_landmarks(per, kinds, table={}) == set()  # an undeclared head's label is no place
+    query = Query.from_post(Post(text="What a view"))
+    query.cache[PLACE_HEADS_KEY] = set(heads)  # as ImageLabelsScorer writes it for a --places head
+    kept = Grounding(kinds).filter_scores({k: dict(v) for k, v in per.items()}, query)
     assert "paris" in kept["knn"] and "france" in kept["knn"] and "london" not in kept["knn"]
     assert Grounding(kinds).filter_scores({"knn": {"paris": 0.9}}, Query.from_post(Post(text="What a view"))) == {"knn": {}}
+
+
+def test_a_breed_named_after_a_place_supports_no_place(kinds: TagKinds) -> None:
+    """The pets head's 'Bombay' (a cat) proposed #bombay at 0.9; it must not make #india or
+    #mumbai 'shown' by the photo, as it did before heads declared their labels places."""
+    per = {"image_labels/pets": {"cat": 0.9, "bombay": 0.9, "bombaycat": 0.8}, "cooccurrence": {"india": 0.6}}
+    kept = Grounding(kinds).filter_scores({k: dict(v) for k, v in per.items()}, Query.from_post(Post(text="")))
+    assert "india" not in kept["cooccurrence"]
 
 
 def test_the_default_models_neighbours_feed_subject_support() -> None:

@@ -363,13 +363,25 @@ def show_scorer() -> MultilingualScorer:
 
 
 def test_an_off_subject_caption_gets_its_own_words_not_the_corpus_shows(show_scorer: MultilingualScorer) -> None:
-    # (with 'que dia lindo' it would share 'lindo' ~ 'linda' with the #encontro post: at the shipped
-    # rare_zipf one such word is a subject; benchmarks/RESULTS.md shows that price)
     beach = _ranked(show_scorer, "Pôr do sol na praia com meus amigos")
     assert "masterchefbr" not in beach and "encontro" not in beach and "maisvoce" not in beach
     assert {"praia", "amigos"} <= set(beach[:4])  # the caption's own content words lead
     strand = _ranked(show_scorer, "Sonnenuntergang am Strand mit Freunden")
     assert "tvduell" not in strand and strand[:2] == ["sonnenuntergang", "strand"]  # rarer words first
+
+
+def test_a_lone_word_met_only_in_another_form_is_no_subject() -> None:
+    """'que dia lindo' meets the show tweets' 'linda' (a presenter praised): another form of one
+    everyday word, so the beach caption gets no show tag; at inflected_zipf = rare_zipf it would."""
+    shows = [("pt", "Que apresentadora linda hoje no programa", ["#encontro"]),
+             ("pt", "A convidada estava linda no programa", ["#encontro"]),
+             ("pt", "O prato do Vitor no MasterChef ficou ótimo", ["#masterchefbr"]),
+             ("pt", "Chorei com a eliminação no MasterChef", ["#masterchefbr"])]
+    caption = "Pôr do sol na praia com meus amigos, que dia lindo"
+    beach = _ranked(_fitted(shows, k=4), caption)
+    assert not {"encontro", "masterchefbr"} & set(beach) and "praia" in beach[:3]
+    assert "encontro" in _ranked(_fitted(shows, k=4, inflected_zipf=5.3), caption)
+    assert _ranked(_fitted(shows, k=4), "A apresentadora linda do programa")[0] == "encontro"  # written alike
 
 
 def test_a_caption_on_the_corpus_subject_keeps_its_community_tag(show_scorer: MultilingualScorer) -> None:

@@ -243,6 +243,27 @@ def test_train_labels_saves_a_head_that_predicts_the_right_label(tmp_path: Path,
     assert query.cache["evidence_detail"]["redthing"]["labels/head"]["concept"] == "redthing"
 
 
+def test_train_labels_places_declares_a_landmark_head(tmp_path: Path) -> None:
+    """--places puts the declaration on the card; the scorer then tells grounding (query cache)
+    that its labels are places; a head trained without it does not."""
+    from PIL import Image
+
+    from taglens.vision.labels import PLACE_HEADS_KEY, PLACES_CARD
+
+    photos = make_folder(tmp_path / "photos")
+    red = tmp_path / "red.png"
+    Image.fromarray(np.full((48, 48, 3), (215, 35, 30), dtype="uint8")).save(red)
+    vocab = Vocab(["sunset"], ["#sunset"], [5])
+    for flag, declared in (["--places"], True), ([], False):
+        out = tmp_path / f"head{len(flag)}"
+        assert main(["train-labels", str(photos), "--out", str(out), "--quiet", *flag]) == 0
+        head = LabelsHead.load(out)
+        assert head.names_places is declared and (PLACES_CARD in head.card) is declared
+        query = Query.from_post(Post(id="r", images=[str(red)]))
+        ImageLabelsScorer.from_dir(out, vocab).score(query, vocab)
+        assert (f"image_labels/{out.name}" in query.cache.get(PLACE_HEADS_KEY, ())) is declared
+
+
 def test_train_labels_reads_a_csv_with_tags(tmp_path: Path) -> None:
     photos = make_folder(tmp_path / "photos", n=3)
     index = tmp_path / "index.csv"

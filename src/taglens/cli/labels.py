@@ -17,6 +17,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--holdout", type=float, default=0.2,
                    help="share of photos held out (hash split) to measure accuracy on the card; 0 trains on all")
     p.add_argument("--licence", default="", help="the photos' licence, for the card")
+    p.add_argument("--places", action="store_true",
+                   help="the labels are places (landmarks): a sure label supports its place tags, "
+                        "e.g. #paris for #eiffeltower")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_train_labels)
 
@@ -55,6 +58,10 @@ def run_train_labels(args: argparse.Namespace) -> int:
         held["top1_accuracy"] = round(accuracy(head, feats[test], list(labels[test])), 4)
     head.card.update({"data": str(photos.source), "licence": args.licence or "not stated",
                       "held_out": held, "encoder": "efficientnet_lite0", "trained_by": "taglens train-labels"})
+    if args.places:
+        from taglens.vision.labels import PLACES_CARD
+
+        head.card[PLACES_CARD] = True
     head.save(Path(args.out))
     acc = f", held-out top-1 {held['top1_accuracy']:.3f} on {held['photos']} photos" if "top1_accuracy" in held else ""
     print(f"labels head '{name}' written to {args.out}: {len(head.labels)} labels, {int((~test).sum())} photos"

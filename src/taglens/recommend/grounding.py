@@ -52,6 +52,7 @@ from taglens.text.language import is_stopword, query_language
 from taglens.text.places import Gazetteer, fold, gazetteer, name_key
 from taglens.text.subject import content_words, shares_word
 from taglens.text.tagkinds import CLAIMS, TagKinds
+from taglens.vision.labels import PLACE_HEADS_KEY
 
 RULES = ("place", "event", "brand", "junk", "variants")
 PROFILE_KEY = PROFILE_SUPPORT  # set of tag keys the user's own history uses (filled by the personal scorer)
@@ -321,7 +322,7 @@ class Grounding:
         scorer proposed them; place tags are judged by the place rule instead (#la).
         Landmarks the photo shows (`photo_landmarks`) are read first: they are support."""
         if SUPPORT_KEY not in query.cache:
-            shown = photo_landmarks(per_scorer, self.kinds)
+            shown = photo_landmarks(per_scorer, self.kinds, place_heads=query.cache.get(PLACE_HEADS_KEY, ()))
             if shown:
                 query.cache[LANDMARKS_KEY] = set(query.cache.get(LANDMARKS_KEY) or ()) | shown
         lang = query_language(query)[0]
@@ -444,11 +445,15 @@ def _photo_landmark_table() -> dict[str, str]:
 
 
 def photo_landmarks(per_scorer: Mapping[str, Mapping[str, float]], kinds: TagKinds,
-                    table: Mapping[str, str] | None = None, threshold: float = LANDMARK_PROB) -> set[str]:
-    """The places the photo shows, as the image models say: a labels head's place label
-    (`image_labels/<head>` proposing #eiffeltower at >= `threshold`), or an image tag the
-    reviewed table maps to one place. The shipped models know no landmark (the table is
-    empty: ImageNet's castle is any castle), so this is support only for heads a user trains."""
+                    table: Mapping[str, str] | None = None, threshold: float = LANDMARK_PROB,
+                    place_heads: Iterable[str] = ()) -> set[str]:
+    """The places the photo shows, as the image models say: a place label of a head whose card
+    declares its labels places (`place_heads`: `image_labels/<head>` proposing #eiffeltower at
+    >= `threshold`), or an image tag the reviewed table maps to one place. A head of breeds,
+    dishes or styles is no landmark head: the pets head's 'Bombay' is a cat, and it once made
+    #india 'supported' on a cat photo. The shipped models know no landmark (no shipped head
+    names places, the table is empty: ImageNet's castle is any castle), so this is support
+    only for heads a user trains with `taglens train-labels --places`."""
     table = _photo_landmark_table() if table is None else table
     shown: set[str] = set()
     for name, scores in per_scorer.items():
@@ -459,7 +464,7 @@ def photo_landmarks(per_scorer: Mapping[str, Mapping[str, float]], kinds: TagKin
                 continue
             if key in table:
                 shown.add(table[key])
-            elif name.startswith("image_labels") and kinds.kind(key) == "place":
+            elif name in place_heads and kinds.kind(key) == "place":
                 shown.add(key)
     return shown
 

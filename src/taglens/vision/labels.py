@@ -37,6 +37,11 @@ from taglens.errors import InputError
 from taglens.vision.concepts import camel_display, concept_key
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
+# A head whose labels are places (landmarks a user trains with `taglens train-labels --places`)
+# says so on its card; only then does a sure label support its place tags (recommend/grounding.py).
+# A breed head's 'Bombay' names a cat, not a city.
+PLACES_CARD = "labels_name_places"
+PLACE_HEADS_KEY = "vision.place_heads"  # query.cache: the image_labels scorers whose labels are places
 FORMAT = "taglens-labels-head"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -205,6 +210,11 @@ class LabelsHead:
     gate: float            # best-centroid cosine that 98% of the training photos reach
     centre: np.ndarray     # (D,) the encoder's mean feature (see feature_mean)
     card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def names_places(self) -> bool:
+        """Whether the card declares this head's labels places (landmarks): PLACES_CARD."""
+        return self.card.get(PLACES_CARD) is True
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """(N, L) softmax over the labels, ignoring the domain."""

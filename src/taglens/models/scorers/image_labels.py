@@ -25,7 +25,7 @@ from taglens.post import Post
 from taglens.vision.concepts import score_forms, vocab_forms
 from taglens.vision.encoder import DEFAULT_ENCODER
 from taglens.vision.features import per_pictured_post
-from taglens.vision.labels import LabelsHead
+from taglens.vision.labels import PLACE_HEADS_KEY, LabelsHead
 
 PREFIX = "image_labels"
 
@@ -89,6 +89,8 @@ class ImageLabelsScorer(Scorer):
         given = set(query.given)
         scores: Scores = {}
         source = f"labels/{self.head.name}"
+        if self.head.names_places:  # grounding reads it: this head's sure labels are places the photo shows
+            query.cache.setdefault(PLACE_HEADS_KEY, set()).add(self.name)
         for j in np.argsort(-probs, kind="stable")[: self.max_labels]:
             p = float(probs[j])
             if p < self.min_prob or len(scores) >= self.limit:

@@ -28,7 +28,8 @@ For a caption in language L:
   (0.86-0.90 off-topic against a median 0.91 within one), a cosine relative to the
   language's own does. Otherwise only neighbours that share a subject word with it
   count (`subject_words`: accents folded, stopwords out, 'amigo' ~ 'amigos'): one
-  rarer than `rare_zipf` in L ('playa', 'masterchef'), or two below `specific_zipf`
+  rarer than `rare_zipf` in L ('playa', 'masterchef'; rarer than `inflected_zipf` when
+  only another form of it is shared: 'lindo' ~ 'linda'), or two below `specific_zipf`
   ('governo' and 'monti'; one everyday word, 'amigos', is no subject). The prior
   is scaled by the on-subject share of the neighbours' weight, and by how much a
   popular tag is worth in L at all (`prior_share`); what the neighbours do not claim
@@ -113,13 +114,13 @@ class MultilingualScorer(Scorer):
                  english_tags: int = 0, english_weight: float = 0.25, subject_gate: bool = True,
                  subject_quantile: float = 0.25, specific_zipf: float = 5.8, own_words: float = 1.0,
                  prior_share: float = 0.05, domain_posts: int = 300, rare_zipf: float = 5.3, domain_k: int = 5,
-                 english_posts: bool = True, **params: Any) -> None:
+                 english_posts: bool = True, inflected_zipf: float = 4.8, **params: Any) -> None:
         super().__init__(encoder=encoder, k=k, temperature=temperature, prior=prior, limit=limit,
                          min_posts=min_posts, exclude_languages=list(exclude_languages),
                          english_tags=english_tags, english_weight=english_weight, subject_gate=subject_gate,
                          subject_quantile=subject_quantile, specific_zipf=specific_zipf, own_words=own_words,
                          prior_share=prior_share, domain_posts=domain_posts, rare_zipf=rare_zipf,
-                         domain_k=domain_k, english_posts=english_posts, **params)
+                         domain_k=domain_k, english_posts=english_posts, inflected_zipf=inflected_zipf, **params)
         # English-language posts inside the other corpora (the Hindi set's Indian English tweets)
         self.english_posts = bool(english_posts)
         self.en_rows = np.zeros(0, dtype=np.int32)  # their row numbers
@@ -128,6 +129,7 @@ class MultilingualScorer(Scorer):
         self.specific_zipf, self.own_words = float(specific_zipf), float(own_words)
         self.prior_share, self.domain_posts = float(prior_share), int(domain_posts)
         self.rare_zipf, self.domain_k = float(rare_zipf), int(domain_k)
+        self.inflected_zipf = float(inflected_zipf)
         self.post_words: list[frozenset[str]] = []  # each training post's subject words (subject_words)
         self.near_cos = np.zeros((0, 0), dtype=np.float32)  # languages x percentiles 0..100 of nearest cosines
         self.english_tags, self.english_weight = int(english_tags), float(english_weight)
@@ -431,11 +433,15 @@ class MultilingualScorer(Scorer):
 
     def _shares_subject(self, words: frozenset[str], other: frozenset[str], lang: str) -> bool:
         """A rare word in common ('playa', 'masterchef'), or two less rare ones ('governo' and
-        'monti'): one everyday word in common ('amigos') is not a subject."""
+        'monti'): one everyday word in common ('amigos') is not a subject. A lone word met only
+        as another form of itself must be rarer still (`inflected_zipf`): 'lindo' (Zipf 4.9)
+        is rare enough written alike, but its match 'linda' in a show tweet is how every show's
+        viewers praise a presenter, and the family lindo/linda/lindos/lindas is as common as 'dia'."""
         from taglens.text.language import zipf
 
-        common = [w for w in words if shares_word(frozenset((w,)), other)]
-        return len(common) >= 2 or any(zipf(w, lang) < self.rare_zipf for w in common)
+        common = [(w, w in other) for w in words if shares_word(frozenset((w,)), other)]
+        return len(common) >= 2 or any(zipf(w, lang) < (self.rare_zipf if exact else self.inflected_zipf)
+                                       for w, exact in common)
 
     def on_subject(self, query: Query, lang: str, posts: np.ndarray, sims: np.ndarray, cosine: float) -> np.ndarray:
         """Which neighbours are on the caption's subject. All of them when the nearest is at least
