@@ -80,6 +80,20 @@ def test_gazetteer_regions() -> None:
     assert g.find_in_text("Atardecer en la playa") == []  # Spanish 'la' is not Los Angeles
 
 
+def test_a_city_named_like_a_word_of_the_captions_language() -> None:
+    """Dutch says 'amsterdam' as often as Portuguese says 'praia': a town named like a common
+    word of the caption's language is that word unless the name is known abroad, the city is
+    big enough and the caption writes it capitalised mid-sentence."""
+    g = gazetteer()
+    assert g.find_in_text("Lekker fietsen langs de grachten van Amsterdam", lang="nl") == ["amsterdam"]
+    assert g.find_in_text("Weekend à Lyon avec les copains", lang="fr") == ["lyon"]
+    assert g.find_in_text("Jantar no Porto com amigos", lang="pt") == ["porto"]
+    assert g.find_in_text("Um dia lindo na praia", lang="pt") == []  # the word for beach
+    assert g.find_in_text("O porto estava cheio de barcos", lang="pt") == []  # a harbour
+    assert g.find_in_text("Feliz Natal a todos os amigos", lang="pt") == []  # Christmas, not the city
+    assert g.find_in_text("Ich will essen in Essen", lang="de") == []  # 'essen' is known only at home
+
+
 # A deliberately skewed corpus: most posts, whatever they show, carry #california or #losangeles.
 SKEWED = [
     ("Golden hour at the beach", ["#beach", "#sunset", "#california"]),

@@ -281,7 +281,11 @@ def test_tag_language_modes(fitted: MultilingualScorer, english_rec: Recommender
     assert keys["caption"] and all(fitted.languages_of(k) == ["pt"] or k in caption.lower() for k in keys["caption"])
     assert keys["en"] and set(keys["en"]) <= set(english_rec.vocab.keys)
     assert keys["any"][:len(keys["caption"])] == keys["caption"]  # the caption's language first ...
-    assert set(keys["en"]) & set(keys["any"])  # ... then the rest
+    from taglens.recommend.tag_language import ENGLISH_WORD_EVIDENCE
+
+    shown = rec.suggest(caption, k=10, tag_language="any").hashtags  # ... then only tags with evidence about it
+    assert all(set(s.evidence) - ENGLISH_WORD_EVIDENCE for s in shown)
+    assert "california" in keys["en"] and "california" not in keys["any"]  # English words matched: asked for only
     with pytest.raises(InputError, match="tag language"):
         parse_tag_language("klingon")
 
@@ -445,3 +449,25 @@ def test_english_only_scorers_do_not_run_on_a_caption_the_multilingual_scorer_re
     assert policy.silent(Query.from_post(Post(text="Pôr do sol na praia com meus amigos"))) == ENGLISH_ONLY
     assert policy.silent(Query.from_post(Post(text="Sunset at the beach with my friends"))) == frozenset()
     assert TagLanguages(None, {}).silent(Query.from_post(Post(text="Pôr do sol na praia"))) == frozenset()
+
+
+def test_a_caption_the_multilingual_scorer_reads_gets_no_english_word_filler() -> None:
+    """After 'Mi perro durmiendo en el sofá' came #holidays (word2vec matching English words) and
+    #cake (popularity): evidence about English posts, not this one. Kept: tags with other evidence
+    and a score above 0; on an English caption every tag is kept, as ranked."""
+    from taglens.models.combiner import Ranked
+    from taglens.recommend.tag_language import TagLanguages
+
+    policy = TagLanguages(None, {"holidays": 0, "cake": 0, "dog": 0, "tvduell": 0}, spoken=["es", "de"])
+    ranked = [Ranked("perro", 9.8, ["multilingual", "openvocab"]), Ranked("holidays", 0.2, ["word2vec"]),
+              Ranked("cake", 0.1, ["popularity"]), Ranked("dog", 0.4, ["image_labels/pets", "popularity"]),
+              Ranked("tvduell", -0.1, ["multilingual"]), Ranked("sofa", 0.3, ["lda", "topic", "glove_topic"])]
+
+    def shown(text: str, mode: str = "any") -> list[str]:
+        return [r.key for r in policy.arrange(ranked, Query.from_post(Post(text=text)), mode)]
+
+    assert shown("Mi perro durmiendo en el sofá") == ["perro", "dog"]  # a photo's evidence is about the post
+    assert shown("Mi perro durmiendo en el sofá", "caption") == ["perro"]
+    assert "holidays" in shown("Mi perro durmiendo en el sofá", "en")  # English tags asked for: as ranked
+    assert shown("My dog sleeping on the sofa") == [r.key for r in ranked]
+    assert "holidays" in shown("Lekker slapen op de bank met mijn hond")  # Dutch: not read by it, as before

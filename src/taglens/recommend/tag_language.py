@@ -2,6 +2,9 @@
 
     any      (default) tags in the caption's language, and English tags that fit the post
              (the multilingual scorer's cross-lingual matches), first; then the rest;
+             on a caption the multilingual scorer reads, only tags with evidence about it
+             (a scorer beyond English-word matches and popularity, a score above 0):
+             a short list rather than #sunset #beach on 'Mein Hund schläft auf dem Sofa';
     caption  only tags of the caption's language;
     en       only English tags.
 
@@ -44,6 +47,9 @@ T = TypeVar("T")
 MODES = ("any", "caption", "en")
 # scorers whose evidence is English words (their corpus and embeddings are English)
 ENGLISH_ONLY = frozenset({"sentence", "knn", "tfidf"})
+# evidence that says nothing about a caption in another language: English words matched (the
+# scorers above, word2vec, GloVe topics, LDA, the text topic classifier) and how popular a tag is
+ENGLISH_WORD_EVIDENCE = ENGLISH_ONLY | {"word2vec", "glove_topic", "lda", "topic", "popularity"}
 DEFAULT_MODE = "any"
 
 
@@ -94,9 +100,11 @@ class TagLanguages:
             return
         words = _caption_words(query.post.text)
         fits = query.cache.get("multilingual.english_fits", set())  # English tags that mean what it says
+        read = lang in self.spoken and mode != "en"  # the multilingual scorer reads this caption
+        # ('en' asks for English tags, which only the English-trained scorers propose: kept as ranked)
         later: list[T] = []
         for item in ranked:
-            if is_stopword(item.key, lang):
+            if is_stopword(item.key, lang) or (read and not _fits(item)):
                 continue
             langs = self.of(item.key, lang, words)
             own = lang in langs or item.key in fits
@@ -111,6 +119,19 @@ class TagLanguages:
             else:
                 later.append(item)
         yield from later
+
+
+def _fits(item: object) -> bool:
+    """Whether a ranked tag has evidence about a caption the multilingual scorer reads: a scorer
+    beyond English-word matches and popularity (`ENGLISH_WORD_EVIDENCE`), and a combined score
+    above 0. On 'Mi perro durmiendo en el sofá' the tags after #Sofá #Perro #Durmiendo were
+    #holidays #pasta (word2vec matching English words) and #cake #sea (popularity); on 'Mein Hund
+    schläft auf dem Sofa', #sunset #beach, then German show tags the combiner scored below 0.
+    Items without evidence (a caller's own ranking) are kept."""
+    evidence = getattr(item, "evidence", None)
+    if evidence is None:
+        return True
+    return bool(set(evidence) - ENGLISH_WORD_EVIDENCE) and float(getattr(item, "score", 1.0)) > 0.0
 
 
 def tag_languages_for(bundle) -> TagLanguages:  # noqa: ANN001 - a ModelBundle (models/ sits below recommend/)

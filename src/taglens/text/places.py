@@ -40,6 +40,11 @@ _MAX_WORDS = 4
 # sentence, unless it is a big city (over 1M people).
 COMMON_ZIPF = 3.5
 BIG_CITY = 1_000_000
+# a city named like a common word of a non-English caption's language is read as the city when
+# written capitalised mid-sentence, at least this big, and its name is used in other languages:
+KNOWN_CITY = 100_000
+NAME_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "tr", "id")
+ABROAD_LANGUAGES = 5
 CONTINENT_KEYS = {"AF": "africa", "AS": "asia", "EU": "europe", "NA": "northamerica", "OC": "oceania",
                   "SA": "southamerica", "AN": "antarctica"}
 
@@ -191,7 +196,8 @@ class Gazetteer:
             return False
         if lang not in ("en", "und") and place.level == "city" and place.population < BIG_CITY \
                 and zipf(" ".join(w.casefold() for w in words), lang) >= COMMON_ZIPF:
-            return False
+            return _named_abroad(words, lang) and place.population >= KNOWN_CITY \
+                and all(w[:1].isupper() for w in words) and not _opens_sentence(text, start)
         if len(joined) <= 3:  # 'LA', 'NYC', 'SF': only as written in capitals
             return all(w.isupper() for w in words)
         if place.level in ("continent", "country", "state", "region", "landmark"):
@@ -213,6 +219,16 @@ def _beats(new: Place, held: Place) -> bool:
     if _RANK[new.level] != _RANK[held.level]:
         return _RANK[new.level] > _RANK[held.level]
     return new.population > held.population
+
+
+def _named_abroad(words: list[str], lang: str) -> bool:
+    """Whether a name common in the caption's language is a name known abroad, not a word of it:
+    at least `ABROAD_LANGUAGES` other languages use it at Zipf >= 3 ('Amsterdam' in Dutch: all ten;
+    'praia' in Portuguese: none, it is the word for beach; 'Natal', Christmas: four; 'Essen', to
+    eat: three). Its commonness at home is why the rule above exists: Dutch says 'Amsterdam' as
+    often as Portuguese says 'praia'."""
+    name = " ".join(w.casefold() for w in words)
+    return sum(zipf(name, other) >= 3.0 for other in NAME_LANGUAGES if other != lang) >= ABROAD_LANGUAGES
 
 
 def _opens_sentence(text: str, start: int) -> bool:
