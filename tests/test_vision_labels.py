@@ -123,6 +123,28 @@ def test_photo_only_posts_drop_tags_the_pictures_do_not_support(concepts) -> Non
     assert kept == ["cat"]
 
 
+def test_a_sure_meat_dish_gets_no_vegetarian_tag(concepts) -> None:
+    """Rule 8: #vegetarian in 2nd place on beef carpaccio; not when the head is unsure, not on a
+    salad, and not when the user wrote it."""
+    scorer, _ = concepts
+    diet = ["vegetarian", "vegan", "plantbased", "veganfood"]
+    keys = ["beefcarpaccio", *diet, "dinner", "plates"]
+
+    def kept(labels: dict[str, float], text: str = "", shown: list[str] = keys) -> list[str]:
+        per = {"image_labels/food": labels, "image_text": {k: 1.0 for k in shown}}
+        return [r.key for r in PhotoRules(scorer).apply(photo_query(probs_on({}), text=text), per, ranked(shown))]
+
+    without = [k for k in keys if k not in diet]
+    for sure in ({"beefcarpaccio": 0.9}, {"babybackribs": 0.8}, {"grilledsalmon": 0.7}):
+        assert kept(sure) == kept(sure, shown=without) and not set(diet) & set(kept(sure))
+    listed = ["food", "meat", "steak", "vegetarian", "dinner"]  # the list itself says meat first
+    assert kept({"beeftartare": 0.3}, shown=listed) == ["food", "meat", "steak", "dinner"]
+    assert kept({"beeftartare": 0.3}, shown=["food", "vegetarian", "meat"]) == ["food", "vegetarian", "meat"]
+    assert "vegetarian" in kept({"beefcarpaccio": 0.3})  # unsure: the claim may be right
+    assert "vegetarian" in kept({"beetsalad": 0.9})
+    assert "vegetarian" in kept({"beefcarpaccio": 0.9}, text="my vegetarian version of carpaccio")
+
+
 def test_a_confident_name_leads_on_a_photo_only_post(concepts) -> None:
     scorer, vocab = concepts
     query = photo_query(probs_on({TABBY: 0.3}))
