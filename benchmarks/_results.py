@@ -57,6 +57,20 @@ def paired_difference(diff, digits: int = 1) -> str:  # noqa: ANN001 - a sequenc
     return f"{100 * mean:+.{digits}f} ({100 * lo:+.{digits}f} to {100 * hi:+.{digits}f})"
 
 
+def top_keys_with(rec, posts: list, k: int, module=None, name: str = "", value=None) -> list[list[str]]:  # noqa: ANN001
+    """Each post's top `k` tag keys from `rec`, with `module.name` set to `value` meanwhile (when
+    `module` is given): how a benchmark runs the shipped code and the same code with one rule
+    switched back, in one process."""
+    if module is None:
+        return [[s.key for s in p.hashtags] for p in rec.suggest_many(posts, k=k)]
+    shipped = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        return [[s.key for s in p.hashtags] for p in rec.suggest_many(posts, k=k)]
+    finally:
+        setattr(module, name, shipped)
+
+
 def markdown_table(headers: list[str], rows: list[list[object]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]

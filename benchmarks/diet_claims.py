@@ -23,21 +23,12 @@ sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
 from _image_labels import held_out, names_of  # noqa: E402
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, shared_data, top_keys_with, write_section  # noqa: E402
 
 from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
 from taglens.recommend import photo_rules  # noqa: E402
 from taglens.vision.datasets import labelled_set  # noqa: E402
-
-
-def top10(rec: Recommender, posts: list[Post], rule: bool) -> list[list[str]]:
-    shipped = photo_rules.DIET_PREFIXES
-    photo_rules.DIET_PREFIXES = shipped if rule else ("\0",)  # no key starts with NUL: rule 8 never fires
-    try:
-        return [[s.key for s in p.hashtags] for p in rec.suggest_many(posts, k=10)]
-    finally:
-        photo_rules.DIET_PREFIXES = shipped
 
 
 def main() -> int:
@@ -50,7 +41,9 @@ def main() -> int:
     posts = [Post(id=ids[i], images=[str(photos.paths[i])]) for i in test]
     labels = [photos.labels[i] for i in test]
     meat = np.asarray([any(w in label.replace("_", "") for w in photo_rules.MEAT_WORDS) for label in labels])
-    systems = {"before (rule 8 off)": top10(rec, posts, False), "after (shipped)": top10(rec, posts, True)}
+    off = ("\0",)  # no key starts with NUL: rule 8 never fires
+    systems = {"before (rule 8 off)": top_keys_with(rec, posts, 10, photo_rules, "DIET_PREFIXES", off),
+               "after (shipped)": top_keys_with(rec, posts, 10)}
     rows, claims = [], {}
     for name, tops in systems.items():
         claim = np.asarray([any(k.startswith(photo_rules.DIET_PREFIXES) for k in t) for t in tops])

@@ -311,28 +311,32 @@ def sweep(after: Recommender, tasks, langs: list[str], param: str, values: tuple
 def inflected_sweep(after: Recommender, tasks, langs: list[str], part: str) -> int:  # noqa: ANN001
     """How rare a lone caption word must be to make a subject when a neighbour has it only in
     another form ('lindo' ~ 'linda'); at rare_zipf (5.3) such a match counts as an exact one."""
-    rows = sweep(after, tasks, langs, "inflected_zipf", (5.3, 4.8, 4.5, 0.0))
-    body = (f"UMSAB val, hash half '{part}'{' (the tuning half)' if part == 'dev' else ''}: the multilingual "
-            "scorer's `inflected_zipf` (a lone word the caption shares with a neighbour only up to an inflection "
-            "names a subject when its Zipf frequency in the language is below it; 5.3 = `rare_zipf`, the bound "
-            "for a word written alike; 0 = never), macro A@5 over the seven non-English languages and the "
-            "issue's three captions' top 5. Chosen: the largest value whose captions carry no show tag.\n\n"
-            + markdown_table(["inflected_zipf", "macro A@5", *[f"\"{c[:28]}…\"" for c in ISSUE_CAPTIONS]], rows))
-    write_section("multilingual_inflected", "Captions in any language: a lone word met in another form", body)
-    print(body)
-    return 0
+    return sweep_section(after, tasks, langs, part, "inflected_zipf", (5.3, 4.8, 4.5, 0.0), (
+        "`inflected_zipf` (a lone word the caption shares with a neighbour only up to an inflection names a "
+        "subject when its Zipf frequency in the language is below it; 5.3 = `rare_zipf`, the bound for a word "
+        "written alike; 0 = never)", "Chosen: the largest value whose captions carry no show tag."),
+        "multilingual_inflected", "Captions in any language: a lone word met in another form")
 
 
 def gate_sweep(after: Recommender, tasks, langs: list[str], part: str) -> int:  # noqa: ANN001
     """The subject gate's one free choice, the cosine quantile above which a caption counts as
     inside its language's corpus, against the macro A@5 and the issue's captions."""
-    rows = sweep(after, tasks, langs, "subject_quantile", (0.25, 0.15, 0.10, 0.05))
+    return sweep_section(after, tasks, langs, part, "subject_quantile", (0.25, 0.15, 0.10, 0.05), (
+        "`subject_quantile` (a caption is inside its language's corpus when the mean cosine of its 5 nearest is "
+        "at least that quantile of the same measure over the corpus' own posts)", ""),
+        "multilingual_gate", "Captions in any language: the subject gate's cosine quantile")
+
+
+def sweep_section(after: Recommender, tasks, langs: list[str], part: str, param: str,  # noqa: ANN001
+                  values: tuple[float, ...], what: tuple[str, str], section: str, title: str) -> int:
+    """`sweep` as a RESULTS section: what the parameter means, then a row per value."""
+    rows = sweep(after, tasks, langs, param, values)
+    label = {"subject_quantile": "quantile"}.get(param, param)
     body = (f"UMSAB val, hash half '{part}'{' (the tuning half)' if part == 'dev' else ''}: the multilingual "
-            "scorer's `subject_quantile` (a caption is inside its language's corpus when the mean cosine of its "
-            "5 nearest is at least that quantile of the same measure over the corpus' own posts), macro A@5 over "
-            "the seven non-English languages and the issue's three captions' top 5.\n\n"
-            + markdown_table(["quantile", "macro A@5", *[f"\"{c[:28]}…\"" for c in ISSUE_CAPTIONS]], rows))
-    write_section("multilingual_gate", "Captions in any language: the subject gate's cosine quantile", body)
+            f"scorer's {what[0]}, macro A@5 over the seven non-English languages and the issue's three captions' "
+            f"top 5.{' ' + what[1] if what[1] else ''}\n\n"
+            + markdown_table([label, "macro A@5", *[f"\"{c[:28]}…\"" for c in ISSUE_CAPTIONS]], rows))
+    write_section(section, title, body)
     print(body)
     return 0
 

@@ -27,7 +27,7 @@ sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
 from _image_labels import held_out, names_of  # noqa: E402
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, shared_data, top_keys_with, write_section  # noqa: E402
 
 from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
@@ -35,20 +35,14 @@ from taglens.recommend import grounding  # noqa: E402
 from taglens.vision.datasets import LABEL_SETS, labelled_set  # noqa: E402
 
 
-def tops(rec: Recommender, posts: list[Post], old_rule: bool) -> list[list[str]]:
-    """Top 10 keys; with `old_rule`, every image_labels head counts as a place head."""
+def every_head_rule():  # noqa: ANN201 - photo_landmarks as it was: every image_labels head a place head
     real = grounding.photo_landmarks
 
     def every_head(per_scorer, kinds, table=None, threshold=grounding.LANDMARK_PROB, place_heads=()):  # noqa: ANN001, ANN202
         heads = {name for name in per_scorer if name.startswith("image_labels")}
         return real(per_scorer, kinds, table, threshold, heads)
 
-    if old_rule:
-        grounding.photo_landmarks = every_head
-    try:
-        return [[s.key for s in p.hashtags] for p in rec.suggest_many(posts, k=10)]
-    finally:
-        grounding.photo_landmarks = real
+    return every_head
 
 
 def main() -> int:
@@ -62,7 +56,8 @@ def main() -> int:
         photos, ids = labelled_set(data, name)
         test = np.flatnonzero(held_out(ids))
         posts = [Post(id=ids[i], images=[str(photos.paths[i])]) for i in test]
-        before, after = tops(rec, posts, old_rule=True), tops(rec, posts, old_rule=False)
+        before = top_keys_with(rec, posts, 10, grounding, "photo_landmarks", every_head_rule())
+        after = top_keys_with(rec, posts, 10)
         placed = [[[k for k in t[:5] if kinds.kind(k) == "place"] for t in system] for system in (before, after)]
         named = [[bool(set(t[:10]) & names_of(name, photos.labels[i])) for i, t in zip(test, system, strict=True)]
                  for system in (before, after)]
