@@ -122,6 +122,10 @@ def test_e5_backends_agree_on_long_and_odd_text() -> None:
     a, b = onnx.encode(texts), c.encode(texts)
     assert float(np.min(np.sum(a * b, axis=1))) > 0.999
     assert float(a[0] @ onnx.encode(["praia sol"])[0]) < 0.999  # the windows did not drop the text
+    from taglens.text.e5_onnx import MAX_WINDOWS
+
+    windows = onnx.model._windows(list(range(100_000)))  # a megabyte-sized caption: bounded work
+    assert len(windows) == MAX_WINDOWS and windows[-1][-1] == MAX_WINDOWS * 510 - 1
 
 
 def test_e5_default_backend_is_onnxruntime_and_falls_back_to_c(monkeypatch: pytest.MonkeyPatch) -> None:
