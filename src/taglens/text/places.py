@@ -164,9 +164,11 @@ class Gazetteer:
 
         `strict` (caption prose): a city named like a common word must be written
         capitalised and not open a sentence; short aliases ('LA') must be upper
-        case; `ambiguous` names are never read; a small town named like a common word
-        of the caption's language (Portuguese 'praia', beach) is that word. Not
-        strict (a check-in): any name.
+        case; `ambiguous` names are never read; a town named like a common word
+        of the caption's language (Portuguese 'praia', beach) is that word, unless the
+        name is known abroad, the city is big enough and it is written capitalised
+        mid-sentence ('grachten van Amsterdam': `_named_abroad`). Not strict (a
+        check-in): any name.
         """
         tokens = [(m.group(), m.start()) for m in _WORD.finditer(text)]
         folded = [fold(t) for t, _ in tokens]
