@@ -43,6 +43,25 @@ def test_nothing_to_read_is_undetermined() -> None:
     assert detect_language("Guten Morgen")[0] in ("de", "und")  # never claimed English
 
 
+def test_a_shouted_caption_is_read_in_lower_case() -> None:
+    # as written py3langid reads the lower-case tail: Portuguese at 0.19; in lower case Italian at 0.99
+    code, confidence = detect_language("FINISCE LA POLITICA, E CI LASCIA SOLI, da http http")
+    assert code == "it" and confidence > 0.9
+
+
+def test_a_weak_guess_is_settled_by_everyday_words() -> None:
+    # py3langid: pt 0.45 and pl 0.34 (below MIN_CONFIDENCE); both words are everyday Portuguese
+    assert detect_language("Hoje tem !!!!")[0] == "pt"
+    # es 0.34 beside pt 0.29: 'pode' is Portuguese, so the words pick pt among the likely ones
+    assert detect_language("Azul n pode perder socorro")[0] == "pt"
+
+
+def test_names_and_slang_stay_undetermined() -> None:
+    assert language._words_decide("Forza Beppeeeeee", language._identifier()) is None
+    assert detect_language("@user @user Forza Beppeeeeee!")[0] == "und"
+    assert language._words_decide("sunset", language._identifier()) is None  # one word never decides
+
+
 def test_function_words_of_each_language_are_stopwords() -> None:
     cases = {"es": ["mis", "con", "la"], "pt": ["meus", "com", "que", "pôr"], "de": ["mit", "am", "meinen"],
              "fr": ["mes", "avec", "sur"], "it": ["con", "gli", "sulla"], "id": ["dari", "ini"]}

@@ -49,6 +49,9 @@ UNDETERMINED = "und"
 DEFAULT_LANGUAGE = "en"
 MIN_CONFIDENCE = 0.5
 SHORT_WORDS = 4  # up to this many words, common English words win over a weak guess
+SHOUTED = 0.7  # this share of capitals: the caption is classified in lower case
+# a weak guess (below MIN_CONFIDENCE) is settled by the words' frequencies (`_words_decide`)
+WORD_CANDIDATES, WORD_CANDIDATE, WORD_ZIPF, WORD_MARGIN = 3, 0.1, 3.0, 0.5
 # The languages captions are classified into (ISO 639-1): the UMSAB tweet languages
 # (ar de en es fr hi it pt), Indonesian (the real Instagram posts), and the other
 # large Instagram languages.
@@ -112,6 +115,8 @@ def detect_language(text: str) -> tuple[str, float]:
     identifier = _identifier()
     if identifier is None:  # pragma: no cover
         return UNDETERMINED, 0.0
+    if _shouted(body):  # py3langid's n-grams are mostly lower case: 'FINISCE LA POLITICA' read as Portuguese
+        body = body.casefold()
     code, confidence = identifier.classify(body)
     hinglish = _hinglish_confidence(body, str(code), float(confidence))
     if hinglish is not None:  # romanised Hindi: py3langid has no class for it
@@ -121,7 +126,36 @@ def detect_language(text: str) -> tuple[str, float]:
         return DEFAULT_LANGUAGE, float(confidence)  # 'pizza night' is not Italian
     if confidence >= MIN_CONFIDENCE or code == DEFAULT_LANGUAGE:
         return str(code), float(confidence)
+    words = _words_decide(body, identifier)
+    if words is not None:  # 'Hoje tem' (pt 0.45, pl 0.34): every word is everyday Portuguese
+        return words, float(confidence)
     return UNDETERMINED, float(confidence)
+
+
+def _shouted(body: str) -> bool:
+    """Most cased letters are capitals (a shouted caption)."""
+    cased = [c for c in body if c.isupper() or c.islower()]
+    return len(cased) >= 8 and sum(c.isupper() for c in cased) >= SHOUTED * len(cased)
+
+
+def _words_decide(body: str, identifier) -> str | None:  # noqa: ANN001 - py3langid's identifier
+    """A weak guess settled by the words: among py3langid's likely languages (probability at
+    least `WORD_CANDIDATE`), the one whose everyday vocabulary the caption is, by the mean Zipf
+    frequency of its words in each (wordfreq), when that mean is at least `WORD_ZIPF` and beats
+    every other likely language's by `WORD_MARGIN`. Short captions are where py3langid is
+    unsure ('Hoje tem': pt 0.45, pl 0.34) and where one common word per language settles it;
+    a caption of names and slang ('Forza Beppeeeeee') stays undetermined."""
+    frequency = _zipf_function()
+    words = [w.casefold() for w in _WORD.findall(body)]
+    if frequency is None or len(words) < 2:
+        return None
+    likely = [str(c) for c, p in identifier.rank(body)[:WORD_CANDIDATES] if p >= WORD_CANDIDATE]
+    means = {c: sum(frequency(w, c) for w in words) / len(words) for c in likely if c in WORDFREQ_LANGS}
+    if not means:
+        return None
+    best = max(means, key=means.get)
+    rest = max((v for c, v in means.items() if c != best), default=0.0)
+    return best if means[best] >= WORD_ZIPF and means[best] >= rest + WORD_MARGIN else None
 
 
 # -- romanised Hindi (Hinglish) --------------------------------------------------
