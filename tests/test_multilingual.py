@@ -12,7 +12,7 @@ import pytest
 from taglens.errors import InputError
 from taglens.models.attach import attach_scorers
 from taglens.models.base import Vocab
-from taglens.models.scorers.multilingual import MultilingualScorer
+from taglens.models.scorers.multilingual import MultilingualScorer, caption_embeddings
 from taglens.post import Post
 from taglens.query import Query
 from taglens.recommend import Recommender
@@ -477,3 +477,42 @@ def test_a_caption_the_multilingual_scorer_reads_gets_no_english_word_filler() -
     assert "holidays" in shown("Mi perro durmiendo en el sofá", "en")  # English tags asked for: as ranked
     assert shown("My dog sleeping on the sofa") == [r.key for r in ranked]
     assert "holidays" in shown("Lekker slapen op de bank met mijn hond")  # Dutch: not read by it, as before
+
+
+EVERYDAY = ["Sunset at the beach with my friends", "My dog sleeping on the couch", "Dinner with the family tonight",
+            "Morning coffee before work", "Happy birthday mom, love you", "Hiking in the mountains today",
+            "Chocolate cake I baked today", "Weekend trip to Lisbon with the girls"]
+
+
+def _with_everyday(rows: list[tuple[str, str, list[str]]], everyday: list[str], **params) -> MultilingualScorer:
+    """A scorer fitted on (language, text, tags) rows and on everyday captions of no language."""
+    scorer = MultilingualScorer(min_posts=2, k=4, domain_posts=0, domain_k=2, **params)
+    scorer.fit([Post(id=f"t{i}", text=t, hashtags=h, meta={"language": lang}) for i, (lang, t, h) in enumerate(rows)]
+               + [Post(id=f"g{i}", text=t) for i, t in enumerate(everyday)], Vocab.build([]))
+    return scorer
+
+
+def _inside(scorer: MultilingualScorer, caption: str) -> bool:
+    lang = scorer.languages.index("pt")
+    vector = caption_embeddings([Query.from_post(Post(text=caption))], scorer.encoder)[0]
+    return scorer.inside_corpus(lang, scorer.embeddings[scorer._rows(lang)] @ vector, vector)
+
+
+def test_inside_the_corpus_means_closer_to_it_than_to_everyday_captions(tmp_path: Path) -> None:
+    """A cake baked at home is as close to a show's baking round as the show's own tweets are
+    to each other (the cosine rule lets it in, and #masterchefbr with it); it is closer still to
+    an everyday 'Chocolate cake I baked today', so it is outside the show's corpus."""
+    scorer = _with_everyday(SHOW_POSTS, EVERYDAY)
+    assert len(scorer.general_matrix) == len(EVERYDAY) and scorer.near_gap.shape == (len(scorer.languages), 101)
+    assert _inside(scorer, "Chorei com a prova do MasterChef hoje")
+    assert _inside(scorer, "Que jurado exigente no programa de hoje")
+    cake = "Bolo de chocolate que fiz hoje"
+    assert not _inside(scorer, cake) and not _inside(scorer, "Pôr do sol na praia com meus amigos")
+    assert "masterchefbr" not in _ranked(scorer, cake)
+    cosine_rule = _with_everyday(SHOW_POSTS, [])  # no everyday captions: the cosine rule decides
+    assert len(cosine_rule.general_matrix) == 0 and _inside(cosine_rule, cake)
+    assert _ranked(cosine_rule, cake)[0] == "masterchefbr"
+    scorer.save(tmp_path / "ml")
+    loaded = MultilingualScorer.load(tmp_path / "ml", dict(scorer.params), Vocab.build([]))
+    assert np.allclose(loaded.near_gap, scorer.near_gap, atol=1e-4) and len(loaded.general_matrix) == len(EVERYDAY)
+    assert not _inside(loaded, cake) and _inside(loaded, "Chorei com a prova do MasterChef hoje")
