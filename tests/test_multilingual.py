@@ -516,3 +516,12 @@ def test_inside_the_corpus_means_closer_to_it_than_to_everyday_captions(tmp_path
     loaded = MultilingualScorer.load(tmp_path / "ml", dict(scorer.params), Vocab.build([]))
     assert np.allclose(loaded.near_gap, scorer.near_gap, atol=1e-4) and len(loaded.general_matrix) == len(EVERYDAY)
     assert not _inside(loaded, cake) and _inside(loaded, "Chorei com a prova do MasterChef hoje")
+
+
+def test_outside_the_corpus_popularity_ranks_only_the_on_subject_neighbours_tags() -> None:
+    """A dog on a sofa shares 'sofá' with one show tweet: that tweet's tag may come, the corpus'
+    most popular show (#masterchefbr, held by no neighbour on the subject) may not."""
+    rows = [*SHOW_POSTS, ("pt", "O sofá novo do estúdio do programa", ["#encontro"])]
+    ranked = _ranked(_fitted(rows, k=4), "Meu cachorro dormindo no sofá")
+    assert "encontro" in ranked and "masterchefbr" not in ranked
+    assert {"cachorro", "sofá", "dormindo"} <= set(ranked)

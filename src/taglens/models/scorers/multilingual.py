@@ -21,17 +21,22 @@ For a caption in language L:
   language never gets this prior.
 
 * the subject gate (issue 15: community tags only from neighbours on the caption's
-  subject). All k neighbours count when the caption sits inside L's corpus: the mean
-  cosine of its `domain_k` nearest is at least L's `subject_quantile` of the same
-  measure over L's training posts (measured at fit, `near_cos`), and L has at least
-  `domain_posts` posts to say so. e5's absolute cosines do not separate subjects
-  (0.86-0.90 off-topic against a median 0.91 within one), a cosine relative to the
-  language's own does. Otherwise only neighbours that share a subject word with it
+  subject). All k neighbours count when the caption sits inside L's corpus
+  (`inside_corpus`): the mean cosine of its `domain_k` nearest posts of L exceeds the
+  mean cosine of its `domain_k` nearest *everyday captions* (TweetEval's, no corpus of
+  their own: `general_matrix`) by at least L's `general_quantile` of the same margin over
+  L's training posts (measured at fit, `near_gap`), and L has at least `domain_posts`
+  posts to say so. e5's absolute cosines do not separate subjects (0.86-0.90 off-topic
+  against a median 0.91 within one); a home-baked cake is as close to a show's baking
+  round as the show's tweets are to each other, but closer still to 'Chocolate cake I
+  baked today'. (A model without everyday captions falls back to the cosine rule: the
+  `subject_quantile` of L's own nearest cosines, `near_cos`.) Otherwise only neighbours that share a subject word with it
   count (`subject_words`: accents folded, stopwords out, 'amigo' ~ 'amigos'): one
   rarer than `rare_zipf` in L ('playa', 'masterchef'; rarer than `inflected_zipf` when
   only another form of it is shared: 'lindo' ~ 'linda'), or two below `specific_zipf`
   ('governo' and 'monti'; one everyday word, 'amigos', is no subject). The prior
-  is scaled by the on-subject share of the neighbours' weight, and by how much a
+  is scaled by the on-subject share of the neighbours' weight (and then only ranks the
+  tags those neighbours hold: a cat on a sofa gets no #grillo), and by how much a
   popular tag is worth in L at all (`prior_share`); what the neighbours do not claim
   goes to the caption's own content words (#Atardecer #playa #amigos). A Portuguese
   beach caption gets no #MasterChefBR, a tweet about the show keeps it.
@@ -395,7 +400,10 @@ class MultilingualScorer(Scorer):
         counts = self.lang_counts[lang]
         top = int(counts.max(initial=0))
         if top > 0 and self.prior > 0:
-            votes += on_share * self.prior * self._prior_confidence(lang, top) * np.log1p(counts) / np.log1p(top)
+            prior = on_share * self.prior * self._prior_confidence(lang, top) * np.log1p(counts) / np.log1p(top)
+            if on_share < 1.0 - 1e-6:  # outside the corpus: popularity ranks the on-subject neighbours' tags only
+                prior = np.where(votes > 0, prior, 0.0)
+            votes += prior
         given = set(query.given)
         out: Scores = {}
         if self.subject_gate and self.own_words * (1.0 - on_share) > 0:
