@@ -525,3 +525,16 @@ def test_outside_the_corpus_popularity_ranks_only_the_on_subject_neighbours_tags
     ranked = _ranked(_fitted(rows, k=4), "Meu cachorro dormindo no sofá")
     assert "encontro" in ranked and "masterchefbr" not in ranked
     assert {"cachorro", "sofá", "dormindo"} <= set(ranked)
+
+
+def test_an_english_caption_meets_a_partly_english_corpus_through_a_word_rare_in_english() -> None:
+    """'Kohli' is rare in English; the Hindi set's romanised tweets about him hold #indvspak, so
+    an English caption naming him gets it, though only one English post is about him. A word
+    common in English ('match') is no such clue, and a corpus with no English posts is silent."""
+    kohli = [("hi", "kohli ne aaj kamaal kar diya yaar match mein", ["#indvspak"]),
+             ("hi", "kohli ka century dekha kya bhai, match jeet gaye", ["#indvspak"])]
+    scorer = _fitted(INDIAN_POSTS + kohli, k=6)
+    assert "indvspak" in _ranked(scorer, "What a knock by Kohli tonight")
+    assert "indvspak" not in _ranked(scorer, "What a match tonight with my friends")
+    hinglish_only = _fitted([row for row in INDIAN_POSTS + kohli if not row[1][0].isupper()], k=6)
+    assert len(hinglish_only.en_rows) == 0 and _ranked(hinglish_only, "What a knock by Kohli tonight") == []
