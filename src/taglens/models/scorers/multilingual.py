@@ -225,6 +225,13 @@ class MultilingualScorer(Scorer):
         """Per language, the percentiles (0..100) of each training post's mean cosine to its
         `domain_k` nearest other posts of that language: what 'close' means in that corpus."""
         out = np.zeros((len(self.languages), 101), dtype=np.float32)
+        for lang, _rows, own, _k in self._own_nearest():
+            out[lang] = np.percentile(own, np.arange(101))
+        return out
+
+    def _own_nearest(self):  # noqa: ANN202 - yields (language, its rows, their closeness, k)
+        """Per language with two posts or more: its rows, each row's mean cosine to its
+        `domain_k` nearest other posts of that language, and that k."""
         for lang in range(len(self.languages)):
             rows = np.flatnonzero(self.post_lang == lang)
             if len(rows) < 2:
@@ -232,8 +239,7 @@ class MultilingualScorer(Scorer):
             sims = self.embeddings[rows] @ self.embeddings[rows].T
             np.fill_diagonal(sims, -1.0)
             k = min(self.domain_k, len(rows) - 1)
-            out[lang] = np.percentile(np.sort(sims, axis=1)[:, -k:].mean(axis=1), np.arange(101))
-        return out
+            yield lang, rows, np.sort(sims, axis=1)[:, -k:].mean(axis=1), k
 
     def fit_general(self, posts: Sequence[Post]) -> None:
         """Embed up to `general_posts` everyday captions that belong to no language corpus (a
@@ -248,14 +254,7 @@ class MultilingualScorer(Scorer):
             return
         self.general_matrix = _dequantise(_quantise(_load_encoder(self.encoder).encode(texts)))
         self.near_gap = np.zeros((len(self.languages), 101), dtype=np.float32)
-        for lang in range(len(self.languages)):
-            rows = np.flatnonzero(self.post_lang == lang)
-            if len(rows) < 2:
-                continue
-            sims = self.embeddings[rows] @ self.embeddings[rows].T
-            np.fill_diagonal(sims, -1.0)
-            k = min(self.domain_k, len(rows) - 1)
-            own = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+        for lang, rows, own, k in self._own_nearest():
             general = np.sort(self.embeddings[rows] @ self.general_matrix.T, axis=1)[:, -k:].mean(axis=1)
             self.near_gap[lang] = np.percentile(own - general, np.arange(101))
 
