@@ -269,9 +269,9 @@ class MultilingualScorer(Scorer):
         if not len(sims) or len(self._rows(lang)) < self.domain_posts:
             return False
         k = min(self.domain_k, len(sims))
-        own = float(np.sort(sims)[-k:].mean())
+        own = float(np.partition(sims, -k)[-k:].mean())  # every row of L: partition, not a full sort
         if len(self.general_matrix) and self.near_gap.size and vector is not None and np.any(self.near_gap[lang]):
-            general = float(np.sort(self.general_matrix @ vector)[-k:].mean())
+            general = float(np.partition(self.general_matrix @ vector, -k)[-k:].mean())
             cut = float(np.interp(100 * self.general_quantile, np.arange(101), self.near_gap[lang]))
             return own - general >= cut
         return own >= self.subject_cosine(lang)
@@ -503,7 +503,8 @@ class MultilingualScorer(Scorer):
             return votes, 0.0
         sims = self.embeddings[rows] @ vector
         near, weights = self._nearest(sims)
-        on = self.on_subject(query, self.languages[lang], rows[near], self.inside_corpus(lang, sims, vector))
+        inside = self.subject_gate and self.inside_corpus(lang, sims, vector)  # no gate: no need to ask
+        on = self.on_subject(query, self.languages[lang], rows[near], inside)
         for post, weight, keep in zip(rows[near], weights, on, strict=True):
             if keep:
                 votes[self.tag_ids[self.indptr[post]:self.indptr[post + 1]]] += weight
