@@ -456,3 +456,30 @@ def test_tag_kinds_memo_gives_the_same_kinds_and_stays_bounded(monkeypatch) -> N
     assert [kinds.kind(k) for k in keys] == [fresh._kind(tk.hashtag_key(k)) for k in keys]
     assert kinds.kind("#TBT") == "junk" and kinds.kind("London") == "place"
     assert len(kinds._memo) <= 3
+
+
+def test_a_broader_concept_waits_for_what_else_the_photo_shows(kinds: TagKinds) -> None:
+    """#animal and #pet beside #dog say nothing #dog did not: within five slots they go after
+    the other content (#grass, #running), unless the caption writes them; a narrower tag after a
+    broader one (#dog after #animal) and unrelated broad words (#nature) keep their place."""
+    from taglens.vision.concepts import load_concepts
+
+    table = load_concepts()
+    dog, pizza = table.named_by("dog"), table.named_by("pizza")
+    assert table.broader(table.lemma_concepts["animal"], dog) and table.broader(table.lemma_concepts["pet"], dog)
+    assert table.broader(table.lemma_concepts["food"], pizza) and not table.broader(table.lemma_concepts["food"], dog)
+    assert not table.broader(dog, table.lemma_concepts["animal"]) and not table.broader(dog, dog)
+    assert not table.broader(dog, table.named_by("labradorretriever"))  # the everyday name stays beside the breed
+    grounding = Grounding(kinds)
+    ranked = [("dog", 6.0), ("animal", 5.0), ("pet", 4.0), ("grass", 3.0), ("running", 2.0), ("nature", 1.0),
+              ("ball", 0.5)]
+
+    def top(caption: str, items=ranked, allow: frozenset[str] = frozenset()) -> list[str]:
+        return [k for k, _ in grounding.arrange(list(items), Query.from_post(Post(text=caption)), 5, allow)]
+
+    assert top("") == ["dog", "grass", "running", "nature", "ball"]
+    assert top("My pet at the park") == ["dog", "pet", "grass", "running", "nature"]  # the user's own word
+    assert top("", allow=frozenset({"broader"})) == ["dog", "animal", "pet", "grass", "running"]
+    assert top("", [("animal", 3.0), ("dog", 2.0), ("grass", 1.0)]) == ["animal", "dog", "grass"]
+    assert top("", [("dog", 3.0), ("pet", 2.0), ("animal", 1.0)]) == ["dog", "pet", "animal"]  # nothing else to show
+    assert parse_allow("broader") == frozenset({"broader"})

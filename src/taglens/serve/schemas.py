@@ -25,7 +25,7 @@ class SuggestFields(BaseModel):
     profile: str | None = Field(
         None, description="follow a saved profile's style (only on a server started with --profiles)")
     allow: list[str] | str = Field(
-        default_factory=list, description="grounding rules to switch off: place, event, brand, junk, variants "
+        default_factory=list, description="grounding rules to switch off: place, event, brand, junk, variants, broader "
                                           "(a list, or one string 'place,junk')")
 
     tag_language: str = Field("any", description="which language the tags are in: any (the caption's "

@@ -43,6 +43,18 @@ WORD_ALIASES = {
     "piglet": "pig", "piglets": "pig", "foal": "horse", "foals": "horse", "duckling": "duck", "ducklings": "duck",
 }
 
+# Broad words WordNet files outside the ImageNet tree, each as the concept of the tree it means:
+# pet.n.01 ('a domesticated animal kept for companionship') is no hypernym of dog.n.01, but a
+# #pet on a dog photo says what 'domestic animal' (above 123 classes, every dog among them) says.
+BROAD_ALIASES = {"pet": "domestic animal"}
+# How high in WordNet's noun tree a concept must sit to count as a broad category for `broader`:
+# animal (depth 6), domestic animal (7), food (4), dessert, furniture, vehicle, clothing (6-7).
+# The everyday names of things sit lower and are what a creator tags beside the breed or the
+# model: dog (8), cat (13), bird (9), fish and flower (10), car and bicycle (8). (Measured: with
+# no depth bound, #dog went after #labradorretriever, and the held-out pet photos' species tag
+# in the top 5 fell from 100 % to 97.9 %.)
+BROAD_DEPTH = 7
+
 
 def concept_key(name: str) -> str:
     """'Golden retriever' -> 'goldenretriever': a concept name as a hashtag key."""
@@ -69,6 +81,7 @@ class ConceptTable:
     membership: np.ndarray            # (n_classes, n_concepts) float32, 1 where the concept is above the class
     words: dict[str, tuple[int, ...]]  # hashtag key -> the concepts it names
     class_node: tuple[int, ...]        # class index -> its own concept
+    depths: tuple[int, ...] = ()       # each concept's depth in WordNet's noun tree (entity: 0)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -93,7 +106,7 @@ class ConceptTable:
                 words[word] = words[animal]
         return cls(tuple(c["id"] for c in concepts), tuple(c["name"] for c in concepts),
                    tuple(tuple(c["lemmas"]) for c in concepts), kinds,
-                   classes, membership, words, tuple(class_node))
+                   classes, membership, words, tuple(class_node), tuple(int(c["depth"]) for c in concepts))
 
     def mass(self, probs: np.ndarray) -> np.ndarray:
         """(n_concepts,) probability mass below each concept for one probability vector (or (N, C) rows).
@@ -111,6 +124,27 @@ class ConceptTable:
 
     def index(self, concept_id: str) -> int:
         return self.ids.index(concept_id)
+
+    @functools.cached_property
+    def lemma_concepts(self) -> dict[str, frozenset[int]]:
+        """Every lemma's concept key -> the concepts it is a lemma of, the broad ones too
+        ('animal' -> animal.n.01, 398 classes; 'food'; 'bird'). `words` keeps only a word's
+        most specific concepts, so it names nothing for #animal; `broader` needs both ends."""
+        out: dict[str, set[int]] = {}
+        for i, lemmas in enumerate(self.lemmas):
+            for lemma in lemmas:
+                out.setdefault(concept_key(lemma), set()).add(i)
+        for word, name in BROAD_ALIASES.items():
+            out.setdefault(word, set()).update(out.get(concept_key(name), ()))
+        return {k: frozenset(v) for k, v in out.items()}
+
+    def broader(self, general: Iterable[int], specific: Iterable[int]) -> bool:
+        """A broad category among `general` (a word's senses: 'food' is both nutrient and solid
+        food; at most `BROAD_DEPTH` deep) lies strictly above one of `specific`: what the general
+        tag says, the specific one already said (animal above dog, food above pizza; not dog
+        above labrador retriever)."""
+        return any(self.depths[g] <= BROAD_DEPTH and self.classes[s] < self.classes[g]
+                   for g in general for s in specific)
 
     def disjoint(self, a: int, b: int) -> bool:
         return not (self.classes[a] & self.classes[b])
