@@ -152,3 +152,18 @@ def test_a_users_own_onnx_encoder_plugs_in_by_name(tmp_path):
     out = enc.encode([Image.new("RGB", (50, 40), (255, 0, 0))])
     assert enc.name == "tiny" and out.probs is None
     assert out.features.shape == (1, 3) and np.allclose(out.features[0], [1.0, 0.0, 0.0], atol=1e-3)
+
+
+def test_preprocess_normalises_each_channel_by_its_own_mean_and_std():
+    """The batch is (pixel / 255 - mean) / std per channel, channels first, centre-cropped."""
+    from taglens.vision.encoder import Preprocess
+
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    pre = Preprocess(size=32, resize=40, mean=(0.1, 0.5, 0.9), std=(0.2, 0.3, 0.4))
+    out = pre.batch([Image.fromarray(pixels), Image.fromarray(pixels[:, ::-1])])
+    assert out.shape == (2, 3, 32, 32) and out.dtype == np.float32
+    crop = np.asarray(pre._crop(Image.fromarray(pixels)), dtype=np.float64).transpose(2, 0, 1) / 255.0
+    expected = (crop - np.array([0.1, 0.5, 0.9])[:, None, None]) / np.array([0.2, 0.3, 0.4])[:, None, None]
+    assert np.abs(out[0] - expected).max() < 1e-5
+    assert not np.allclose(out[0], out[1])  # each image in its own slot

@@ -22,6 +22,7 @@ the key drops that dot, so `#İstanbul` and `#istanbul` are one tag (the dotless
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -51,9 +52,23 @@ def hashtag_key(tag: str) -> str:
 
     >>> hashtag_key("#CaféLife")
     'cafélife'
+
+    A ranking asks for the keys of the same few thousand vocabulary tags on every
+    post (~250 calls a caption), so tag-sized strings are remembered; a longer text
+    is computed each time and never held.
     """
+    return _cached_key(tag) if len(tag) <= _CACHED_KEY_LENGTH else _key(tag)
+
+
+_CACHED_KEY_LENGTH = 2 * MAX_TAG_LENGTH
+
+
+def _key(tag: str) -> str:
     body = unicodedata.normalize("NFKC", tag.strip()).lstrip("#").strip()
     return body.replace("\u200d", "").casefold().replace(_DOTTED_I, "i")
+
+
+_cached_key = functools.lru_cache(maxsize=200_000)(_key)
 
 
 def is_hashtag_body(body: str) -> bool:

@@ -115,10 +115,20 @@ class FeatureBuilder:
 
     def build(self, per_scorer: Mapping[str, Scores],
               extra: Sequence[str] = ()) -> tuple[list[str], np.ndarray]:
-        """(candidate keys, feature matrix); vectorised, as it runs once per served post.
+        """(candidate keys, feature matrix): the base block, then one copy per context,
+        zero where that context's scorer did not speak (what the weights are learned on).
 
         `extra` scorers add candidates (rows) but no columns: an attached scorer's
         candidate gets the same tag features (popularity, in vocabulary) as any other."""
+        keys, base, on = self.build_base(per_scorer, extra)
+        return keys, np.hstack([base] + [base * (1.0 if spoke else 0.0) for spoke in on])
+
+    def build_base(self, per_scorer: Mapping[str, Scores],
+                   extra: Sequence[str] = ()) -> tuple[list[str], np.ndarray, list[bool]]:
+        """(candidate keys, base block, which contexts spoke): `build` without the context
+        copies, which serving never needs whole (a ~500-candidate post's full matrix is
+        three times the base block, and every product with it reads all of it)."""
+        on = [bool(per_scorer.get(c)) for c in self.contexts]
         index: dict[str, int] = {}
         for name in (*self.scorers, *extra):
             for key in per_scorer.get(name) or ():
@@ -126,7 +136,7 @@ class FeatureBuilder:
         keys = list(index)
         n, s = len(keys), len(self.scorers)
         if not n:
-            return keys, np.zeros((0, len(self.names)), dtype=np.float32)
+            return keys, np.zeros((0, len(self.base_names)), dtype=np.float32), on
         base = np.zeros((n, s * len(PER_SCORER) + len(GLOBAL)), dtype=np.float32)
         active = 0
         for j, name in enumerate(self.scorers):
@@ -152,9 +162,7 @@ class FeatureBuilder:
         norms = base[:, 0:g:3]
         pairs = self.pairs
         cross = norms[:, [a for a, _ in pairs]] * norms[:, [b for _, b in pairs]] if pairs else norms[:, :0]
-        base = np.hstack([base, norms * base[:, g + 1:g + 2], cross])
-        blocks = [base] + [base * (1.0 if per_scorer.get(c) else 0.0) for c in self.contexts]
-        return keys, np.hstack(blocks)
+        return keys, np.hstack([base, norms * base[:, g + 1:g + 2], cross]), on
 
 
 @register_combiner
@@ -192,19 +200,25 @@ class LearnedCombiner(Combiner):
         if self.weights is None:
             raise RuntimeError("learned combiner used before fit")
         extra = [n for n in self.attached if per_scorer.get(n)]
-        keys, x = self.features.build(per_scorer, extra)
+        keys, base, on = self.features.build_base(per_scorer, extra)
         if not keys:
             return []
         captioned = bool(self.captioned) and bool(per_scorer.get(self._gate))
-        totals = x @ (self._captioned_weights() if captioned else self.weights)
+        totals = base @ self._folded(self._captioned_weights() if captioned else self.weights, on)
         if self.trees is not None and per_scorer.get(self._gate):
-            totals = totals + self.trees.predict(self._tree_input(x))
+            totals = totals + self.trees.predict(self._tree_input_of(base, on))
         added = self._attached_contributions(per_scorer, keys, extra, captioned)
         if added.shape[1]:
             totals = totals + added.sum(axis=1)
         order = np.argsort(-totals, kind="stable")
-        evidence = self._evidence(x[order], added[order], extra)
+        evidence = self._evidence_of(base[order], on, added[order], extra)
         return [Ranked(keys[i], float(totals[i]), ev) for i, ev in zip(order, evidence, strict=True)]
+
+    def _folded(self, weights: np.ndarray, on: Sequence[bool]) -> np.ndarray:
+        """The weights of the full matrix as weights of its base block: a context's copy of
+        the base is the base itself or zero, so its weights add to the base's or drop out."""
+        blocks = weights.reshape(1 + len(on), -1)
+        return blocks[0] + sum((blocks[1 + i] for i, spoke in enumerate(on) if spoke), np.zeros(blocks.shape[1]))
 
     @property
     def unit(self) -> float:
@@ -218,7 +232,15 @@ class LearnedCombiner(Combiner):
         return cached[1]
 
     def _captioned_weights(self) -> np.ndarray:
-        """The weights with the `captioned` weights of untrained (fixed) scorers' norm columns."""
+        """The weights with the `captioned` weights of untrained (fixed) scorers' norm columns
+        (once per weight vector: combine() asks on every captioned post)."""
+        cached = getattr(self, "_captioned", None)
+        if cached is None or cached[0] is not self.weights or cached[1] != (self.captioned, tuple(self.trained)):
+            cached = (self.weights, (dict(self.captioned), tuple(self.trained)), self._with_captioned_weights())
+            self._captioned = cached
+        return cached[2]
+
+    def _with_captioned_weights(self) -> np.ndarray:
         w = np.asarray(self.weights, dtype=np.float64).copy()
         unit = self.unit
         for i, n in enumerate(self.features.names):
@@ -244,8 +266,8 @@ class LearnedCombiner(Combiner):
                 out[index[key], j] = weight * unit * max(value, 0.0) / scale
         return out
 
-    def _evidence(self, x: np.ndarray, added: np.ndarray | None = None,
-                  extra: Sequence[str] = ()) -> list[list[str]]:
+    def _evidence_of(self, base: np.ndarray, on: Sequence[bool], added: np.ndarray | None = None,
+                     extra: Sequence[str] = ()) -> list[list[str]]:
         """Per row: scorers carrying at least `share` of its positive per-scorer contribution.
 
         A scorer's contribution is its own features plus its `vocab*norm` column and half
@@ -253,18 +275,22 @@ class LearnedCombiner(Combiner):
         (popular, proposed by two scorers) had no scorer over the share and showed
         `evidence: []`. Where no scorer adds anything positive, the scorers that proposed
         the tag are named, strongest first: every suggestion says why it is there.
+
+        Read from the base block: a context that spoke repeats it under its own weights.
         """
         s = len(self.scorers)
-        per_block = len(self.features.base_names)
-        contrib = np.maximum(x * self.weights, 0.0).reshape(len(x), -1, per_block).sum(axis=1)
-        by_scorer = contrib[:, : 3 * s].reshape(len(x), s, 3).sum(axis=2)
+        blocks = self.weights.reshape(1 + len(on), -1)
+        contrib = np.maximum(base * blocks[0], 0.0)
+        for i in (i for i, spoke in enumerate(on) if spoke):
+            contrib += np.maximum(base * blocks[1 + i], 0.0)
+        by_scorer = contrib[:, : 3 * s].reshape(len(base), s, 3).sum(axis=2)
         g = 3 * s + len(GLOBAL)
         by_scorer = by_scorer + contrib[:, g:g + s]
         for p, (a, b) in enumerate(self.features.pairs):
             half = contrib[:, g + s + p] / 2.0
             by_scorer[:, a] += half
             by_scorer[:, b] += half
-        proposed = x[:, : 3 * s].reshape(len(x), s, 3).max(axis=2)
+        proposed = base[:, : 3 * s].reshape(len(base), s, 3).max(axis=2)
         names = list(self.scorers)
         if added is not None and added.shape[1]:
             by_scorer = np.hstack([by_scorer, np.maximum(added, 0.0)])
@@ -277,7 +303,7 @@ class LearnedCombiner(Combiner):
         # Python loop over rows x scorers the largest part of this function
         rows, ranks = np.nonzero(np.take_along_axis(strong, order, axis=1))
         flat = np.asarray(names, dtype=object)[order[rows, ranks]].tolist()
-        ends = np.cumsum(np.bincount(rows, minlength=len(x))).tolist()
+        ends = np.cumsum(np.bincount(rows, minlength=len(base))).tolist()
         out = [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
         for i, row in enumerate(out):
             if not row:
@@ -287,6 +313,15 @@ class LearnedCombiner(Combiner):
     @property
     def _gate(self) -> str:
         return str(self.tree_params.get("gate", "openvocab"))
+
+    def _tree_input_of(self, base: np.ndarray, on: Sequence[bool]) -> np.ndarray:
+        """`_tree_input` of the full matrix, from its base block: a context's flag is 1 on
+        the rows where its copy of the base has any non-zero feature."""
+        if not on:
+            return base
+        nonzero = base.any(axis=1)
+        flags = np.stack([nonzero & spoke for spoke in on], axis=1)
+        return np.hstack([base, flags.astype(base.dtype)])
 
     def _tree_input(self, x: Features) -> Features:
         """The base block plus one 0/1 column per context: trees find interactions themselves.

@@ -296,10 +296,17 @@ def is_stopword(word: str, lang: str = DEFAULT_LANGUAGE) -> bool:
     Accents count ('día' and 'dia' are looked up as written, and both are kept);
     a reviewed exception (a content word people tag) is never a stopword.
     """
+    return _is_stopword(word, lang or UNDETERMINED) if len(word) <= 64 else _looked_up(word, lang or UNDETERMINED)
+
+
+def _looked_up(word: str, lang: str) -> bool:
     w = _normal(word)
-    if not w:
-        return True
-    return w in stopwords(lang or UNDETERMINED)
+    return not w or w in stopwords(lang)
+
+
+# Grounding and the tag-language policy ask about the same candidate words on every
+# post (~470 calls a caption): word-sized questions are remembered.
+_is_stopword = functools.lru_cache(maxsize=200_000)(_looked_up)
 
 
 def content_only(words: list[str], lang: str = DEFAULT_LANGUAGE) -> list[str]:

@@ -39,13 +39,19 @@ class Preprocess:
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
 
     def batch(self, images: Sequence[Any]) -> np.ndarray:
-        """(N, 3, size, size) float32 from RGB PIL images."""
+        """(N, 3, size, size) float32 from RGB PIL images: (pixel / 255 - mean) / std.
+
+        As one multiply and one add per value, written straight into the batch from the
+        uint8 pixels: three float passes over a transposed (strided) copy cost 2.5 ms a
+        photo, a seventh of the encoder itself (the values agree to 5e-7)."""
         out = np.empty((len(images), 3, self.size, self.size), dtype=np.float32)
-        mean = np.asarray(self.mean, dtype=np.float32).reshape(3, 1, 1)
-        std = np.asarray(self.std, dtype=np.float32).reshape(3, 1, 1)
+        std = np.asarray(self.std, dtype=np.float64)
+        scale = (1.0 / (255.0 * std)).astype(np.float32).reshape(3, 1, 1)
+        shift = (-np.asarray(self.mean, dtype=np.float64) / std).astype(np.float32).reshape(3, 1, 1)
         for i, img in enumerate(images):
-            arr = np.asarray(self._crop(img), dtype=np.float32).transpose(2, 0, 1) / 255.0
-            out[i] = (arr - mean) / std
+            pixels = np.asarray(self._crop(img)).transpose(2, 0, 1)  # uint8 (3, size, size), a view
+            np.multiply(pixels, scale, out=out[i])
+            out[i] += shift
         return out
 
     def _crop(self, img: Any) -> Any:

@@ -53,7 +53,13 @@ def is_sensitive(key: str, keys: Iterable[str] | None = None) -> bool:
 
     Names of four letters or fewer ('bra', 'thong') match only whole keys and plurals, so
     #brandnew or #library are not caught."""
-    return bool(_pattern(frozenset(sensitive_keys() if keys is None else keys)).search(key))
+    return _matches(key, sensitive_keys() if keys is None else frozenset(keys))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _matches(key: str, names: frozenset[str]) -> bool:
+    """Remembered: a photo post asks about ~150 candidate tags, mostly the same vocabulary."""
+    return bool(_pattern(names).search(key))
 
 
 @functools.lru_cache(maxsize=8)
