@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -138,6 +140,11 @@ def test_tfidf_round_trip_and_lexical_match(vocab: Vocab, tmp_path) -> None:
     assert list(again) == list(scores)
     assert all(again[k] == pytest.approx(v, abs=1e-3) for k, v in scores.items())
     assert scorer.score(query("", ["#pizza"]), vocab) == {}  # bare tag lists: co-occurrence's job
+    # the scores are shares of the k nearest posts' cosines, each post voting for its own tags
+    q2 = scorer._vector(Counter("pasta pizza oven sauce".split()))
+    sims = (scorer.matrix @ q2.T).toarray().ravel()
+    votes = scorer.score(query("pasta pizza oven sauce"), vocab)
+    assert votes["foodporn"] == pytest.approx(sims[[4, 5]].sum() / min(scorer.k, int((sims > 0).sum())), rel=1e-5)
 
 
 def test_coverage_picks_a_diverse_set_and_round_trips(tmp_path) -> None:
@@ -163,3 +170,39 @@ def test_a_scorer_saved_with_another_vocabulary_is_refused(vocab: Vocab, tmp_pat
     small = Vocab(vocab.keys[:1], vocab.displays[:1], vocab.counts[:1])
     with pytest.raises(ValueError, match="knn: stored tag ids do not match the model's vocabulary"):
         type(scorer).load(tmp_path, scorer.params, small)
+
+
+def test_knn_matches_like_with_like_whatever_the_order_of_its_rows() -> None:
+    """A caption is matched only against captioned training posts, a bare tag list only
+    against tag lists; stored as two runs (as `_sample` keeps them) or interleaved, the
+    votes are the same."""
+    from taglens.models.scorers.knn import KnnScorer
+
+    rng = np.random.default_rng(5)
+    n = 60
+    emb = rng.normal(size=(n, 8)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    has_text = np.arange(n) < 40  # captioned posts first
+    keys = [f"t{i}" for i in range(n)]
+    vocab = Vocab(keys, ["#" + k for k in keys], [1] * n)
+
+    def scorer(order: np.ndarray) -> KnnScorer:
+        s = KnnScorer(k=5, temperature=0.1)
+        s.embeddings, s.has_text = emb[order], has_text[order]
+        s.indptr, s.tag_ids = np.arange(n + 1, dtype=np.int64), order.astype(np.int32)  # post i holds tag t_i
+        return s
+
+    runs, mixed = scorer(np.arange(n)), scorer(rng.permutation(n))
+    vector = emb[45] + 0.05 * emb[3]
+    vector /= np.linalg.norm(vector)
+    sims = emb @ vector
+    assert int(np.argmax(sims)) == 45  # the nearest of all is a tag list
+    nearest_caption = f"t{int(np.argmax(np.where(has_text, sims, -2)))}"
+    caption = Query.from_post(Post(text="a caption"))
+    bare = Query.from_post(Post(hashtags=["#x"]))
+    with_prose = runs._vote(caption, vector, vocab)
+    assert with_prose == pytest.approx(mixed._vote(Query.from_post(Post(text="a caption")), vector, vocab))
+    assert max(with_prose, key=with_prose.get) == nearest_caption and all(int(k[1:]) < 40 for k in with_prose)
+    tag_list = runs._vote(bare, vector, vocab)
+    assert tag_list == pytest.approx(mixed._vote(Query.from_post(Post(hashtags=["#x"])), vector, vocab))
+    assert max(tag_list, key=tag_list.get) == "t45" and all(int(k[1:]) >= 40 for k in tag_list)

@@ -80,20 +80,29 @@ class KnnScorer(Scorer):
         return [self._vote(q, v, vocab) for q, v in zip(queries, vectors, strict=True)]
 
     def _vote(self, query: Query, vector: np.ndarray, vocab: Vocab) -> Scores:
-        n = self.embeddings.shape[0]
-        if n == 0 or not np.any(vector):
+        if self.embeddings.shape[0] == 0 or not np.any(vector):
             return {}
-        sims = self.embeddings @ vector
-        same = self.has_text == has_prose(query.post)
-        if same.any() and not same.all():
-            sims = np.where(same, sims, -2.0)
-            n = int(same.sum())
+        first, sims, n = self._similarities(vector, has_prose(query.post))
         k = min(self.k, n)
-        near = np.argpartition(-sims, k - 1)[:k]
-        query.cache[NEAR_KEY] = (near, sims[near])  # recommend/grounding.py's subject support reads them
-        weights = np.exp((sims[near] - sims[near].max()) / self.temperature)
+        best = np.argpartition(-sims, k - 1)[:k]
+        near, sims = first + best, sims[best]
+        query.cache[NEAR_KEY] = (near, sims)  # recommend/grounding.py's subject support reads them
+        weights = np.exp((sims - sims.max()) / self.temperature)
         return vote_for_tags(near, weights, self.indptr, self.tag_ids, vocab, query.given,
                              self.limit, scale=float(weights.sum()))
+
+    def _similarities(self, vector: np.ndarray, prose: bool) -> tuple[int, np.ndarray, int]:
+        """(first row, cosines from it on, how many are eligible): against the training posts
+        of the post's own kind (with prose or without) when both kinds are stored. `_sample`
+        stores the captioned posts first, so a kind is one run of rows and only its rows are
+        read; in any other order the rest are masked out."""
+        same = self.has_text == prose
+        if not same.any() or same.all():
+            return 0, self.embeddings @ vector, len(same)
+        rows = np.flatnonzero(same)
+        if rows[-1] - rows[0] + 1 == len(rows):
+            return int(rows[0]), self.embeddings[rows[0]:rows[-1] + 1] @ vector, len(rows)
+        return 0, np.where(same, self.embeddings @ vector, -2.0), len(rows)
 
     def save(self, folder: Path) -> None:
         self.save_params(folder)

@@ -501,7 +501,10 @@ class MultilingualScorer(Scorer):
         votes = np.zeros(len(self.keys), dtype=np.float64)
         if not len(rows):
             return votes, 0.0
-        sims = self.embeddings[rows] @ vector
+        # a language's posts are one run of rows (the corpus is read a language at a time):
+        # a view then, not a copy of the language's rows on every caption
+        one_run = rows[-1] - rows[0] + 1 == len(rows)
+        sims = (self.embeddings[rows[0]:rows[-1] + 1] if one_run else self.embeddings[rows]) @ vector
         near, weights = self._nearest(sims)
         inside = self.subject_gate and self.inside_corpus(lang, sims, vector)  # no gate: no need to ask
         on = self.on_subject(query, self.languages[lang], rows[near], inside)
