@@ -152,3 +152,14 @@ def test_shipped_default_model_loads_and_serves():
     prediction = rec.suggest(Post(text="dinner", hashtags=["#food"]), k=5)
     assert len(prediction.hashtags) == 5 and "food" not in keys(prediction)
     assert DEFAULT_CONFIG["scorers"]
+
+
+def test_popularity_fills_its_limit_past_the_given_tags():
+    import numpy as np
+
+    vocab = Vocab([f"t{i}" for i in range(10)], [f"#t{i}" for i in range(10)], list(range(100, 0, -10)))
+    scorer = create_scorer("popularity", limit=3)
+    scores = scorer.score(Query.from_post(Post(hashtags=["#t0", "#t2"])), vocab)
+    assert list(scores) == ["t1", "t3", "t4"]
+    assert scores["t1"] == pytest.approx(np.log1p(90) / np.log1p(max(vocab.total_posts, 100)))
+    assert scores["t1"] > scores["t3"] > scores["t4"] > 0

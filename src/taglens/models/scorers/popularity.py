@@ -30,11 +30,13 @@ class PopularityScorer(StatelessScorer):
     def score(self, query: Query, vocab: Vocab) -> Scores:
         given = set(query.given)
         total = max(vocab.total_posts, int(vocab.counts.max(initial=1)))
+        take = min(len(vocab.keys), self.limit + len(given))  # vocab is sorted by count
+        values = (np.log1p(vocab.counts[:take]) / np.log1p(total)).tolist()  # one array call, not one a tag
         out: Scores = {}
-        for i, key in enumerate(vocab.keys):  # vocab is sorted by count
+        for key, value in zip(vocab.keys[:take], values):
             if key in given:
                 continue
-            out[key] = float(np.log1p(vocab.counts[i]) / np.log1p(total))
+            out[key] = value
             if len(out) >= self.limit:
                 break
         return out
