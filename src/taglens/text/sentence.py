@@ -137,15 +137,20 @@ class E5Encoder:
                 raise
             return None
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Unit rows; `batch_size` texts per engine call. The ONNX backend gets every text at
+        once and forms its own batches of similar length (less padding); the C engine is fed
+        `batch_size` at a time."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         idx = [i for i, t in enumerate(texts) if t.strip()]
+        if not idx:
+            return out
+        if self.backend == "onnxruntime":
+            out[idx] = self.model.encode([self.PREFIX + texts[i] for i in idx], batch_size=batch_size)
+            return out
         for start in range(0, len(idx), batch_size):
             chunk = idx[start:start + batch_size]
-            if self.backend == "onnxruntime":
-                vectors = self.model.encode([self.PREFIX + texts[i] for i in chunk])
-            else:
-                vectors = np.asarray(self.model.query([texts[i] for i in chunk]), dtype=np.float32)
+            vectors = np.asarray(self.model.query([texts[i] for i in chunk]), dtype=np.float32)
             out[chunk] = vectors.reshape(len(chunk), self.dim)
         return out
 

@@ -189,12 +189,13 @@ class ImageTextScorer(Scorer):
     def _real_words(self, text: str) -> bool:
         if self.min_zipf <= 0:
             return bool(text.strip())
-        try:
-            from wordfreq import zipf_frequency
-        except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
+        from taglens.text.language import word_frequencies
+
+        zipf = word_frequencies()
+        if zipf is None:  # pragma: no cover - wordfreq is in taglens[full]
             return bool(text.strip())
         words = text.split()
-        return bool(words) and all(zipf_frequency(w, "en") >= self.min_zipf for w in words)
+        return bool(words) and all(zipf(w, "en") >= self.min_zipf for w in words)
 
     def _set_tags(self, ids: np.ndarray, q: np.ndarray, scale: np.ndarray, vocab: Vocab) -> None:
         vocab.check_ids(ids, "image_text")
