@@ -221,3 +221,42 @@ def test_serve_rounds_in_the_manifest_truncates_the_trees_at_load(tmp_path) -> N
     test = posts(100, seed=2)
     assert hits(linear, bundle, test) < 40  # the band needs the trees: zero rounds cannot find it
     assert hits(boosted, bundle, test) >= 85
+
+
+def _random_ensemble(rng: np.random.Generator, width: int, trees: int, depth: int) -> TreeEnsemble:
+    """Random full-ish trees, some of them a single leaf (LightGBM writes those too)."""
+    feature, threshold, left, right, value, roots = [], [], [], [], [], []
+
+    def add(level: int) -> int:
+        i = len(feature)
+        feature.append(-1), threshold.append(0.0), left.append(i), right.append(i)
+        value.append(float(rng.normal()))
+        if level < depth and rng.random() < 0.8:
+            feature[i], threshold[i], value[i] = int(rng.integers(width)), float(rng.normal()), 0.0
+            left[i] = add(level + 1)
+            right[i] = add(level + 1)
+        return i
+
+    for t in range(trees):
+        roots.append(add(depth if t % 7 == 0 else 0))  # every 7th tree is one leaf
+    return TreeEnsemble(np.asarray(feature), np.asarray(threshold), np.asarray(left), np.asarray(right),
+                        np.asarray(value), np.asarray(roots), depth)
+
+
+def test_the_onnx_trees_score_as_the_numpy_walk() -> None:
+    rng = np.random.default_rng(11)
+    ensemble = _random_ensemble(rng, width=9, trees=30, depth=5)
+    x = rng.normal(size=(200, 9))
+    x[::13, 2] = np.nan  # NaN goes right, as LightGBM sends it
+    x[5] = ensemble.threshold[ensemble.feature >= 0][0]  # a value exactly at a split goes left
+    assert ensemble._session(9) is not None  # the ONNX form is what serves
+    assert np.array_equal(ensemble.predict(x), ensemble.predict_numpy(x))
+    assert np.array_equal(ensemble.first(4).predict(x), ensemble.first(4).predict_numpy(x))
+
+
+def test_trees_reading_a_column_the_features_lack_are_refused() -> None:
+    from taglens.errors import ModelError
+
+    ensemble = _random_ensemble(np.random.default_rng(2), width=9, trees=5, depth=3)
+    with pytest.raises(ModelError, match="splits on column"):
+        ensemble.predict(np.zeros((3, 4)))
