@@ -46,6 +46,14 @@ def write_section(name: str, title: str, body: str) -> None:
     RESULTS.write_text(text, encoding="utf-8")
 
 
+def publish(name: str, title: str, body: str) -> int:
+    """The end of every benchmark: its section of RESULTS.md rewritten, the same text
+    printed, and the exit status 0 (`return publish(...)` from `main`)."""
+    write_section(name, title, body)
+    print(body)
+    return 0
+
+
 def paired_difference(diff, digits: int = 1) -> str:  # noqa: ANN001 - a sequence of per-post differences
     """'+m (+lo to +hi)' in points: the mean of paired per-post differences (0..1 each) and its
     percentile bootstrap 95 % interval (taglens.evaluate.metrics.bootstrap_interval)."""

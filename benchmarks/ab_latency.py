@@ -122,7 +122,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.worker:
         return worker()
-    from _results import markdown_table, shared_data, write_section
+    from _results import markdown_table, publish, shared_data
 
     import numpy as np
 
@@ -164,9 +164,7 @@ def main() -> int:
             f"Load average {load:.1f} on {os.cpu_count()} cores.\n\n"
             + markdown_table(["posts", "n", "base median ms", "new median ms", "new / base (95 % CI)",
                               "top 10 differing"], rows))
-    write_section("ab_latency", "Serving latency: this checkout against an earlier revision, interleaved", body)
-    print(body)
-    return 0
+    return publish("ab_latency", "Serving latency: this checkout against an earlier revision, interleaved", body)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _results import caption_posts, markdown_table, write_section  # noqa: E402
+from _results import caption_posts, markdown_table, publish  # noqa: E402
 
 from taglens.batch import suggest_file  # noqa: E402
 from taglens.post import write_jsonl  # noqa: E402
@@ -85,9 +85,7 @@ def main() -> int:
         + markdown_table(["workers", "posts/s (median)", "each repeat", f"vs {args.workers[0]} worker",
                           "posts per worker CPU-second"], rows)
     )
-    write_section("batch", "taglens batch: posts/s by worker count", body)
-    print(body)
-    return 0
+    return publish("batch", "taglens batch: posts/s by worker count", body)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
 from _image_labels import held_out, names_of  # noqa: E402
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, publish, shared_data  # noqa: E402
 from image_text import caption_words, flickr_photos, share_top5  # noqa: E402
 
 from taglens.evaluate.metrics import bootstrap_interval  # noqa: E402
@@ -116,9 +116,7 @@ def main() -> int:
                                      "broad tag beside a narrower"], labelled)
             + "\nTop 5 before and after (held-out photos that changed):\n\n"
             + "\n".join(flickr_examples + labelled_examples) + "\n")
-    write_section("broader_tags", "Photos alone: broad categories beside a narrower tag (grounding rule 'broader')", body)
-    print(body)
-    return 0
+    return publish("broader_tags", "Photos alone: broad categories beside a narrower tag (grounding rule 'broader')", body)
 
 
 if __name__ == "__main__":

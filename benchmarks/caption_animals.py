@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, publish, shared_data  # noqa: E402
 
 from taglens.corpus.importers import read_tweeteval  # noqa: E402
 from taglens.evaluate.protocol import build_task  # noqa: E402
@@ -212,9 +212,7 @@ def main() -> int:
              "image topic head is sure is of babies, a tag naming only animals the pictures are not confident of "
              "is dropped. Same process, same scorer answers; 'before' / 'off' switches the rule off. "
              f"Run: {time.time() - start:.0f} s.\n\n")
-    write_section("caption_animals", "Animals the post does not show: caption animals, baby photos", intro + body)
-    print(intro + body)
-    return 0
+    return publish("caption_animals", "Animals the post does not show: caption animals, baby photos", intro + body)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
 
-from _results import markdown_table, top_keys_with, write_section  # noqa: E402
+from _results import markdown_table, publish, top_keys_with  # noqa: E402
 
 from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
@@ -76,9 +76,7 @@ def main() -> int:
                             "language-ID rules off", "cosine rule"], rows)
             + "\n'same': the top 5 is the served one. The last caption is the known limit (README, Captions "
             "in any language): it reads like the Portuguese shows' chatter, and no rule here changes it.\n")
-    write_section("caption_examples", "Captions unlike the corpus: served, and with one rule switched back", body)
-    print(body)
-    return 0
+    return publish("caption_examples", "Captions unlike the corpus: served, and with one rule switched back", body)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _results import markdown_table, paired_difference, shared_data, write_section  # noqa: E402
+from _results import markdown_table, paired_difference, publish, shared_data  # noqa: E402
 
 SCORER = "image_concepts"
 FLOORS = (0.0, 0.3, 0.5, 0.8, 1.0)
@@ -193,9 +193,7 @@ def main() -> int:
             f"{labelled_examples(rec, data, chosen)}\n"
             f"### Instagram posts with photos (caption + photos, task 'caption', every tag gold)\n\n"
             f"{instagram(rec, data, chosen)}")
-    write_section("concept_confidence", "ImageNet names at low confidence (image_concepts' floor)", body)
-    print(body)
-    return 0
+    return publish("concept_confidence", "ImageNet names at low confidence (image_concepts' floor)", body)
 
 
 if __name__ == "__main__":

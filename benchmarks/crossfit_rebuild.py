@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
 
 import numpy as np  # noqa: E402
-from _results import markdown_table, paired_difference, shared_data, write_section  # noqa: E402
+from _results import markdown_table, paired_difference, publish, shared_data  # noqa: E402
 
 from _tasks import harrison_task, tweeteval_task  # noqa: E402
 from taglens.evaluate.metrics import post_metrics  # noqa: E402
@@ -145,9 +145,7 @@ def main() -> int:
             f"({tweeteval.dedup.describe()}; HARRISON: {harrison.dedup.describe()}).\n\n"
             + markdown_table(["set", "posts", "ranking", "metric", "previous", "rebuilt",
                               "rebuilt - previous (paired 95 % CI)"], rows))
-    write_section("crossfit_rebuild", "Cross-fitting folds by content: the rebuilt combiner", body)
-    print(body)
-    return 0
+    return publish("crossfit_rebuild", "Cross-fitting folds by content: the rebuilt combiner", body)
 
 
 if __name__ == "__main__":

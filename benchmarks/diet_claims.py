@@ -23,7 +23,7 @@ sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
 from _image_labels import held_out, names_of  # noqa: E402
-from _results import markdown_table, shared_data, top_keys_with, write_section  # noqa: E402
+from _results import markdown_table, publish, shared_data, top_keys_with  # noqa: E402
 
 from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
@@ -66,9 +66,7 @@ def main() -> int:
             + "\nChanged (meat dishes):\n\n" + "\n".join(examples or ["- none"])
             + "\n\nStill claimed (the head unsure of the dish, or the claim ranked above any meat tag): "
             + ("; ".join(left) if left else "none") + ".\n")
-    write_section("diet_claims", "Photos of meat dishes: no diet claim (photo rule 8)", body)
-    print(body)
-    return 0
+    return publish("diet_claims", "Photos of meat dishes: no diet claim (photo rule 8)", body)
 
 
 if __name__ == "__main__":

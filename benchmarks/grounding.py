@@ -34,7 +34,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE)]
 
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, publish, shared_data  # noqa: E402
 
 from taglens.corpus.importers import read_instaloader  # noqa: E402
 from taglens.evaluate.claims import claim_rates, claims_table  # noqa: E402
@@ -235,9 +235,7 @@ def main() -> int:
     body.append(f"Tag kinds of the default model's vocabulary (src/taglens/data/models/default/tagkinds.json): "
                 f"{kinds.counts()}; {len(kinds.ambiguous)} place names the corpus uses as something else "
                 f"(e.g. {', '.join(sorted(kinds.ambiguous)[:12])}).\n")
-    write_section("grounding", "Grounded suggestions: unsupported claims (issue 14)", "".join(body))
-    print("".join(body))
-    return 0
+    return publish("grounding", "Grounded suggestions: unsupported claims (issue 14)", "".join(body))
 
 
 if __name__ == "__main__":

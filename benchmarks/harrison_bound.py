@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _results import shared_data, write_section  # noqa: E402
+from _results import publish, shared_data  # noqa: E402
 
 from taglens.corpus.importers import read_harrison  # noqa: E402
 from taglens.evaluate.protocol import build_task, score_rankings, split_of  # noqa: E402
@@ -105,9 +105,7 @@ def main() -> int:
             "(HARRISON's folder name) would: it is a hidden tag of "
             f"{query_hidden:.0f}% of these test posts, but it is the crawl's label, not the post's, and the "
             "protocol hides it.\n")
-    write_section("harrison_bound", "HARRISON, one tag given: the ceiling of any tag-only recommender", body)
-    print(body)
-    return 0
+    return publish("harrison_bound", "HARRISON, one tag given: the ceiling of any tag-only recommender", body)
 
 
 if __name__ == "__main__":

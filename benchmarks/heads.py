@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _results import markdown_table, write_section  # noqa: E402
+from _results import markdown_table, publish  # noqa: E402
 
 HEADS = HERE.parent / "src" / "taglens" / "data" / "models" / "default" / "scorers" / "image_labels"
 
@@ -39,9 +39,7 @@ def main() -> int:
             "(each photo alone, top-1).\n\n"
             + markdown_table(["head", "labels", "training photos", "held-out photos", "held-out top-1",
                               "research use only", "licence"], rows))
-    write_section("heads", "Shipped labels heads (their cards)", body)
-    print(body)
-    return 0
+    return publish("heads", "Shipped labels heads (their cards)", body)
 
 
 if __name__ == "__main__":

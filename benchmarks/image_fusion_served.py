@@ -22,7 +22,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _results import markdown_table, paired_difference, shared_data, write_section  # noqa: E402
+from _results import markdown_table, paired_difference, publish, shared_data  # noqa: E402
 from image_text import captioned_tasks, instagram_sets  # noqa: E402
 
 from taglens.evaluate.metrics import post_metrics  # noqa: E402
@@ -56,9 +56,7 @@ def main() -> int:
             "alone ≥ +2 on each set's held-out posts.\n\n"
             + markdown_table(["set", "split", "posts", "A@5 caption alone", "A@5 caption + photos",
                               "difference (paired 95 % CI)"], rows))
-    write_section("image_fusion_served", "Image + caption on real Instagram posts, as served", body)
-    print(body)
-    return 0
+    return publish("image_fusion_served", "Image + caption on real Instagram posts, as served", body)
 
 
 if __name__ == "__main__":

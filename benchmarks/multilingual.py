@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
-from _results import markdown_table, shared_data, write_section  # noqa: E402
+from _results import markdown_table, publish, shared_data  # noqa: E402
 
 from taglens.corpus.importers import read_tweeteval  # noqa: E402
 from taglens.corpus.umsab import load_umsab  # noqa: E402
@@ -334,9 +334,7 @@ def main() -> int:
         log("== encoders")
         body += ["\n### e5 vs MiniLM for the same-language kNN\n\n", compare_encoders(train, tasks, langs, after)]
     text = "".join(body)
-    write_section("multilingual", "Captions in any language (UMSAB, issue 15)", text)
-    print(text)
-    return 0
+    return publish("multilingual", "Captions in any language (UMSAB, issue 15)", text)
 
 
 def sweep(after: Recommender, tasks, langs: list[str], param: str, values: tuple[float, ...]) -> list[list[str]]:  # noqa: ANN001
@@ -410,9 +408,7 @@ def sweep_section(after: Recommender, tasks, langs: list[str], part: str, param:
             f"top 5.{' ' + what[1] if what[1] else ''}\n\n"
             + markdown_table([label, "macro A@5", "everyday captions with a corpus tag / led by one",
                               *[f"\"{c[:28]}…\"" for c in ISSUE_CAPTIONS]], rows))
-    write_section(section, title, body)
-    print(body)
-    return 0
+    return publish(section, title, body)
 
 
 ENCODERS = ("e5", "e5 (C engine)", "minilm")

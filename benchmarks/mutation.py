@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from _results import markdown_table, write_section  # noqa: E402
+from _results import markdown_table, publish  # noqa: E402
 
 TARGETS = ["src/taglens/evaluate/metrics.py", "src/taglens/evaluate/protocol.py",
            "src/taglens/evaluate/dedup.py", "src/taglens/evaluate/baselines.py",
@@ -110,9 +110,7 @@ def main() -> int:
             + f"\nSurviving mutants ({len(survivors)}; `mutmut show NAME` in a copy shows each): "
             + ", ".join(f"`{n.split('.')[-1]}`" for n in survivors[:60])
             + (" …" if len(survivors) > 60 else "") + "\n")
-    write_section("mutation", "Mutation testing (evaluation and combiner)", body)
-    print(body)
-    return 0
+    return publish("mutation", "Mutation testing (evaluation and combiner)", body)
 
 
 def score_row(path: str, counts: Counter) -> list[object]:

@@ -27,7 +27,7 @@ sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
 from _image_labels import held_out, names_of  # noqa: E402
-from _results import markdown_table, shared_data, top_keys_with, write_section  # noqa: E402
+from _results import markdown_table, publish, shared_data, top_keys_with  # noqa: E402
 
 from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
@@ -73,9 +73,7 @@ def main() -> int:
                             "own label named in the top 10, before", "after", "top 5 changed"], rows)
             + "\nPlace tag: grounding's tag kind 'place' (GeoNames cities, countries, regions). "
             "Examples where the top 5 changed (up to three a set):\n\n" + "\n".join(examples or ["- none"]) + "\n")
-    write_section("place_heads", "Photos alone: labels heads' place-named labels are no landmarks", body)
-    print(body)
-    return 0
+    return publish("place_heads", "Photos alone: labels heads' place-named labels are no landmarks", body)
 
 
 if __name__ == "__main__":

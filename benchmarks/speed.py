@@ -24,7 +24,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _results import caption_posts, markdown_table, write_section  # noqa: E402
+from _results import caption_posts, markdown_table, publish  # noqa: E402
 
 from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender  # noqa: E402
@@ -61,9 +61,7 @@ def main() -> int:
     body = (f"{len(posts)} text-only posts ({source}), one at a time, k=10, one core, after a warm-up. "
             "Goal: ≤ 20 ms median.\n\n"
             + markdown_table(["system", "median ms", "p95 ms", "mean ms"], rows))
-    write_section("speed", "Suggest latency, text-only posts", body)
-    print(body)
-    return 0
+    return publish("speed", "Suggest latency, text-only posts", body)
 
 
 if __name__ == "__main__":

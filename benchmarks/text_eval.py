@@ -29,7 +29,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
 
-from _results import shared_data, write_section  # noqa: E402
+from _results import publish, shared_data  # noqa: E402
 
 from _tasks import harrison_task, training_of, tweeteval_task  # noqa: E402
 from taglens.evaluate.report import evaluation_markdown, write_report  # noqa: E402
@@ -69,9 +69,7 @@ def main() -> int:
             f"combiner: {rec.combiner.name}). Full report with charts: "
             f"`{report.relative_to(HERE.parent) if report.is_relative_to(HERE.parent) else report}`.\n\n"]
     body += [evaluation_markdown(ev, t) + "\n" for t, ev in zip(titles, evaluations, strict=True)]
-    write_section("text_eval", "Text model evaluation (TweetEval + HARRISON)", "".join(body))
-    print("".join(body))
-    return 0
+    return publish("text_eval", "Text model evaluation (TweetEval + HARRISON)", "".join(body))
 
 
 if __name__ == "__main__":

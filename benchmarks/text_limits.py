@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
 
-from _results import markdown_table, paired_difference, shared_data, write_section  # noqa: E402
+from _results import markdown_table, paired_difference, publish, shared_data  # noqa: E402
 
 from _tasks import tweeteval_task  # noqa: E402
 from taglens.evaluate.baselines import caption_tag_keys  # noqa: E402
@@ -171,9 +171,7 @@ def main() -> int:
             + retune
             + "\nWhere the shipped model's A@5 comes from (share = share of the posts):\n\n"
             + markdown_table(["split by", "bucket", "posts", "share %", "A@5", "P@1"], breakdown))
-    write_section("text_limits", "What limits TweetEval caption-only accuracy (deduplicated val)", body)
-    print(body)
-    return 0
+    return publish("text_limits", "What limits TweetEval caption-only accuracy (deduplicated val)", body)
 
 
 if __name__ == "__main__":
