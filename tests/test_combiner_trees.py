@@ -260,3 +260,15 @@ def test_trees_reading_a_column_the_features_lack_are_refused() -> None:
     ensemble = _random_ensemble(np.random.default_rng(2), width=9, trees=5, depth=3)
     with pytest.raises(ModelError, match="splits on column"):
         ensemble.predict(np.zeros((3, 4)))
+
+
+def test_a_damaged_trees_file_is_a_clear_error(tmp_path) -> None:
+    from taglens.errors import ModelError
+
+    good = _random_ensemble(np.random.default_rng(4), width=5, trees=4, depth=3)
+    arrays = {k: getattr(good, k) for k in ("feature", "threshold", "left", "right", "value", "roots")}
+    for field, damage in (("left", lambda a: a + 10_000), ("roots", lambda a: -a - 1), ("value", lambda a: a[:-1])):
+        broken = dict(arrays, **{field: damage(arrays[field].copy())})
+        np.savez(tmp_path / "trees.npz", depth=np.asarray(good.depth), **broken)
+        with pytest.raises(ModelError, match="tree ensemble|not a taglens tree ensemble"):
+            TreeEnsemble.load(tmp_path / "trees.npz")

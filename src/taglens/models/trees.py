@@ -30,6 +30,22 @@ class TreeEnsemble:
         self.value = np.asarray(value, dtype=np.float64)
         self.roots = np.asarray(roots, dtype=np.int32)
         self.depth = int(depth)
+        self._check()
+
+    def _check(self) -> None:
+        """Refuse arrays that do not form trees (a damaged or hand-made trees.npz): every
+        array one entry per node, children and roots inside them, a leaf its own children."""
+        n = len(self.feature)
+        if not (len(self.threshold) == len(self.left) == len(self.right) == len(self.value) == n):
+            raise ModelError("tree ensemble arrays differ in length")
+        for name, ids in (("left", self.left), ("right", self.right), ("roots", self.roots)):
+            if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= n):
+                raise ModelError(f"tree ensemble: a {name} index points outside its {n} nodes")
+        leaf = self.feature < 0
+        if np.any(self.left[leaf] != np.flatnonzero(leaf)) or np.any(self.right[leaf] != np.flatnonzero(leaf)):
+            raise ModelError("tree ensemble: a leaf must be its own left and right child")
+        if self.depth < 0:
+            raise ModelError("tree ensemble: negative depth")
 
     def __len__(self) -> int:
         return len(self.roots)
