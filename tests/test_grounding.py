@@ -59,8 +59,9 @@ def test_tag_kinds_on_a_fixture_vocabulary(kinds: TagKinds) -> None:
     assert kinds.kind("tbt") == "junk"
     assert kinds.kind("beach") == kinds.kind("dog") == kinds.kind("sunset") == "content"
     assert kinds.kind("Agra") == "place"  # not in the vocabulary: read from the gazetteer
-    for word in ("turkey", "sakura", "batman", "chihuahua", "paradise"):
+    for word in ("turkey", "sakura", "chihuahua", "paradise"):
         assert kinds.kind(word) == "content", word
+    assert kinds.kind("batman") == "brand"  # the franchise (data/named_things.txt), not the Turkish city
     assert kinds.kind("lalife") == "place" and kinds.place_of("lalife") == "losangeles"
 
 
@@ -483,3 +484,25 @@ def test_a_broader_concept_waits_for_what_else_the_photo_shows(kinds: TagKinds) 
     assert top("", [("animal", 3.0), ("dog", 2.0), ("grass", 1.0)]) == ["animal", "dog", "grass"]
     assert top("", [("dog", 3.0), ("pet", 2.0), ("animal", 1.0)]) == ["dog", "pet", "animal"]  # nothing else to show
     assert parse_allow("broader") == frozenset({"broader"})
+
+
+def test_a_named_brand_or_person_needs_the_post_to_name_it(kinds: TagKinds) -> None:
+    """#nike, #snapchat, #justinbieber (data/named_things.txt) claim the post is about that
+    thing: the caption must name it, or the user's own profile use it; --allow brand lets them by."""
+    grounding = Grounding(kinds)
+    for key in ("nike", "snapchat", "justinbieber", "starwars"):
+        assert kinds.kind(key) == "brand" and kinds.anchor(key) is None, key
+    for word in ("apple", "jordan", "instagram"):  # everyday words or tag habits: left out of the list
+        assert kinds.kind(word) != "brand", word
+    sushi = Query.from_post(Post(text="Sushi dinner with friends tonight"))
+    assert not grounding.supported("snapchat", sushi) and not grounding.supported("nike", sushi)
+    assert grounding.supported("nike", Query.from_post(Post(text="My new Nike running shoes")))
+    assert grounding.supported("justinbieber", Query.from_post(Post(text="Justin Bieber live tonight!")))
+    assert not grounding.supported("justinbieber", Query.from_post(Post(text="Justin and me at the beach")))
+    mine = Query.from_post(Post(text="Sushi dinner with friends tonight"))
+    mine.cache["profile.supported"] = {"nike"}
+    assert grounding.supported("nike", mine)
+    scores = {"popularity": {"snapchat": 0.9, "sushi": 0.8, "nike": 0.7}}
+    assert set(grounding.filter_scores(scores, Query.from_post(Post(text="Sushi dinner")))["popularity"]) == {"sushi"}
+    allowed = grounding.filter_scores(scores, Query.from_post(Post(text="Sushi dinner")), allow=frozenset({"brand"}))
+    assert set(allowed["popularity"]) == {"snapchat", "sushi", "nike"}

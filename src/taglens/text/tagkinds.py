@@ -100,6 +100,14 @@ def _reviewed() -> dict[str, list[str]]:
 WORD_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "id")
 
 
+@functools.lru_cache(maxsize=1)
+def named_things() -> frozenset[str]:
+    """Keys of the tags that name one brand, app, franchise, team or public figure
+    (data/named_things.txt, reviewed): brand claims with no home place."""
+    text = resources.files("taglens").joinpath("data/named_things.txt").read_text("utf-8")
+    return frozenset(hashtag_key(line) for line in map(str.strip, text.splitlines()) if line and not line.startswith("#"))
+
+
 def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] = ()) -> str:
     """The kind of a tag read from its name alone (open-vocabulary candidates, tags
     with too little corpus evidence)."""
@@ -108,6 +116,8 @@ def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] 
         return "junk"
     if key in EVENTS or _EVENT_PATTERNS.match(key):
         return "event"
+    if key in named_things():
+        return "brand"
     g = g or gazetteer()
     place = g.place(key)
     if place is not None and key not in set(ambiguous) and key not in _reviewed()["not_places"]:
@@ -224,9 +234,10 @@ class TagKinds:
         if not places.any():
             return
         for i, key in enumerate(keys):
-            if key in self.kinds or key in self.ambiguous or counts[i] < MIN_BRAND_POSTS:
+            listed = self.kinds.get(key) == "brand"  # data/named_things.txt: a brand, perhaps with a home
+            if (key in self.kinds and not listed) or key in self.ambiguous or counts[i] < MIN_BRAND_POSTS:
                 continue
-            if zipf(key) >= BRAND_WORD or (key.endswith("s") and key[:-1] in index):
+            if not listed and (zipf(key) >= BRAND_WORD or (key.endswith("s") and key[:-1] in index)):
                 continue  # a common word, or the plural of another tag (#sunsets), is not a venue
             row = matrix.getrow(i)
             cols, vals = row.indices, row.data
