@@ -13,6 +13,13 @@ manifest change in the model folder.
 The scorer's everyday captions (what 'outside a language's corpus' looks like, for its
 subject gate) are TweetEval *train* captions, which the default model already learned
 from. `--general-only` embeds only those again and keeps the stored tweet vectors.
+
+`--english-tags N` embeds only the English tag table again (the model's N most used tags
+whose words are English words, Zipf >= ENGLISH_ZIPF), matched to captions in languages the
+scorer has no posts of (`english_for='unspoken'`), hub tags discounted by HUB_FACTOR x their
+closeness to the everyday captions. The values were chosen on the tuning half of
+benchmarks/data/everyday/no_corpus.jsonl and of the real Instagram posts in such languages
+(benchmarks/no_corpus_languages.py); the other half was not looked at.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT = REPO / "src" / "taglens" / "data" / "models" / "default"
 WEIGHT = 30.0
 LIMIT = 30  # candidates per caption: the top 5 need few, and every extra row costs the combiner
+ENGLISH_ZIPF, HUB_FACTOR = 3.0, 0.5
 
 
 def everyday_captions(shared: Path) -> list[Post]:
@@ -74,6 +82,20 @@ def refit_general(bundle, shared: Path) -> MultilingualScorer:  # noqa: ANN001 -
     return scorer
 
 
+def refit_english_tags(bundle, count: int) -> MultilingualScorer:  # noqa: ANN001 - a ModelBundle
+    """The shipped scorer with its English tag table embedded again (nothing else refitted)."""
+    scorer = next(s for s in bundle.scorers if s.name == "multilingual")
+    scorer.english_tags, scorer.english_for = int(count), "unspoken"
+    scorer.english_zipf, scorer.hub_factor = ENGLISH_ZIPF, HUB_FACTOR
+    scorer._embed_english_tags(bundle.vocab)
+    scorer.params.update(english_tags=int(count), english_for="unspoken", english_zipf=ENGLISH_ZIPF,
+                         hub_factor=HUB_FACTOR)
+    scorer.params["provenance"]["english_tags"] = (
+        f"{len(scorer.en_ids)} of the default model's {count} most used tags whose words are English words "
+        f"(wordfreq Zipf >= {ENGLISH_ZIPF}), embedded from their words with the scorer's encoder")
+    return scorer
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", default=str(REPO.parent / "shared"))
@@ -81,13 +103,17 @@ def main() -> int:
     parser.add_argument("--out", default=str(DEFAULT))
     parser.add_argument("--general-only", action="store_true",
                         help="keep the stored tweet vectors; embed only the everyday captions again")
+    parser.add_argument("--english-tags", type=int, default=0, metavar="N",
+                        help="keep everything else; embed only the table of the N most used English tags again")
     args = parser.parse_args()
     shared = Path(args.shared)
     if not (shared / "data" / "xlmt-multilingual-tweets").is_dir():
         print(f"no UMSAB data under {shared}/data: cannot fit the multilingual scorer", file=sys.stderr)
         return 2
     bundle = load_model(DEFAULT)
-    if args.general_only:
+    if args.english_tags:
+        scorer, new = refit_english_tags(bundle, args.english_tags), bundle
+    elif args.general_only:
         scorer, new = refit_general(bundle, shared), bundle
     else:
         scorer = fit_scorer(shared)

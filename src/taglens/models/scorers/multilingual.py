@@ -40,10 +40,18 @@ For a caption in language L:
   popular tag is worth in L at all (`prior_share`); what the neighbours do not claim
   goes to the caption's own content words (#Atardecer #playa #amigos). A Portuguese
   beach caption gets no #MasterChefBR, a tweet about the show keeps it.
-* (off in the shipped model: `english_tags=0`) English tags embedded from their
-  words with e5, nearest the caption, at `english_weight`. Measured on the UMSAB
-  val tuning half it lowered the macro A@5 (36.3 -> 35.7 at 0.25, 29.9 at 0.5) and
-  its matches were weak (#friends, #myday for a beach caption), so it is opt-in.
+* English tags embedded from their words with e5 (`english_tags` of the model's most
+  used tags whose words are all English words, Zipf >= `english_zipf`), nearest the
+  caption, at `english_weight`. `english_for` says for which captions:
+  - 'unspoken' (the shipped model): a caption in a language this scorer has no posts
+    of (Indonesian, Dutch, Turkish, Japanese...), which otherwise met only English
+    scorers reading foreign words (#bts #mua #anime on 'Liburan ke pantai bersama
+    keluarga'; now #family #vacation first). English and undetermined captions never;
+  - 'all': every language it reads too. Measured on the UMSAB val tuning half that
+    lowered the macro A@5 (36.3 -> 35.7 at 0.25, 29.9 at 0.5), so it is not shipped.
+  A tag near every caption (a hub of e5's space: #yayoikusama, #BagatelleLA) is
+  discounted by `hub_factor` x its mean cosine with its 10 nearest everyday captions
+  (`en_hub`; CSLS, Lample et al. 2018).
 
 The scorer keeps its own tag table (most UMSAB tags are not in an English
 model's vocabulary) and writes the display form of those into `query.displays`.
@@ -73,6 +81,7 @@ from taglens.text.language import is_stopword, prose, query_language
 from taglens.text.subject import MIN_WORD, WORDS, shares_word, subject_words
 
 CACHE_PREFIX = "caption_embedding:"
+ENGLISH_FOR = ("all", "unspoken")  # which captions meet the English tag table (`english_for`)
 FITS_KEY = "multilingual.english_fits"  # English tags that fit a non-English caption (tag_language.py reads it)
 ENGLISH_TOP, ENGLISH_MARGIN = 5, 0.02
 # an English caption's tag from the other corpora's English posts needs this many of them on its
@@ -125,14 +134,18 @@ class MultilingualScorer(Scorer):
                  subject_quantile: float = 0.25, specific_zipf: float = 5.8, own_words: float = 1.0,
                  prior_share: float = 0.05, domain_posts: int = 300, rare_zipf: float = 5.3, domain_k: int = 5,
                  english_posts: bool = True, inflected_zipf: float = 4.8, general_quantile: float = 0.1,
-                 general_posts: int = 4000, **params: Any) -> None:
+                 general_posts: int = 4000, english_for: str = "all", english_zipf: float = 0.0,
+                 hub_factor: float = 0.0, **params: Any) -> None:
         super().__init__(encoder=encoder, k=k, temperature=temperature, prior=prior, limit=limit,
                          min_posts=min_posts, exclude_languages=list(exclude_languages),
                          english_tags=english_tags, english_weight=english_weight, subject_gate=subject_gate,
                          subject_quantile=subject_quantile, specific_zipf=specific_zipf, own_words=own_words,
                          prior_share=prior_share, domain_posts=domain_posts, rare_zipf=rare_zipf,
                          domain_k=domain_k, english_posts=english_posts, inflected_zipf=inflected_zipf,
-                         general_quantile=general_quantile, general_posts=general_posts, **params)
+                         general_quantile=general_quantile, general_posts=general_posts,
+                         english_for=english_for, english_zipf=english_zipf, hub_factor=hub_factor, **params)
+        if english_for not in ENGLISH_FOR:
+            raise ValueError(f"multilingual: english_for must be one of {ENGLISH_FOR}, not {english_for!r}")
         # English-language posts inside the other corpora (the Hindi set's Indian English tweets)
         self.english_posts = bool(english_posts)
         self.en_rows = np.zeros(0, dtype=np.int32)  # their row numbers
@@ -151,6 +164,8 @@ class MultilingualScorer(Scorer):
         self.english_tags, self.english_weight = int(english_tags), float(english_weight)
         self.en_ids = np.zeros(0, dtype=np.int32)  # model-vocab ids of the English tags embedded with e5
         self.en_matrix = np.zeros((0, 384), dtype=np.float32)
+        self.en_hub = np.zeros(0, dtype=np.float32)  # each English tag's mean cosine with its nearest everyday captions
+        self.english_for, self.english_zipf, self.hub_factor = english_for, float(english_zipf), float(hub_factor)
         self.encoder, self.k, self.limit = str(encoder), int(k), int(limit)
         self.temperature, self.prior, self.min_posts = float(temperature), float(prior), int(min_posts)
         self.exclude = set(exclude_languages)
@@ -195,13 +210,26 @@ class MultilingualScorer(Scorer):
             self._embed_english_tags(vocab)
 
     def _embed_english_tags(self, vocab: Vocab) -> None:
-        """The model's most used tags, embedded from their words in the multilingual space, so
-        that a caption in any language meets the English tag that means what it says."""
+        """The model's most used tags whose words are English words, embedded from those words
+        in the multilingual space, so that a caption in any language meets the English tag that
+        means what it says; and how close each sits to everyday captions anyway (`en_hub`)."""
+        from taglens.text.language import zipf
         from taglens.text.tagtext import tag_texts
 
-        self.en_ids = np.arange(min(self.english_tags, len(vocab)), dtype=np.int32)
-        texts = tag_texts([vocab.displays[i] for i in self.en_ids])
-        self.en_matrix = _dequantise(_quantise(_load_encoder(self.encoder).encode(texts)))
+        top = range(min(self.english_tags, len(vocab)))
+        texts = tag_texts([vocab.displays[i] for i in top])
+        keep = [i for i in top if texts[i].split() and all(zipf(w, "en") >= self.english_zipf for w in texts[i].split())]
+        self.en_ids = np.asarray(keep, dtype=np.int32)
+        self.en_matrix = _dequantise(_quantise(_load_encoder(self.encoder).encode([texts[i] for i in keep])))
+        self.en_hub = self._hubness(self.en_matrix)
+
+    def _hubness(self, matrix: np.ndarray, k: int = 10) -> np.ndarray:
+        """Each row's mean cosine with its `k` nearest everyday captions (zeros without them)."""
+        if not len(self.general_matrix) or not len(matrix):
+            return np.zeros(len(matrix), dtype=np.float32)
+        k = min(k, len(self.general_matrix))
+        sims = self.general_matrix @ matrix.T
+        return np.partition(sims, -k, axis=0)[-k:].mean(axis=0).astype(np.float32)
 
     def _embed_english_posts(self, posts: Sequence[Post]) -> None:
         """The training posts whose text is English, whatever corpus holds them, embedded with the
@@ -316,23 +344,35 @@ class MultilingualScorer(Scorer):
 
     def score_many(self, queries: Sequence[Query], vocab: Vocab) -> list[Scores]:
         langs = [self.language_of(q) for q in queries]
-        speaking = [q for q, lang in zip(queries, langs, strict=True) if lang is not None]
+        crossing = [lang is None and self.crosses(q) for q, lang in zip(queries, langs, strict=True)]
+        speaking = [q for q, lang, c in zip(queries, langs, crossing, strict=True) if lang is not None or c]
         vectors = dict(zip(map(id, speaking), caption_embeddings(speaking, self.encoder), strict=True)) \
-            if speaking and self.embeddings.shape[0] else {}
+            if speaking and (self.embeddings.shape[0] or len(self.en_ids)) else {}
         out: list[Scores] = []
-        for query, lang in zip(queries, langs, strict=True):
-            if lang is None:
-                out.append(self._english_scores(query))
-                continue
+        for query, lang, crosses in zip(queries, langs, crossing, strict=True):
             vector = vectors.get(id(query))
+            if lang is None:
+                scores = self._english_scores(query)
+                if crosses and vector is not None:
+                    self._add_english(scores, query, vector, vocab)
+                out.append(scores)
+                continue
             if vector is None and self.embeddings.shape[0]:
                 query.warnings.append(f"the multilingual encoder {self.encoder!r} is not available: "
                                       "same-language neighbours were not used")
             scores = self._scores(query, self.languages.index(lang), vector)
-            if vector is not None:
+            if vector is not None and self.english_for == "all":
                 self._add_english(scores, query, vector, vocab)
             out.append(scores)
         return out
+
+    def crosses(self, query: Query) -> bool:
+        """Whether English tags are matched to this caption across languages: one in a language
+        this scorer has no posts of (never English nor undetermined), with a table to match."""
+        if not len(self.en_ids) or not query.post.text:
+            return False
+        lang = query_language(query)[0]
+        return lang not in ("en", "und") and lang not in self.languages
 
     def _english_scores(self, query: Query) -> Scores:
         """For an English caption: the shares of the votes of the other corpora's English posts
@@ -418,6 +458,8 @@ class MultilingualScorer(Scorer):
         if not len(self.en_ids) or vocab is None or not np.any(vector):
             return
         sims = self.en_matrix @ vector
+        if self.hub_factor and len(self.en_hub) == len(sims):
+            sims = sims - self.hub_factor * self.en_hub
         near = np.argsort(-sims)[:ENGLISH_TOP]
         best = float(sims[near[0]])
         given = set(query.given)
@@ -563,7 +605,8 @@ class MultilingualScorer(Scorer):
         self.save_params(folder)
         np.savez_compressed(folder / "posts.npz", embeddings=_quantise(self.embeddings), post_lang=self.post_lang,
                             indptr=self.indptr, tag_ids=self.tag_ids, lang_counts=self.lang_counts,
-                            en_ids=self.en_ids, en_matrix=_quantise(self.en_matrix), en_rows=self.en_rows,
+                            en_ids=self.en_ids, en_matrix=_quantise(self.en_matrix), en_hub=self.en_hub,
+                            en_rows=self.en_rows,
                             en_post_matrix=_quantise(self.en_post_matrix),
                             general_matrix=_quantise(self.general_matrix))
         (folder / "tags.json").write_text(json.dumps({
@@ -594,6 +637,7 @@ class MultilingualScorer(Scorer):
             if "en_ids" in z:
                 scorer.en_ids = z["en_ids"].astype(np.int32)
                 scorer.en_matrix = _dequantise(z["en_matrix"])
+                scorer.en_hub = z["en_hub"].astype(np.float32) if "en_hub" in z else np.zeros(0, dtype=np.float32)
             if "en_rows" in z:  # older models have none: English captions get nothing, as before
                 scorer.en_rows = z["en_rows"].astype(np.int32)
                 scorer.en_post_matrix = _dequantise(z["en_post_matrix"])
@@ -604,6 +648,8 @@ class MultilingualScorer(Scorer):
         if len(scorer.en_rows) and (int(scorer.en_rows.max()) >= len(scorer.post_lang)
                                     or len(scorer.post_words) != len(scorer.post_lang)):
             raise ValueError("multilingual: stored English rows do not match its posts")
+        if len(scorer.en_hub) not in (0, len(scorer.en_ids)) or len(scorer.en_matrix) != len(scorer.en_ids):
+            raise ValueError("multilingual: stored English tag table does not match its ids")
         if len(scorer.tag_ids) and int(scorer.tag_ids.max()) >= len(scorer.keys):
             raise ValueError("multilingual: stored tag ids do not match its tag table")
         return scorer
