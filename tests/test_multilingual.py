@@ -646,3 +646,8 @@ def test_the_default_model_reads_an_indonesian_caption_through_english_tags() ->
     assert not set(keys) & {"bts", "mua", "anime", "kawaii", "selfie"}
     english = [s.key for s in rec.suggest(Post(text="Sunset at the beach with friends"), k=5).hashtags]
     assert "sunset" in english and "beach" in english  # English captions as before
+    mixed = [Post(id=str(i), text=t) for i, t in enumerate(
+        ["Liburan ke pantai bersama keluarga", "Sunset at the beach", "Pôr do sol na praia", "🙂",
+         "Mijn hond slaapt op de bank"])]
+    batch = [[s.key for s in p.hashtags] for p in rec.suggest_many(mixed, k=5)]
+    assert batch == [[s.key for s in rec.suggest(p, k=5).hashtags] for p in mixed] and batch[0] == keys
