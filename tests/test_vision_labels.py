@@ -389,3 +389,48 @@ def test_a_model_stored_before_the_aliases_reads_them_on_load(tmp_path) -> None:
     assert loaded.concepts_of("dogstagram") == frozenset(table.words["dog"])
     assert loaded.concepts_of("staffordshirebullterrier") == frozenset(table.words["terrier"])
     assert not loaded.concepts_of("sunset")  # the rest as stored
+
+
+def test_broad_categories_the_photo_contradicts(concepts) -> None:
+    """Rule 4 reads #pet, #animal, #food as their WordNet categories: none of them on a
+    confident sunflower (ImageNet saw a leopard's spots in its disc); #animal and #pet stay on
+    a cat and #pet on a hamster (a category contradicts only another kind); #food goes on a cat."""
+    scorer, vocab = concepts
+    labels = imagenet_labels()
+    sunflower = photo_query(probs_on({labels.index("leopard"): 0.3}))
+    broad = ["sunflower", "pet", "animal", "animals", "flower", "food"]
+    per = {"image_labels/flowers": {"sunflower": 0.99}, "image_zeroshot": {k: 0.5 for k in broad}}
+    kept = [r.key for r in PhotoRules(scorer).apply(sunflower, per, ranked(broad))]
+    assert kept == ["sunflower", "flower"]
+    assert "pet" in [r.key for r in PhotoRules(scorer, broad=False).apply(sunflower, per, ranked(broad))]
+    cat = photo_query(probs_on({TABBY: 0.95}))
+    per_cat = {"image_concepts": scorer.score(cat, vocab), "image_zeroshot": {k: 0.5 for k in broad}}
+    assert [r.key for r in PhotoRules(scorer).apply(cat, per_cat, ranked(["cat", "pet", "animal", "food"]))] == \
+        ["cat", "pet", "animal"]
+    hamster = photo_query(probs_on({labels.index("hamster"): 0.95}))
+    per_hamster = {"image_concepts": scorer.score(hamster, vocab), "image_zeroshot": {"pet": 0.5, "hamster": 0.9}}
+    assert "pet" in [r.key for r in PhotoRules(scorer).apply(hamster, per_hamster, ranked(["hamster", "pet"]))]
+
+
+def test_a_labels_heads_tag_is_evidence_of_its_heads_kind_only(concepts) -> None:
+    """The food head's #beefcarpaccio also names cattle: read as every concept it names, the
+    photo was 'sure' of an animal and #foodporn (a food category) fell to it. A head's kind is
+    the exclusive kind most of its tags name; its tags name only that kind."""
+    from types import SimpleNamespace
+
+    scorer, vocab = concepts
+    rows = [[("beefcarpaccio", "#BeefCarpaccio")], [("pizza", "#Pizza")], [("sushi", "#Sushi")],
+            [("ramen", "#Ramen")]]
+    head = SimpleNamespace(name="image_labels/food", head=SimpleNamespace(tags=rows))
+    pets = SimpleNamespace(name="image_labels/pets", head=SimpleNamespace(tags=[[("beagle", "#Beagle")],
+                                                                                [("pug", "#Pug")]]))
+    rules = PhotoRules.for_scorers([scorer, head, pets])
+    assert rules.head_kinds == {"image_labels/food": "food", "image_labels/pets": "animal"}
+    assert rules.tag_kinds["beefcarpaccio"] == "food"
+    dish = photo_query(probs_on({imagenet_labels().index("plate"): 0.9}))
+    per = {"image_concepts": scorer.score(dish, vocab), "image_labels/food": {"beefcarpaccio": 0.92},
+           "image_zeroshot": {"foodporn": 0.5, "dog": 0.4}}
+    keys = ["beefcarpaccio", "foodporn", "dog"]
+    assert [r.key for r in rules.apply(dish, per, ranked(keys))] == ["beefcarpaccio", "foodporn"]
+    unaware = PhotoRules(scorer)  # every concept a head's tag names counts: the cattle misreading
+    assert "foodporn" not in [r.key for r in unaware.apply(dish, per, ranked(keys))]

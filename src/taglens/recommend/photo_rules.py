@@ -15,7 +15,12 @@ pictures some image scorer read; rule 7 alone to every post. In order:
    labels head's tags, >= `confident`) exclude the tags that name only concepts
    exclusive with them (taglens.vision.concepts: disjoint animal/food/plant concepts)
    and that the pictures support less than the confident one (`contrast` x its score):
-   no `#dog`, `#puppy` or `#dogsofinstagram` on a confident cat.
+   no `#dog`, `#puppy` or `#dogsofinstagram` on a confident cat. A tag that names only a
+   broad category of those kinds (`#animal`, `#pet`, `#animals`, `#food`: WordNet's
+   categories at most `BROAD_DEPTH` deep, as the grounding's 'broader' rule reads them)
+   is read as that category: no `#pet` or `#animal` on a confident sunflower (ImageNet
+   saw a leopard's spots in its disc), no `#food` on a confident cat; `#animal` stays on
+   a cat, the category holds it.
    A picture of a picture: when the topic head is sure the photo is art (p >= `art`),
    food tags (naming a food concept, or `food` in the tag) are dropped: a still life
    is not a meal. Likewise a baby: when the topic head is sure the photo is of babies
@@ -51,14 +56,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from taglens.models.base import Query, Scorer, Scores
 from taglens.models.combiner import Ranked
 from taglens.query import PROFILE_SUPPORT
-from taglens.vision.concepts import EXCLUSIVE_KINDS
+from taglens.vision.concepts import BROAD_DEPTH, EXCLUSIVE_KINDS
 from taglens.vision.sensitive import is_sensitive
 from taglens.vision.topic import TOPICS
 
@@ -86,10 +91,21 @@ class PhotoRules:
     contrast: float = 1.0
     art: float = 0.5
     babies: float = 0.5
+    broad: bool = True  # rule 4 reads #animal, #pet, #food as their WordNet categories
+    # labels head -> the one exclusive kind its tags name (None: none); `_evidence` reads a head's
+    # tag as evidence of that kind only. A head not listed: every concept its tags name.
+    head_kinds: Mapping[str, str | None] = field(default_factory=dict)
+    # a head's own tag -> its head's kind: what the tag names, read as the head reads it
+    # (#beefcarpaccio names a dish, not cattle; the dish is never contradicted by its own name)
+    tag_kinds: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_scorers(cls, scorers: Sequence[Scorer]) -> "PhotoRules":
-        return cls(next((s for s in scorers if s.name == CONCEPTS), None))
+        concepts = next((s for s in scorers if s.name == CONCEPTS), None)
+        heads = [s for s in scorers if concepts is not None and s.name.startswith(LABELS_PREFIX) and hasattr(s, "head")]
+        kinds = {s.name: _head_kind(concepts, s) for s in heads}
+        tags = {key: kinds[s.name] for s in heads if kinds[s.name] for row in s.head.tags for key, _display in row}
+        return cls(concepts, head_kinds=kinds, tag_kinds=tags)
 
     def apply(self, query: Query, per_scorer: Mapping[str, Scores], ranked: list[Ranked]) -> Iterable[Ranked]:
         """`ranked` itself on a post no image scorer read; else the candidates the rules keep, lazily
@@ -154,11 +170,14 @@ class PhotoRules:
         if isinstance(mass, np.ndarray):
             for i in np.flatnonzero(mass >= 0.01):
                 evidence[int(i)] = float(mass[i])
+        kinds = self.concepts.table.kinds  # type: ignore[attr-defined]
         for name, scores in image.items():
             if name.startswith(LABELS_PREFIX):
+                own = self.head_kinds.get(name, ANY_KIND)
                 for key, score in scores.items():
                     for c in self.concepts.concepts_of(key):  # type: ignore[attr-defined]
-                        evidence[c] = max(evidence.get(c, 0.0), float(score))
+                        if own is ANY_KIND or kinds[c] == own or kinds[c] not in EXCLUSIVE_KINDS:
+                            evidence[c] = max(evidence.get(c, 0.0), float(score))
         caption: set[int] = set()
         for word in user:
             caption.update(self.concepts.table.words.get(word, ()))  # type: ignore[attr-defined]
@@ -186,15 +205,23 @@ class PhotoRules:
         if self.concepts is None:
             return False
         table = self.concepts.table  # type: ignore[attr-defined]
-        named = self._named_exclusive(key)
+        named = self._named_exclusive(key, broad=True)
         return bool(named) and all(table.kinds[c] == "animal" and evidence.get(c, 0.0) < self.confident
                                    for c in named)
 
-    def _named_exclusive(self, key: str) -> list[int]:
+    def _named_exclusive(self, key: str, broad: bool = False) -> list[int]:
         """The concepts of the animal, food and plant kinds `key` names: only those can
-        contradict (#doglover names a dog and a person; the person never counts)."""
+        contradict (#doglover names a dog and a person; the person never counts). With
+        `broad`, a tag that names no specific one may name a broad category of them (#animal,
+        #pet: rules 4 and the baby rule, not rule 7: a hamster is a pet, though WordNet's
+        'domestic animal' does not hold it)."""
         table = self.concepts.table  # type: ignore[attr-defined]
-        return [c for c in self.concepts.concepts_of(key) if table.kinds[c] in EXCLUSIVE_KINDS]  # type: ignore[attr-defined]
+        own = self.tag_kinds.get(key)
+        named = [c for c in self.concepts.concepts_of(key)  # type: ignore[attr-defined]
+                 if table.kinds[c] in EXCLUSIVE_KINDS and (own is None or table.kinds[c] == own)]
+        if named or own is not None or not (broad and self.broad):
+            return named
+        return _broad_categories(table, key)
 
     def _is_food(self, key: str) -> bool:
         if "food" in key:
@@ -209,16 +236,51 @@ class PhotoRules:
             return False
         table = self.concepts.table  # type: ignore[attr-defined]
         named = self._named_exclusive(key)
+        broad = not named
+        if broad:  # a broad category contradicts only another kind: #pet on a sunflower, not on a hamster
+            named = self._named_exclusive(key, broad=True)
         if not named:
             return False
         sure = [a for a, e in evidence.items() if e >= self.confident and table.kinds[a] in EXCLUSIVE_KINDS
-                and len(table.classes[a]) <= 130]
+                and len(table.classes[a]) <= 130 and not (broad and table.kinds[a] == table.kinds[named[0]])]
         conflict = bool(caption) and any(table.exclusive(a, b) for a in sure for b in caption)
         if conflict:  # rule 5: the caption's concept wins over the photo's ('my dog and my cat' keeps both)
             return all(_excludes_all(table, c, caption) for c in named)
         return bool(sure) and all(
             any(table.exclusive(c, a) and evidence.get(c, 0.0) < self.contrast * evidence[a] for a in sure)
             for c in named)
+
+
+ANY_KIND = "any"  # a labels head the rules were not told about: all its concepts count
+
+
+def _head_kind(concepts: Scorer, scorer: Scorer) -> str | None:
+    """The exclusive kind (animal, food, plant) that at least half of a labels head's tags name,
+    else None. A food head's #beefcarpaccio also names cattle, a style head's #Tudor... an
+    animal: misreadings of the head's own subject, which must not contradict its dish."""
+    from collections import Counter
+
+    table = concepts.table  # type: ignore[attr-defined]
+    keys = [key for row in scorer.head.tags for key, _display in row]  # type: ignore[attr-defined]
+    named = Counter(kind for key in keys for kind in {table.kinds[c] for c in concepts.concepts_of(key)}  # type: ignore[attr-defined]
+                    if kind in EXCLUSIVE_KINDS)
+    if not named:
+        return None
+    kind, count = named.most_common(1)[0]
+    return kind if 2 * count >= len(keys) else None
+
+
+def _broad_categories(table, key: str) -> list[int]:  # noqa: ANN001 - a ConceptTable
+    """The broad animal, food and plant categories a tag names by itself or its singular
+    (#animals -> animal.n.01, #pets -> domestic animal), at most `BROAD_DEPTH` deep."""
+    from taglens.recommend.grounding import concept
+
+    for name in dict.fromkeys((key, concept(key), key[:-1] if key.endswith("s") else key)):
+        found = [c for c in table.lemma_concepts.get(name, ())
+                 if table.kinds[c] in EXCLUSIVE_KINDS and table.depths[c] <= BROAD_DEPTH]
+        if found:
+            return found
+    return []
 
 
 def _topic_p(query: Query, topic: str) -> float:
