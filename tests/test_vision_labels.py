@@ -434,3 +434,34 @@ def test_a_labels_heads_tag_is_evidence_of_its_heads_kind_only(concepts) -> None
     assert [r.key for r in rules.apply(dish, per, ranked(keys))] == ["beefcarpaccio", "foodporn"]
     unaware = PhotoRules(scorer)  # every concept a head's tag names counts: the cattle misreading
     assert "foodporn" not in [r.key for r in unaware.apply(dish, per, ranked(keys))]
+
+
+def test_a_sure_head_of_things_drops_unsure_food_and_animal_tags(concepts) -> None:
+    """#food beside #earrings (popularity and a weak image_text match): a head none of whose tags
+    names an animal, food or plant, sure of its label, drops tags naming only those that the
+    pictures are not sure of. A style head with a few such tags (MIXED) does not: a building's
+    trees are real."""
+    from types import SimpleNamespace
+
+    from taglens.recommend.photo_rules import MIXED
+
+    scorer, vocab = concepts
+    jewels = SimpleNamespace(name="image_labels/jewellery", head=SimpleNamespace(
+        tags=[[("earrings", "#Earrings")], [("necklace", "#Necklace")], [("ring", "#Ring")]]))
+    styles = SimpleNamespace(name="image_labels/architecture", head=SimpleNamespace(
+        tags=[[("gothic", "#Gothic")], [("baroque", "#Baroque")], [("tudor", "#Tudor")], [("dog", "#Dog")]]))
+    rules = PhotoRules.for_scorers([scorer, jewels, styles])
+    assert rules.head_kinds == {"image_labels/jewellery": None, "image_labels/architecture": MIXED}
+    photo = photo_query(probs_on({TABBY: 0.05}))
+    shown = ["earrings", "food", "pet", "piercing"]
+    per = {"image_concepts": scorer.score(photo, vocab), "image_labels/jewellery": {"earrings": 0.95},
+           "image_text": {"food": 0.3, "pet": 0.2, "piercing": 0.4, "earrings": 0.5}}
+    assert [r.key for r in rules.apply(photo, per, ranked(shown))] == ["earrings", "piercing"]
+    unsure = dict(per, **{"image_labels/jewellery": {"earrings": 0.3}})
+    assert "food" in [r.key for r in rules.apply(photo, unsure, ranked(shown))]
+    building = {"image_concepts": per["image_concepts"], "image_labels/architecture": {"gothic": 0.95},
+                "image_text": {"tree": 0.3, "gothic": 0.5}}
+    assert "tree" in [r.key for r in rules.apply(photo, building, ranked(["gothic", "tree"]))]
+    sure_of_things = PhotoRules.for_scorers([scorer, jewels])  # the same photo read by the jewellery head
+    both = dict(building, **{"image_labels/jewellery": {"ring": 0.95}})
+    assert "tree" not in [r.key for r in sure_of_things.apply(photo, both, ranked(["gothic", "tree"]))]

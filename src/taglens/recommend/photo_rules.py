@@ -26,7 +26,10 @@ pictures some image scorer read; rule 7 alone to every post. In order:
    is not a meal. Likewise a baby: when the topic head is sure the photo is of babies
    (p >= `babies`), a tag naming only animals the pictures are not confident of is
    dropped (a crib's blanket is 12 % 'dog' to ImageNet, which has no class for a baby);
-   a baby beside a confident dog keeps #dog.
+   a baby beside a confident dog keeps #dog. Likewise a thing: when a labels head whose tags
+   name no animal, food or plant (jewellery, building styles: `head_kinds` None) is sure of
+   its label, a tag naming only such concepts the pictures are not confident of is dropped
+   (#food beside #earrings came from popularity and a weak image_text match).
 5. **The caption's concept beats the photo's.** When the caption names a concept
    (`my dog`) exclusive with what the photo looks like (a cat), the tags naming only
    concepts exclusive with the caption's are dropped instead, and rule 4 is not applied.
@@ -92,8 +95,10 @@ class PhotoRules:
     art: float = 0.5
     babies: float = 0.5
     broad: bool = True  # rule 4 reads #animal, #pet, #food as their WordNet categories
-    # labels head -> the one exclusive kind its tags name (None: none); `_evidence` reads a head's
-    # tag as evidence of that kind only. A head not listed: every concept its tags name.
+    things: bool = True  # a sure jewellery or style head: no unsure animal, food or plant tags
+    # labels head -> the one exclusive kind its tags name (None: none, a head of things; MIXED: a
+    # few); `_evidence` reads a head's tag as evidence of that kind only. A head not listed:
+    # every concept its tags name.
     head_kinds: Mapping[str, str | None] = field(default_factory=dict)
     # a head's own tag -> its head's kind: what the tag names, read as the head reads it
     # (#beefcarpaccio names a dish, not cattle; the dish is never contradicted by its own name)
@@ -123,6 +128,7 @@ class PhotoRules:
         evidence, caption = self._evidence(query, image, user)
         artwork = _topic_p(query, "art") >= self.art
         baby = _topic_p(query, "babies") >= self.babies
+        thing = self.things and self._sure_thing(image)
         animals = self._caption_animals(query)
         meat, listed_meat = self._sure_meat(image), False
         if photo_only:
@@ -137,11 +143,28 @@ class PhotoRules:
                 continue
             elif baby and self._unsure_animal(key, evidence):
                 continue
+            elif thing and self._unsure_living(key, evidence):
+                continue
             elif key.startswith(DIET_PREFIXES) and (meat or listed_meat):
                 continue
             elif not self._contradicts(key, evidence, caption) and not self._other_animal(key, animals, query):
                 listed_meat = listed_meat or key in MEAT_TAGS
                 yield item
+
+    def _sure_thing(self, image: Mapping[str, Scores]) -> bool:
+        """A labels head of things (none of its tags names an animal, food or plant) is sure of its
+        label. Not a style head (MIXED): a building photo's garden and trees are real."""
+        return any(score >= self.confident for name, scores in image.items()
+                   if name.startswith(LABELS_PREFIX) and name in self.head_kinds and self.head_kinds[name] is None
+                   for score in scores.values())
+
+    def _unsure_living(self, key: str, evidence: Mapping[int, float]) -> bool:
+        """`key` names only animal, food or plant concepts (or such a broad category), none of
+        which the pictures are `confident` of."""
+        if self.concepts is None:
+            return False
+        named = self._named_exclusive(key, broad=True)
+        return bool(named) and all(evidence.get(c, 0.0) < self.confident for c in named)
 
     def _sure_meat(self, image: Mapping[str, Scores]) -> bool:
         """Rule 8: a labels head is sure of a dish whose tag says meat or fish."""
@@ -252,12 +275,14 @@ class PhotoRules:
 
 
 ANY_KIND = "any"  # a labels head the rules were not told about: all its concepts count
+MIXED = "mixed"  # a labels head whose tags name animal, food or plant concepts, but under half of them
 
 
 def _head_kind(concepts: Scorer, scorer: Scorer) -> str | None:
-    """The exclusive kind (animal, food, plant) that at least half of a labels head's tags name,
-    else None. A food head's #beefcarpaccio also names cattle, a style head's #Tudor... an
-    animal: misreadings of the head's own subject, which must not contradict its dish."""
+    """The exclusive kind (animal, food, plant) that at least half of a labels head's tags name;
+    None when none of its tags names one (a head of things: jewellery); MIXED when a few do (a
+    style head's two tags that WordNet reads as animals). A food head's #beefcarpaccio also names
+    cattle: a misreading of the head's own subject, which must not contradict its dish."""
     from collections import Counter
 
     table = concepts.table  # type: ignore[attr-defined]
@@ -267,7 +292,7 @@ def _head_kind(concepts: Scorer, scorer: Scorer) -> str | None:
     if not named:
         return None
     kind, count = named.most_common(1)[0]
-    return kind if 2 * count >= len(keys) else None
+    return kind if 2 * count >= len(keys) else MIXED
 
 
 def _broad_categories(table, key: str) -> list[int]:  # noqa: ANN001 - a ConceptTable
