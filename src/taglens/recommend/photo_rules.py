@@ -20,7 +20,9 @@ pictures some image scorer read; rule 7 alone to every post. In order:
    categories at most `BROAD_DEPTH` deep, as the grounding's 'broader' rule reads them)
    is read as that category: no `#pet` or `#animal` on a confident sunflower (ImageNet
    saw a leopard's spots in its disc), no `#food` on a confident cat; `#animal` stays on
-   a cat, the category holds it.
+   a cat, the category holds it. A labels head's tag is evidence of its head's kind only
+   (`head_kinds`: the kind most of its tags name), and names only that kind (`tag_kinds`):
+   the food head's #beefcarpaccio is a dish, not cattle.
    A picture of a picture: when the topic head is sure the photo is art (p >= `art`),
    food tags (naming a food concept, or `food` in the tag) are dropped: a still life
    is not a meal. Likewise a baby: when the topic head is sure the photo is of babies
