@@ -60,6 +60,7 @@ pictures some image scorer read; rule 7 alone to every post. In order:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -68,6 +69,7 @@ import numpy as np
 from taglens.models.base import Query, Scorer, Scores
 from taglens.models.combiner import Ranked
 from taglens.query import PROFILE_SUPPORT
+from taglens.recommend.grounding import concept
 from taglens.vision.concepts import BROAD_DEPTH, EXCLUSIVE_KINDS
 from taglens.vision.sensitive import is_sensitive
 from taglens.vision.topic import TOPICS
@@ -157,16 +159,13 @@ class PhotoRules:
         """A labels head of things (none of its tags names an animal, food or plant) is sure of its
         label. Not a style head (MIXED): a building photo's garden and trees are real."""
         return any(score >= self.confident for name, scores in image.items()
-                   if name.startswith(LABELS_PREFIX) and name in self.head_kinds and self.head_kinds[name] is None
+                   if name.startswith(LABELS_PREFIX) and self.head_kinds.get(name, ANY_KIND) is None
                    for score in scores.values())
 
     def _unsure_living(self, key: str, evidence: Mapping[int, float]) -> bool:
         """`key` names only animal, food or plant concepts (or such a broad category), none of
         which the pictures are `confident` of."""
-        if self.concepts is None:
-            return False
-        named = self._named_exclusive(key, broad=True)
-        return bool(named) and all(evidence.get(c, 0.0) < self.confident for c in named)
+        return self._unsure(key, evidence, EXCLUSIVE_KINDS)
 
     def _sure_meat(self, image: Mapping[str, Scores]) -> bool:
         """Rule 8: a labels head is sure of a dish whose tag says meat or fish."""
@@ -227,11 +226,16 @@ class PhotoRules:
 
     def _unsure_animal(self, key: str, evidence: Mapping[int, float]) -> bool:
         """`key` names animals only, none of which the pictures are `confident` of."""
+        return self._unsure(key, evidence, frozenset({"animal"}))
+
+    def _unsure(self, key: str, evidence: Mapping[int, float], kinds: frozenset[str]) -> bool:
+        """`key` names only concepts of `kinds` (or such a broad category), none of which the
+        pictures are `confident` of (the baby rule, a sure head of things)."""
         if self.concepts is None:
             return False
         table = self.concepts.table  # type: ignore[attr-defined]
         named = self._named_exclusive(key, broad=True)
-        return bool(named) and all(table.kinds[c] == "animal" and evidence.get(c, 0.0) < self.confident
+        return bool(named) and all(table.kinds[c] in kinds and evidence.get(c, 0.0) < self.confident
                                    for c in named)
 
     def _named_exclusive(self, key: str, broad: bool = False) -> list[int]:
@@ -285,8 +289,6 @@ def _head_kind(concepts: Scorer, scorer: Scorer) -> str | None:
     None when none of its tags names one (a head of things: jewellery); MIXED when a few do (a
     style head's two tags that WordNet reads as animals). A food head's #beefcarpaccio also names
     cattle: a misreading of the head's own subject, which must not contradict its dish."""
-    from collections import Counter
-
     table = concepts.table  # type: ignore[attr-defined]
     keys = [key for row in scorer.head.tags for key, _display in row]  # type: ignore[attr-defined]
     named = Counter(kind for key in keys for kind in {table.kinds[c] for c in concepts.concepts_of(key)}  # type: ignore[attr-defined]
@@ -300,8 +302,6 @@ def _head_kind(concepts: Scorer, scorer: Scorer) -> str | None:
 def _broad_categories(table, key: str) -> list[int]:  # noqa: ANN001 - a ConceptTable
     """The broad animal, food and plant categories a tag names by itself or its singular
     (#animals -> animal.n.01, #pets -> domestic animal), at most `BROAD_DEPTH` deep."""
-    from taglens.recommend.grounding import concept
-
     for name in dict.fromkeys((key, concept(key), key[:-1] if key.endswith("s") else key)):
         found = [c for c in table.lemma_concepts.get(name, ())
                  if table.kinds[c] in EXCLUSIVE_KINDS and table.depths[c] <= BROAD_DEPTH]

@@ -103,7 +103,8 @@ WORD_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "id")
 @functools.lru_cache(maxsize=1)
 def named_things() -> frozenset[str]:
     """Keys of the tags that name one brand, app, franchise, team or public figure
-    (data/named_things.txt, reviewed): brand claims with no home place."""
+    (data/named_things.txt, reviewed): brand claims, suggested only when the post names them
+    (a listed team still learns its home place from a corpus: `TagKinds._find_brands`)."""
     text = resources.files("taglens").joinpath("data/named_things.txt").read_text("utf-8")
     return frozenset(hashtag_key(line) for line in map(str.strip, text.splitlines()) if line and not line.startswith("#"))
 

@@ -218,7 +218,8 @@ class MultilingualScorer(Scorer):
 
         top = range(min(self.english_tags, len(vocab)))
         texts = tag_texts([vocab.displays[i] for i in top])
-        keep = [i for i in top if texts[i].split() and all(zipf(w, "en") >= self.english_zipf for w in texts[i].split())]
+        words = [text.split() for text in texts]
+        keep = [i for i in top if words[i] and all(zipf(w, "en") >= self.english_zipf for w in words[i])]
         self.en_ids = np.asarray(keep, dtype=np.int32)
         self.en_matrix = _dequantise(_quantise(_load_encoder(self.encoder).encode([texts[i] for i in keep])))
         self.en_hub = self._hubness(self.en_matrix)
