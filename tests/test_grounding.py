@@ -506,3 +506,43 @@ def test_a_named_brand_or_person_needs_the_post_to_name_it(kinds: TagKinds) -> N
     assert set(grounding.filter_scores(scores, Query.from_post(Post(text="Sushi dinner")))["popularity"]) == {"sushi"}
     allowed = grounding.filter_scores(scores, Query.from_post(Post(text="Sushi dinner")), allow=frozenset({"brand"}))
     assert set(allowed["popularity"]) == {"snapchat", "sushi", "nike"}
+
+
+def test_a_one_poster_tag_is_not_copied_from_a_neighbour(kinds: TagKinds) -> None:
+    """A tag one or two training posts carry (#floodchurch) is one poster's name for their own
+    thing: kNN, TF-IDF and co-occurrence do not copy it onto another caption unless the caption
+    writes it or the profile uses it; a scorer that matched the tag's words still may, a tag
+    more posts carry is copied as before, and --allow rare switches the rule off."""
+    uses = {"floodchurch": 1, "tadejbakerorthodontics": 2, "church": 3, "paris": 1}
+    grounding = Grounding(kinds, uses=uses)
+    per = {"knn": {"floodchurch": 0.9, "tadejbakerorthodontics": 0.8, "church": 0.7},
+           "tfidf": {"floodchurch": 0.5}, "cooccurrence": {"tadejbakerorthodontics": 0.4},
+           "sentence": {"floodchurch": 0.6, "church": 0.5}}
+    plain = Query.from_post(Post(text="Sunday service with the youth group"))
+    kept = grounding.filter_scores({k: dict(v) for k, v in per.items()}, plain)
+    assert kept == {"knn": {"church": 0.7}, "tfidf": {}, "cooccurrence": {},
+                    "sentence": {"floodchurch": 0.6, "church": 0.5}}
+    written = Query.from_post(Post(text="Great night at Flood Church"))
+    assert set(grounding.filter_scores({k: dict(v) for k, v in per.items()}, written)["knn"]) == {"floodchurch", "church"}
+    mine = Query.from_post(Post(text="Sunday service with the youth group"))
+    mine.cache["profile.supported"] = {"tadejbakerorthodontics"}
+    assert grounding.filter_scores({k: dict(v) for k, v in per.items()}, mine)["cooccurrence"] == {
+        "tadejbakerorthodontics": 0.4}
+    allowed = grounding.filter_scores({k: dict(v) for k, v in per.items()}, plain, allow=frozenset({"rare"}))
+    assert allowed == per
+    # a one-poster place tag is the place rule's to judge: named, it is copied like any other
+    paris = Query.from_post(Post(text="Back in Paris at last"))
+    assert grounding.filter_scores({"knn": {"paris": 0.9}}, paris) == {"knn": {"paris": 0.9}}
+    assert Grounding(kinds).filter_scores({k: dict(v) for k, v in per.items()}, plain)["knn"] == per["knn"]
+
+
+def test_a_models_grounding_knows_how_many_posts_carry_each_tag(skewed: Recommender) -> None:
+    """The rule reads the vocabulary's counts; a model trained on a few posts (every tag rare) has none."""
+    from types import SimpleNamespace
+
+    from taglens.recommend.grounding import RARE_MIN_POSTS, grounding_for
+
+    assert skewed.vocab.total_posts < RARE_MIN_POSTS and skewed.grounding.uses == {}
+    vocab = SimpleNamespace(keys=["floodchurch", "church"], counts=[1, 40], total_posts=RARE_MIN_POSTS)
+    big = grounding_for(SimpleNamespace(vocab=vocab, scorers=[], path=None))
+    assert big.uses == {"floodchurch": 1, "church": 40}

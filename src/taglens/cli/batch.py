@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--fallback", choices=("none", "popular"), default="none",
                    help="for a post with nothing to go on: none gives [] and a warning; popular lists "
                         "the most frequent tags (default none)")
-    p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants,broader (default: none; see README, Grounded suggestions)")
+    p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants,broader,rare (default: none; see README, Grounded suggestions)")
     p.add_argument("--tag-language", choices=("any", "caption", "en"), default="any", help="which language the tags are in: any (default: the caption's language first, then English and neutral tags that fit), caption, en")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     add_profile_arguments(p)

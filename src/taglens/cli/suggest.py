@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="show each tag in CamelCase (#SunsetLover): easier to read, and screen readers say it right")
     p.add_argument("--allow-banned", action="store_true", help="do not filter spam / banned-style tags")
     p.add_argument("--banned", metavar="FILE", help="extra tags to filter, one a line")
-    p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants,broader (default: none; see README, Grounded suggestions)")
+    p.add_argument("--allow", metavar="RULES", help="switch grounding rules off: comma list of place,event,brand,junk,variants,broader,rare (default: none; see README, Grounded suggestions)")
     p.add_argument("--tag-language", choices=("any", "caption", "en"), default="any", help="which language the tags are in: any (default: the caption's language first, then English and neutral tags that fit), caption, en")
     p.add_argument("--platform", metavar="NAME",
                    help="trim to a platform's hashtag limit: " + ", ".join(_platform_names()))

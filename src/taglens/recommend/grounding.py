@@ -31,8 +31,16 @@ rank below every content tag unless the caption writes them ('Love this view',
 only names a broader concept than one already there (#animal or #pet after #dog, #food after
 #pizza: WordNet's hypernyms, vision/concepts.py) goes after the others, unless the caption writes
 it: it says nothing the narrower tag did not, and the slot goes to what else the post shows.
+A tag that fewer than three training posts carry (`RARE_USES`) is one poster's name for their
+own thing (#tadejbakerorthodontics, #floodchurch, #stigginsrum): a scorer that copies the
+nearest posts' tags (`COPYING`: kNN, TF-IDF, the photo kNN, co-occurrence) does not propose it
+unless the post writes it, the user's profile uses it, or it names a place the place rule
+already holds to the post (a model trained on fewer than `RARE_MIN_POSTS` posts, where nearly
+every tag is that rare, has no such rule); a scorer that matches the tag's own words to the post (MiniLM,
+word2vec, the cross-lingual table, image_text) still may.
 A photo supports the places `photo_landmarks` reads from the image scorers (none for the shipped
-models). `allow` switches each rule off: 'place', 'event', 'brand', 'junk', 'variants', 'broader'.
+models). `allow` switches each rule off: 'place', 'event', 'brand', 'junk', 'variants', 'broader',
+'rare'.
 """
 
 from __future__ import annotations
@@ -58,7 +66,10 @@ from taglens.text.tagkinds import CLAIMS, TagKinds
 from taglens.vision.concepts import ConceptTable, load_concepts
 from taglens.vision.labels import PLACE_HEADS_KEY
 
-RULES = ("place", "event", "brand", "junk", "variants", "broader")
+RULES = ("place", "event", "brand", "junk", "variants", "broader", "rare")
+RARE_USES = 2  # a tag at most this many training posts carry is a one-poster tag (89 % of the default vocabulary)
+RARE_MIN_POSTS = 1_000  # below this many training posts nearly every tag is rare: counts say nothing of habit
+COPYING = frozenset({"knn", "tfidf", "image_knn", "cooccurrence"})  # scorers that vote with neighbours' own tags
 PROFILE_KEY = PROFILE_SUPPORT  # set of tag keys the user's own history uses (filled by the personal scorer)
 LANDMARKS_KEY = "vision.landmarks"  # set of place keys the photo shows
 SUPPORT_KEY = "grounding.support"
@@ -263,8 +274,9 @@ class Grounding:
 
     def __init__(self, kinds: TagKinds, g: Gazetteer | None = None, event_share: float = EVENT_SHARE,
                  neighbour_languages: Iterable[str] = NEIGHBOUR_LANGUAGES,
-                 neighbours: "NeighbourSource | None" = None) -> None:
+                 neighbours: "NeighbourSource | None" = None, uses: Mapping[str, int] | None = None) -> None:
         self.kinds = kinds
+        self.uses = uses or {}  # tag key -> training posts that carry it (the vocabulary's counts)
         self.g = g or gazetteer()
         self.event_share = float(event_share)
         self.neighbour_languages = frozenset(neighbour_languages)
@@ -331,18 +343,36 @@ class Grounding:
                 query.cache[LANDMARKS_KEY] = set(query.cache.get(LANDMARKS_KEY) or ()) | shown
         lang = query_language(query)[0]
         checked: dict[str, bool] = {}
+        copied: dict[str, bool] = {}
+        rare = "rare" not in allow
         out: dict[str, dict[str, float]] = {}
         for name, scores in per_scorer.items():
             kept = {}
+            copying = rare and name in COPYING
             for key, value in scores.items():
                 if key not in checked:
                     kind = self.kinds.kind(key)
                     checked[key] = (kind in allow or self.supported(key, query, per_scorer, kind)) and \
                         (kind == "place" or not is_stopword(key, lang))
-                if checked[key]:
-                    kept[key] = value
+                if not checked[key]:
+                    continue
+                if copying:
+                    if key not in copied:
+                        copied[key] = self._copy_allowed(key, query)
+                    if not copied[key]:
+                        continue
+                kept[key] = value
             out[name] = kept
         return out
+
+    def _copy_allowed(self, key: str, query: Query) -> bool:
+        """Whether a neighbour-copying scorer may propose `key`: a tag at least `RARE_USES` + 1
+        training posts carry, or one the post writes, the profile uses, or a place tag (which
+        `supported` has already held to the post)."""
+        if not 0 < self.uses.get(key, 0) <= RARE_USES:
+            return True
+        support = post_support(query, self.kinds, self.g)
+        return key in support.profile or self.kinds.kind(key) == "place" or self._named_literally(key, support)
 
     # -- the list -------------------------------------------------------------------
     def arrange(self, ranked: Sequence[tuple[str, float]], query: Query, limit: int,
@@ -636,5 +666,7 @@ def grounding_for(bundle) -> Grounding:  # noqa: ANN001 - a models.model_dir.Mod
     counts = next((s.counts for s in bundle.scorers if s.name == "cooccurrence" and getattr(s, "counts", None) is not None), None)
     knn = next((s for s in bundle.scorers if s.name == "knn" and getattr(s, "embeddings", None) is not None), None)
     source = NeighbourSource(knn, vocab.keys) if knn is not None and knn.embeddings.shape[0] else None
+    uses = ({key: int(n) for key, n in zip(vocab.keys, vocab.counts, strict=True)}
+            if (vocab.total_posts or 0) >= RARE_MIN_POSTS else None)
     return Grounding(kinds_for_model(vocab.keys, vocab.counts, counts, vocab.total_posts, bundle.path),
-                     neighbours=source)
+                     neighbours=source, uses=uses)

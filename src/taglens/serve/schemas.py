@@ -25,8 +25,8 @@ class SuggestFields(BaseModel):
     profile: str | None = Field(
         None, description="follow a saved profile's style (only on a server started with --profiles)")
     allow: list[str] | str = Field(
-        default_factory=list, description="grounding rules to switch off: place, event, brand, junk, variants, broader "
-                                          "(a list, or one string 'place,junk')")
+        default_factory=list, description="grounding rules to switch off: place, event, brand, junk, variants, broader, "
+                                          "rare (a list, or one string 'place,junk')")
 
     tag_language: str = Field("any", description="which language the tags are in: any (the caption's "
                               "language first, then English tags that fit), caption, en")
