@@ -546,3 +546,9 @@ def test_a_models_grounding_knows_how_many_posts_carry_each_tag(skewed: Recommen
     vocab = SimpleNamespace(keys=["floodchurch", "church"], counts=[1, 40], total_posts=RARE_MIN_POSTS)
     big = grounding_for(SimpleNamespace(vocab=vocab, scorers=[], path=None))
     assert big.uses == {"floodchurch": 1, "church": 40}
+
+
+def test_a_city_named_in_japanese_supports_its_place(skewed: Recommender) -> None:
+    found = places_in(skewed, "京都の桜がきれい")
+    assert found and set(found) <= {"kyoto", "japan", "京都"}
+    assert not {"california", "losangeles"} & set(places_in(skewed, "公園で犬と散歩"))

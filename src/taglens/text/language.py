@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import regex
 
 from taglens.hashtags import remove_hashtags
+from taglens.text import cjk
 
 if TYPE_CHECKING:  # text/ may use the ground-floor Query; only for the hint here
     from taglens.query import Query
@@ -328,8 +329,8 @@ def zipf(words: str, lang: str = "en", missing: float = 0.0) -> float:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover - wordfreq is in taglens[full]
         return missing
-    if lang not in WORDFREQ_LANGS:
-        return 0.0
+    if lang not in WORDFREQ_LANGS and not (lang in cjk.LANGUAGES and cjk.available()):
+        return 0.0  # wordfreq reads Japanese, Chinese and Korean only with its analysers (text/cjk.py)
     try:
         return float(zipf_frequency(words, lang))
     except Exception:  # noqa: BLE001 - a frequency list must never fail a suggestion

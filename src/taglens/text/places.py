@@ -31,6 +31,7 @@ from importlib import resources
 import regex
 
 from taglens.hashtags import hashtag_key
+from taglens.text import cjk
 from taglens.text.language import zipf
 
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}]+)*")
@@ -43,6 +44,7 @@ BIG_CITY = 1_000_000
 # a city named like a common word of a non-English caption's language is read as the city when
 # written capitalised mid-sentence, at least this big, and its name is used in other languages:
 KNOWN_CITY = 100_000
+CJK_CITY = 300_000  # a city this big is also read by its Japanese, Chinese or Korean name
 NAME_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "tr", "id")
 ABROAD_LANGUAGES = 5
 CONTINENT_KEYS = {"AF": "africa", "AS": "asia", "EU": "europe", "NA": "northamerica", "OC": "oceania",
@@ -170,7 +172,7 @@ class Gazetteer:
         mid-sentence ('grachten van Amsterdam': `_named_abroad`). Not strict (a
         check-in): any name.
         """
-        tokens = [(m.group(), m.start()) for m in _WORD.finditer(text)]
+        tokens = _tokens(text, lang)
         folded = [fold(t) for t, _ in tokens]
         skip = {hashtag_key(a) for a in ambiguous}
         found: list[str] = []
@@ -196,6 +198,8 @@ class Gazetteer:
         joined = fold("".join(words))
         if key in skip or joined in skip:
             return False
+        if cjk.has_cjk(joined):
+            return True  # only big cities carry such names, and these scripts have no capitals to check
         if lang not in ("en", "und") and place.level == "city" and place.population < BIG_CITY \
                 and zipf(" ".join(w.casefold() for w in words), lang) >= COMMON_ZIPF:
             return _named_abroad(words, lang) and place.population >= KNOWN_CITY \
@@ -231,6 +235,22 @@ def _named_abroad(words: list[str], lang: str) -> bool:
     often as Portuguese says 'praia'."""
     name = " ".join(w.casefold() for w in words)
     return sum(zipf(name, other) >= 3.0 for other in NAME_LANGUAGES if other != lang) >= ABROAD_LANGUAGES
+
+
+def _tokens(text: str, lang: str) -> list[tuple[str, int]]:
+    """(word, start) of prose; a Japanese, Chinese or Korean run split into its words (text/cjk.py)."""
+    out = []
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if not cjk.has_cjk(word) or not cjk.available():
+            out.append((word, m.start()))
+            continue
+        at = m.start()
+        for part in cjk.words(word, lang):
+            found = text.find(part, at)
+            at = found if found >= 0 else at
+            out.append((part, at))
+    return out
 
 
 def _opens_sentence(text: str, start: int) -> bool:
@@ -291,9 +311,17 @@ def _add_city(g: Gazetteer, city: dict, country_keys: dict[str, str], states: di
     names = []
     if population >= BIG_CITY:  # other Latin-script names of big cities: Londres, München
         names = [n for n in city.get("alternatenames", []) if _latin_name(n)]
+    if population >= CJK_CITY:  # Japanese, Chinese and Korean names: 京都, 서울 (read by text/cjk.py)
+        names += [n for n in city.get("alternatenames", []) if _cjk_name(n)]
     key = name_key(city["name"])
     g.add(Place(key, city["name"], "city", iso, population, tuple(parents)), names=names,
           keys=[name_key(n) for n in names])
+
+
+def _cjk_name(name: str) -> bool:
+    """A city's name in Han, kana or hangul only, two to eight letters ('京都', '서울'; not '京都市'
+    beside '京都': both are kept, the analysers split the second)."""
+    return 2 <= len(name) <= 8 and all(cjk.CJK.match(c) for c in name)
 
 
 def _latin_name(name: str) -> bool:

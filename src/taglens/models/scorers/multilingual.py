@@ -107,7 +107,8 @@ def _load_encoder(name: str):  # noqa: ANN202 - an encoder of text.sentence
 
 def caption_embeddings(queries: Sequence[Query], encoder_name: str) -> list[np.ndarray | None]:
     """Each query's caption embedding by `encoder_name`, cached per query; None where the
-    registry fell back to another encoder (its vectors are not comparable)."""
+    registry fell back to another encoder (its vectors are not comparable). A Japanese, Chinese
+    or Korean caption is embedded as its nouns (text/cjk.py `noun_text`)."""
     key = CACHE_PREFIX + encoder_name
     missing = [q for q in queries if key not in q.cache]
     if missing:
@@ -116,9 +117,10 @@ def caption_embeddings(queries: Sequence[Query], encoder_name: str) -> list[np.n
             for q in missing:
                 q.cache[key] = None
         else:
-            from taglens.text.language import prose
+            from taglens.text.cjk import noun_text
+            from taglens.text.language import prose, query_language
 
-            vectors = encoder.encode([prose(q.post.text) for q in missing])
+            vectors = encoder.encode([noun_text(prose(q.post.text), query_language(q)[0]) for q in missing])
             for q, v in zip(missing, vectors, strict=True):
                 q.cache[key] = v
     return [q.cache[key] for q in queries]

