@@ -465,3 +465,28 @@ def test_a_sure_head_of_things_drops_unsure_food_and_animal_tags(concepts) -> No
     sure_of_things = PhotoRules.for_scorers([scorer, jewels])  # the same photo read by the jewellery head
     both = dict(building, **{"image_labels/jewellery": {"ring": 0.95}})
     assert "tree" not in [r.key for r in sure_of_things.apply(photo, both, ranked(["gothic", "tree"]))]
+
+
+def test_a_sure_head_drops_its_other_labels(concepts) -> None:
+    """Rule 9: the food head sure of baklava says the photo is no apple pie: #applepie (from
+    ImageNet's pastry) goes; a label the head is unsure between stays, an unsure head drops
+    nothing, a written tag stays, and the rule reads only the head's own labels."""
+    scorer, _ = concepts
+    keys = {"image_labels/food": frozenset({"baklava", "applepie", "churros"})}
+    shown = ["baklava", "applepie", "churros", "dessert"]
+
+    def kept(labels: dict[str, float], text: str = "", **options) -> list[str]:
+        per = {"image_labels/food": labels, "image_zeroshot": {k: 0.5 for k in shown}}
+        rules = PhotoRules(scorer, head_keys=keys, **options)
+        return [r.key for r in rules.apply(photo_query(probs_on({}), text=text), per, ranked(shown))]
+
+    assert kept({"baklava": 0.9, "applepie": 0.02}) == ["baklava", "dessert"]
+    assert kept({"baklava": 0.65, "churros": 0.3}) == ["baklava", "churros", "dessert"]
+    assert kept({"baklava": 0.5, "applepie": 0.3}) == shown
+    assert kept({"baklava": 0.9}, text="baklava and apple pie for dessert") == ["baklava", "applepie", "dessert"]
+    assert kept({"baklava": 0.9}, rivals=False) == shown
+    from types import SimpleNamespace
+
+    head = SimpleNamespace(name="image_labels/food",
+                           head=SimpleNamespace(tags=[[("baklava", "#baklava")], [("applepie", "#ApplePie")]]))
+    assert PhotoRules.for_scorers([scorer, head]).head_keys == {"image_labels/food": frozenset({"baklava", "applepie"})}

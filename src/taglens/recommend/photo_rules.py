@@ -55,6 +55,12 @@ pictures some image scorer read; rule 7 alone to every post. In order:
    (`MEAT_TAGS`: #meat, #steak, #seafood) higher in the same list: the list does not
    contradict itself. Unless the user wrote the claim (rule 1); an unsure dish name, or a
    salad, keeps them.
+9. **One label of a sure head.** When a labels head is sure (>= `confident`) of one of its
+   labels, its other labels' tags that it gives less than `rival` are dropped: a head trained
+   to tell baklava from apple pie, sure of baklava, says the photo is not of apple pie, so no
+   `#applepie` (from ImageNet's or the photo kNN's pastry) beside `#baklava`, no `#necklace` on
+   a bracelet the jewellery head is sure of. A label the head is unsure between (a second
+   breed at 0.3) stays, and so does a tag the user wrote (rule 1).
 """
 
 from __future__ import annotations
@@ -107,6 +113,9 @@ class PhotoRules:
     # a head's own tag -> its head's kind: what the tag names, read as the head reads it
     # (#beefcarpaccio names a dish, not cattle; the dish is never contradicted by its own name)
     tag_kinds: Mapping[str, str] = field(default_factory=dict)
+    rival: float = 0.1  # rule 9: a sure head's other labels it gives less than this are dropped
+    rivals: bool = True  # rule 9 on
+    head_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)  # labels head -> its tags' keys
 
     @classmethod
     def for_scorers(cls, scorers: Sequence[Scorer]) -> "PhotoRules":
@@ -114,7 +123,8 @@ class PhotoRules:
         heads = [s for s in scorers if concepts is not None and s.name.startswith(LABELS_PREFIX) and hasattr(s, "head")]
         kinds = {s.name: _head_kind(concepts, s) for s in heads}
         tags = {key: kinds[s.name] for s in heads if kinds[s.name] for row in s.head.tags for key, _display in row}
-        return cls(concepts, head_kinds=kinds, tag_kinds=tags)
+        keys = {s.name: frozenset(key for row in s.head.tags for key, _display in row) for s in heads}
+        return cls(concepts, head_kinds=kinds, tag_kinds=tags, head_keys=keys)
 
     def apply(self, query: Query, per_scorer: Mapping[str, Scores], ranked: list[Ranked]) -> Iterable[Ranked]:
         """`ranked` itself on a post no image scorer read; else the candidates the rules keep, lazily
@@ -135,13 +145,14 @@ class PhotoRules:
         thing = self.things and self._sure_thing(image)
         animals = self._caption_animals(query)
         meat, listed_meat = self._sure_meat(image), False
+        rivals = self._rival_labels(image)
         if photo_only:
             ranked = self._names_first(image, ranked)
         for item in ranked:
             key = item.key
             if key in user:
                 yield item
-            elif is_sensitive(key) or (photo_only and key not in supported):
+            elif is_sensitive(key) or (photo_only and key not in supported) or key in rivals:
                 continue
             elif artwork and self._is_food(key):
                 continue
@@ -166,6 +177,17 @@ class PhotoRules:
         """`key` names only animal, food or plant concepts (or such a broad category), none of
         which the pictures are `confident` of."""
         return self._unsure(key, evidence, EXCLUSIVE_KINDS)
+
+    def _rival_labels(self, image: Mapping[str, Scores]) -> frozenset[str]:
+        """Rule 9: the tags of a sure head's other labels that it gives less than `rival`."""
+        if not self.rivals:
+            return frozenset()
+        out: set[str] = set()
+        for name, scores in image.items():
+            keys = self.head_keys.get(name)
+            if keys and max(scores.values(), default=0.0) >= self.confident:
+                out |= {key for key in keys if scores.get(key, 0.0) < self.rival}
+        return frozenset(out)
 
     def _sure_meat(self, image: Mapping[str, Scores]) -> bool:
         """Rule 8: a labels head is sure of a dish whose tag says meat or fish."""
