@@ -50,3 +50,28 @@ def test_e5_reads_a_cjk_caption_as_its_nouns() -> None:
     assert cjk.noun_text("京都の桜がきれい", "ja") == "京都 桜 きれい"
     assert cjk.noun_text("Tokyo trip! 東京タワーの夜景", "en") == "Tokyo trip! 東京 タワー 夜景"
     assert cjk.noun_text("Sunset at the beach", "en") == "Sunset at the beach"
+
+
+def test_cities_in_other_scripts_and_their_forms_in_running_text() -> None:
+    """Big cities by their Cyrillic, Greek, Hebrew and Devanagari names, Russian case forms and
+    Hebrew prefixes included; no Arabic names (everyday words there name cities: المدينة)."""
+    g = gazetteer()
+    assert g.find_in_text("Вечер в Москве с друзьями", lang="ru") == ["moscow"]
+    assert g.find_in_text("Утро в Сочи", lang="ru") == ["sochi"]  # as common as a word in Russian, still the city
+    assert g.find_in_text("Лето в Санкт-Петербурге", lang="ru") == ["saintpetersburg"]
+    assert g.find_in_text("Διακοπές στην Αθήνα", lang="el") == ["athens"]
+    assert g.find_in_text("סוף שבוע בירושלים", lang="he") == ["jerusalem"]
+    assert g.find_in_text("मुंबई में बारिश", lang="hi") == ["mumbai"]
+    assert g.find_in_text("Мама мыла раму", lang="ru") == []
+    assert g.find_in_text("مشهد جميل في المدينة", lang="ar") == []
+
+
+def test_greek_hebrew_and_thai_are_told_apart_and_thai_clauses_are_no_tags() -> None:
+    from taglens.text.language import detect_language
+
+    assert detect_language("Καλοκαίρι στην Αθήνα με φίλους")[0] == "el"
+    assert detect_language("שקיעה על החוף עם חברים")[0] == "he"
+    assert detect_language("พระอาทิตย์ตกที่ชายหาดกับเพื่อน")[0] == "th"
+    assert "στην" not in caption_candidates("Καλοκαίρι στην Αθήνα με φίλους", "el")
+    assert not [k for k in caption_candidates("พระอาทิตย์ตกที่ชายหาดกับเพื่อน", "th") if len(k) > 6]
+    assert "แมว" in caption_candidates("แมว", "th")

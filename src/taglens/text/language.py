@@ -55,9 +55,10 @@ SHOUTED = 0.7  # this share of capitals: the caption is classified in lower case
 WORD_CANDIDATES, WORD_CANDIDATE, WORD_ZIPF, WORD_MARGIN = 3, 0.1, 3.0, 0.5
 # The languages captions are classified into (ISO 639-1): the UMSAB tweet languages
 # (ar de en es fr hi it pt), Indonesian (the real Instagram posts), and the other
-# large Instagram languages.
+# large Instagram languages; Greek, Hebrew and Thai have scripts of their own, so adding them
+# moves no caption in another script (before, Thai was read as Indonesian, Greek as undetermined).
 SUPPORTED = ("en", "es", "pt", "de", "fr", "it", "ar", "hi", "id", "nl", "tr", "ru", "ja", "ko", "zh",
-             "pl", "sv")
+             "pl", "sv", "el", "he", "th")
 CACHE_KEY = "language"
 
 _LETTER = regex.compile(r"\p{L}")

@@ -44,7 +44,7 @@ BIG_CITY = 1_000_000
 # a city named like a common word of a non-English caption's language is read as the city when
 # written capitalised mid-sentence, at least this big, and its name is used in other languages:
 KNOWN_CITY = 100_000
-CJK_CITY = 300_000  # a city this big is also read by its Japanese, Chinese or Korean name
+SCRIPT_CITY = 300_000  # a city this big is also read by its names in other scripts (京都, Москва, मुंबई)
 NAME_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "tr", "id")
 ABROAD_LANGUAGES = 5
 CONTINENT_KEYS = {"AF": "africa", "AS": "asia", "EU": "europe", "NA": "northamerica", "OC": "oceania",
@@ -198,8 +198,9 @@ class Gazetteer:
         joined = fold("".join(words))
         if key in skip or joined in skip:
             return False
-        if cjk.has_cjk(joined):
-            return True  # only big cities carry such names, and these scripts have no capitals to check
+        if not regex.search(r"\p{Latin}", joined):
+            return True  # 京都, Москве, मुंबई: only big cities carry such names (`SCRIPT_CITY`), and a city is
+            # named in its own language as often as its everyday words are ('сочи': Zipf 4.7 in Russian)
         if lang not in ("en", "und") and place.level == "city" and place.population < BIG_CITY \
                 and zipf(" ".join(w.casefold() for w in words), lang) >= COMMON_ZIPF:
             return _named_abroad(words, lang) and place.population >= KNOWN_CITY \
@@ -311,17 +312,61 @@ def _add_city(g: Gazetteer, city: dict, country_keys: dict[str, str], states: di
     names = []
     if population >= BIG_CITY:  # other Latin-script names of big cities: Londres, München
         names = [n for n in city.get("alternatenames", []) if _latin_name(n)]
-    if population >= CJK_CITY:  # Japanese, Chinese and Korean names: 京都, 서울 (read by text/cjk.py)
-        names += [n for n in city.get("alternatenames", []) if _cjk_name(n)]
+    if population >= SCRIPT_CITY:  # its names in other scripts: 京都, 서울, Москва, मुंबई
+        names += [n for n in city.get("alternatenames", []) if _script_name(n)]
     key = name_key(city["name"])
     g.add(Place(key, city["name"], "city", iso, population, tuple(parents)), names=names,
           keys=[name_key(n) for n in names])
+    for name in names:
+        for form in _inflected_forms(name):  # 'в Москве', 'из Петербурга', 'בירושלים'
+            g.add_name(form, key)
 
 
-def _cjk_name(name: str) -> bool:
-    """A city's name in Han, kana or hangul only, two to eight letters ('京都', '서울'; not '京都市'
-    beside '京都': both are kept, the analysers split the second)."""
-    return 2 <= len(name) <= 8 and all(cjk.CJK.match(c) for c in name)
+# Scripts a city's other names are read in; names with Latin letters are `_latin_name`'s. Left
+# out: Thai (written without spaces, and no analyser here splits it) and Arabic, where big
+# cities are named like everyday words ('المدينة', the city, is Medina; 'مشهد', a scene, is
+# Mashhad) and word frequencies cannot tell them apart (both as common as 'القاهرة', Cairo).
+_SCRIPTS = regex.compile(r"[\p{Cyrillic}\p{M}\s-]+|[\p{Greek}\p{M}\s-]+|[\p{Hebrew}\p{M}\s-]+"
+                         r"|[\p{Devanagari}\p{M}\s-]+|[\p{Bengali}\p{M}\s-]+|[\p{Georgian}\p{M}\s-]+"
+                         r"|[\p{Armenian}\p{M}\s-]+")
+# Russian case endings by the nominative's ending: a city is named in the locative, genitive,
+# accusative and instrumental ('в Москве', 'из Москвы') far more than in the nominative.
+_CYRILLIC_ENDINGS = {"а": ("е", "у", "ы", "ой"), "я": ("е", "ю", "и", "ей"), "ь": ("и", "ью", "я", "е"),
+                     "й": ("е", "я", "ю", "ем")}
+_CYRILLIC_CONSONANT = ("е", "а", "у", "ом")
+
+
+def _script_name(name: str) -> bool:
+    """A city's name in one non-Latin script, one to three words: two to eight letters in Han,
+    kana or hangul ('京都', '서울'; '京都市' too, the analysers split it), at least four letters in
+    Cyrillic and Greek ('Москва'; not 'СПб'), three in the others ('मुंबई': vowel signs are no letters)."""
+    if cjk.has_cjk(name):
+        return 2 <= len(name) <= 8 and all(cjk.CJK.match(c) for c in name)
+    if len(name.split()) > 3 or not _SCRIPTS.fullmatch(name):
+        return False
+    letters = sum(c.isalpha() for c in name)
+    return letters >= (4 if regex.match(r"[\p{Cyrillic}\p{Greek}]", name) else 3)
+
+
+_HEBREW_PREFIXES = ("ב", "ל", "מ", "ו", "ה", "ש")  # in, to, from, and, the, that: written onto the word
+
+
+def _inflected_forms(name: str) -> list[str]:
+    """The forms a name takes in running text: the Russian case forms of a Cyrillic name's last
+    word ('Москва' -> 'Москве', 'Москву'...), a Hebrew name with a prefix ('בירושלים', in Jerusalem)."""
+    if regex.fullmatch(r"[\p{Hebrew}\p{M}\s-]+", name):
+        return [prefix + name for prefix in _HEBREW_PREFIXES]
+    if not regex.fullmatch(r"[\p{Cyrillic}\s-]+", name):
+        return []
+    head, _, last = name.rpartition(" ") if " " in name else ("", "", name)
+    low = last[-1:].lower()
+    if low in _CYRILLIC_ENDINGS:
+        forms = [last[:-1] + end for end in _CYRILLIC_ENDINGS[low]]
+    elif low and low not in "аеёиоуыэюяь":
+        forms = [last + end for end in _CYRILLIC_CONSONANT]
+    else:
+        return []  # 'Токио', 'Осло': not declined
+    return [f"{head} {form}".strip() for form in forms]
 
 
 def _latin_name(name: str) -> bool:

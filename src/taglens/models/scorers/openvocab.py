@@ -114,8 +114,14 @@ def name_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str]
         run = []
 
 
+# Scripts written without spaces that no analyser here splits: a run longer than this is a
+# phrase or a clause (Thai 'พระอาทิตย์ตกที่ชายหาด', sunset at the beach), not a tag.
+_UNSPLIT = regex.compile(r"[\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+MAX_UNSPLIT = 6
+
+
 def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str], float]]:
-    words = [w.lower() for w in _words(sentence)]
+    words = [w.lower() for w in _words(sentence) if not (len(w) > MAX_UNSPLIT and _UNSPLIT.match(w))]
     content = [(w if len(w) > 2 and not _stop(w, lang) and _common(w) < 5.6 and _everyday(w, lang) else None)
                for w in words]
     for w in content:
