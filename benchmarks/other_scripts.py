@@ -8,7 +8,8 @@ Indonesian, Greek and Hebrew undetermined, so only English function words were k
 the tags), and a Thai run, written without spaces, was one tag however long. After: as
 shipped: cities of 300,000 people or more are also read by their names in these scripts
 (text/places.py `_script_name`, Russian case forms and Hebrew prefixes included: 'в Москве',
-'בירושלים'); el, he and th are detected; a Thai run of more than 6 letters is no tag.
+'בירושלים', and such a form is tagged by the city's name: #Казань for 'по Казани'); el, he and th
+are detected; a Thai run of more than 6 letters is no tag.
 "Before" runs in a child process with those three switched back (`--before`), "after" in this
 one; the same captions, written for this benchmark before either ran (`CAPTIONS`, CC0):
 * the caption's language detected as written;

@@ -75,3 +75,12 @@ def test_greek_hebrew_and_thai_are_told_apart_and_thai_clauses_are_no_tags() -> 
     assert "στην" not in caption_candidates("Καλοκαίρι στην Αθήνα με φίλους", "el")
     assert not [k for k in caption_candidates("พระอาทิตย์ตกที่ชายหาดกับเพื่อน", "th") if len(k) > 6]
     assert "แมว" in caption_candidates("แมว", "th")
+
+
+def test_a_city_in_running_text_is_tagged_by_its_name() -> None:
+    """'в Москве' (in Moscow) suggests #Москва, the tag people use, not the case form #Москве."""
+    found = caption_candidates("Вечер в Москве с друзьями", "ru")
+    assert "москва" in found and "москве" not in found and found["москва"][0] == "Москва"
+    assert "санктпетербург" in caption_candidates("Лето в Санкт-Петербурге", "ru")
+    hebrew = caption_candidates("סוף שבוע בירושלים", "he")
+    assert "ירושלים" in hebrew and "בירושלים" not in hebrew  # the prefix off, no vowel points

@@ -84,6 +84,7 @@ class Gazetteer:
         self.keys: dict[str, str] = {}  # any tag key -> canonical place key
         self.names: dict[tuple[str, ...], str] = {}  # folded name words -> canonical key
         self.variants: dict[str, set[str]] = {}  # canonical key -> every tag key of it
+        self.base_forms: dict[str, str] = {}  # 'москве' -> 'Москва': the name a running-text form is of (by name_key)
 
     # -- building -------------------------------------------------------------
     def add(self, place: Place, names: Iterable[str] = (), keys: Iterable[str] = ()) -> None:
@@ -320,6 +321,8 @@ def _add_city(g: Gazetteer, city: dict, country_keys: dict[str, str], states: di
     for name in names:
         for form in _inflected_forms(name):  # 'в Москве', 'из Петербурга', 'בירושלים'
             g.add_name(form, key)
+            plain = regex.sub(r"\p{Mn}", "", name) if regex.search(r"\p{Hebrew}", name) else name  # no vowel points
+            g.base_forms.setdefault(name_key(form), plain)
 
 
 # Scripts a city's other names are read in; names with Latin letters are `_latin_name`'s. Left

@@ -30,6 +30,7 @@ from taglens.post import Post
 from taglens.text import cjk
 from taglens.text.clean import STOPWORDS, split_location, strip_noise
 from taglens.text.language import detect_language, is_stopword, query_language, zipf
+from taglens.text.places import gazetteer
 
 _WORD = regex.compile(r"[\p{L}][\p{L}\p{M}\p{N}'’&]*")
 _SENTENCE_END = regex.compile(r"[.!?:;|\n]")
@@ -171,7 +172,10 @@ def caption_candidates(text: str, lang: str | None = None) -> dict[str, tuple[st
         sources.extend(name_candidates(sentence, lang))
         sources.extend(word_candidates(sentence, lang))
     out: dict[str, tuple[str, float]] = {}
+    base = gazetteer().base_forms
     for words, score in sources:
+        if base and not words[0].isascii() and hashtag_key("".join(words)) in base:  # 'в Москве' -> #Москва
+            words = _words(base[hashtag_key("".join(words))])  # the name people tag, not its case form
         display = camel(words)
         if not is_hashtag_body(display):
             continue
