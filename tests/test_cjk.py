@@ -84,3 +84,19 @@ def test_a_city_in_running_text_is_tagged_by_its_name() -> None:
     assert "санктпетербург" in caption_candidates("Лето в Санкт-Петербурге", "ru")
     hebrew = caption_candidates("סוף שבוע בירושלים", "he")
     assert "ירושלים" in hebrew and "בירושלים" not in hebrew  # the prefix off, no vowel points
+
+
+def test_cjk_hashtags_are_segmented_by_their_analysers() -> None:
+    from taglens.text.clean import segment_tag
+    from taglens.text.segment import segment, segment_many
+
+    assert segment("#東京タワー") == ["東京", "タワー"] and segment_tag("바닷가여행") == ("바닷가", "여행")
+    assert segment_many(["sunsetlover", "海边日落", "goldenhour"]) == [["sunset", "lover"], ["海边", "日落"],
+                                                                       ["golden", "hour"]]
+
+
+def test_taglens_segment_splits_a_japanese_tag(capsys) -> None:
+    from taglens.cli import main
+
+    assert main(["segment", "東京タワー", "sunsetlover"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["東京 タワー", "sunset lover"]

@@ -35,13 +35,13 @@ def stdin_lines(stream: BinaryIO) -> Iterator[str]:
 
 def run_segment(args: argparse.Namespace) -> int:
     from taglens.text.display import camel_case
-    from taglens.text.segment import Segmenter
+    from taglens.text.segment import Segmenter, segment
 
-    segmenter = Segmenter.load()
+    Segmenter.load()  # a broken install fails here, once, before any output
     tags = args.tags if args.tags else stdin_lines(sys.stdin.buffer)
     out = sys.stdout
     for tag in tags:
-        words = segmenter.segment(tag) if not args.lang else _language_words(tag, args.lang)
+        words = segment(tag) if not args.lang else _language_words(tag, args.lang)
         if args.camel:
             out.write((camel_case(tag, args.lang) if words else "") + "\n")
         else:

@@ -800,13 +800,19 @@ def _load_cached(data_dir: str) -> Segmenter:
 
 
 def segment(tag: str) -> list[str]:
-    """Words of a hashtag with case kept: `segment('#SunsetLover') == ['Sunset', 'Lover']`."""
+    """Words of a hashtag with case kept: `segment('#SunsetLover') == ['Sunset', 'Lover']`; a tag
+    in Japanese, Chinese or Korean by that language's analyser (`#東京タワー` -> 東京, タワー)."""
+    if _cjk_tag(tag):
+        return _cjk_words(tag)
     return Segmenter.load().segment(tag)
 
 
 def segment_language(tag: str, lang: str | None) -> list[str]:
     """Words of a hashtag in language `lang` (ISO 639-1): that language's lexicon where
-    taglens ships one (`text/lexicons.py`: de es fr id it nl pt tr), else this English segmenter."""
+    taglens ships one (`text/lexicons.py`: de es fr id it nl pt tr), a Japanese, Chinese or
+    Korean tag by its analyser (text/cjk.py), else this English segmenter."""
+    if _cjk_tag(tag):
+        return _cjk_words(tag, lang)
     from taglens.text.lexicons import segment_in
 
     return segment_in(tag, lang)
@@ -814,7 +820,22 @@ def segment_language(tag: str, lang: str | None) -> list[str]:
 
 def segment_many(tags: Iterable[str]) -> list[list[str]]:
     """`segment` for each tag, in order."""
-    return Segmenter.load().segment_many(tags)
+    tags = list(tags)
+    cjk_tags = [_cjk_tag(t) for t in tags]
+    plain = iter(Segmenter.load().segment_many([t for t, c in zip(tags, cjk_tags, strict=True) if not c]))
+    return [_cjk_words(t) if c else next(plain) for t, c in zip(tags, cjk_tags, strict=True)]
+
+
+def _cjk_tag(tag: str) -> bool:
+    from taglens.text import cjk
+
+    return cjk.has_cjk(tag) and cjk.available()
+
+
+def _cjk_words(tag: str, lang: str | None = None) -> list[str]:
+    from taglens.text import cjk
+
+    return cjk.words(tag.lstrip("#"), lang) or [tag.lstrip("#")]
 
 
 def camel_case(tag: str) -> str:
