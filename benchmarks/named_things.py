@@ -9,6 +9,8 @@ scores, in one run:
 * TweetEval val, caption only, copies of training posts removed (as text_eval): A@5,
   and the share of posts whose top 5 holds a named-thing tag the caption does not write
   (what a user sees as '#nike on my dinner');
+* HARRISON test, first tag given (tag lists, no caption; added 2026-12-04): a brand the given
+  tag does not name is a claim there too;
 * real Instagram posts with a caption (instagram-vaping-instaloader and
   instagram-kanarinka-instaloader, own tags hidden): the same two figures;
 * captions in several languages, top 5 before and after.
@@ -98,11 +100,13 @@ def main() -> int:
     data = shared_data()
     if data is None:
         return 0
-    from _tasks import tweeteval_task
+    from _tasks import harrison_task, tweeteval_task
 
     rec = Recommender.load()
     task = tweeteval_task(data, args.tweets)
     rows = [["TweetEval val, caption only, deduplicated", *measure(rec, task.inputs, task.gold)[0]]]
+    harrison = harrison_task(data)
+    rows.append(["HARRISON test, first tag given, deduplicated", *measure(rec, harrison.inputs, harrison.gold)[0]])
     real = [p for p in instagram_posts(data) if remove_hashtags(p.text).strip() and p.tag_keys]
     inputs = [Post(id=p.id, text=remove_hashtags(p.text)) for p in real]
     rows.append(["real Instagram posts with a caption, own tags hidden",
