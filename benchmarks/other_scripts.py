@@ -9,7 +9,8 @@ the tags), and a Thai run, written without spaces, was one tag however long. Aft
 shipped: cities of 300,000 people or more are also read by their names in these scripts
 (text/places.py `_script_name`, Russian case forms and Hebrew prefixes included: 'в Москве',
 'בירושלים', and such a form is tagged by the city's name: #Казань for 'по Казани'); el, he and th
-are detected; a Thai run of more than 6 letters is no tag.
+are detected; a Thai run of more than 6 letters is no tag; a Russian caption's known words tag as
+nouns in the nominative (text/morphology.py, pymorphy3: #семья for 'всей семьёй', no #гуляем).
 "Before" runs in a child process with those three switched back (`--before`), "after" in this
 one; the same captions, written for this benchmark before either ran (`CAPTIONS`, CC0):
 * the caption's language detected as written;
@@ -29,6 +30,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import regex
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
@@ -59,7 +62,10 @@ def serve(before: bool) -> list[dict]:
         from taglens.models.scorers import openvocab
         from taglens.text import language, places
 
+        from taglens.text import morphology
+
         places.SCRIPT_CITY = 10 ** 12
+        morphology.available = lambda lang: False  # type: ignore[assignment]
         language.SUPPORTED = tuple(c for c in language.SUPPORTED if c not in ("el", "he", "th"))
         openvocab.MAX_UNSPLIT = 10 ** 6
     from taglens.post import Post
@@ -102,10 +108,21 @@ def measures(rows: list[dict]) -> dict[str, str]:
     stop = sum(any(is_stopword(k, c[1]) for k in row["top"]) for row, c in zip(rows, CAPTIONS, strict=True))
     thai = sum(any(len(k) > 6 and any("\u0e00" <= ch <= "\u0e7f" for ch in k) for k in row["top"]) for row in rows)
     right = sum(row["language"] == c[1] for row, c in zip(rows, CAPTIONS, strict=True))
+    inflected = sum(any(_case_form(k) for k in row["top"]) for row, c in zip(rows, CAPTIONS, strict=True) if c[1] == "ru")
     return {"language detected as written": f"{right} of {len(rows)}",
             "city or its country in the top 5": f"{hit} of {len(named)}",
             "a function word of the caption's language in the top 5": f"{stop} of {len(rows)}",
-            "a Thai tag longer than 6 letters": f"{thai} of {len(rows)}"}
+            "a Thai tag longer than 6 letters": f"{thai} of {len(rows)}",
+            "a Russian caption's top 5 with a word in a case form or a verb (#семьёй, #гуляем)":
+                f"{inflected} of {sum(c[1] == 'ru' for c in CAPTIONS)}"}
+
+
+def _case_form(key: str) -> bool:
+    """A Cyrillic tag the Russian dictionary knows as a verb, or as a noun not in its nominative."""
+    from taglens.text import morphology
+
+    found = morphology.analyse(key, "ru") if regex.fullmatch(r"\p{Cyrillic}+", key) else None
+    return bool(found) and (found[1] in ("VERB", "INFN") or (found[1] == "NOUN" and found[0] != key))
 
 
 def main() -> int:

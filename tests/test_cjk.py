@@ -100,3 +100,16 @@ def test_taglens_segment_splits_a_japanese_tag(capsys) -> None:
 
     assert main(["segment", "東京タワー", "sunsetlover"]) == 0
     assert capsys.readouterr().out.splitlines() == ["東京 タワー", "sunset lover"]
+
+
+def test_russian_caption_words_tag_as_nouns_in_the_nominative() -> None:
+    """'всей семьёй' (with the whole family) suggests #семья, not #семьёй; a verb ('гуляем') is no
+    tag; a word the dictionary does not know is read as before."""
+    from taglens.text import morphology
+
+    assert morphology.available("ru") and not morphology.available("uk")
+    assert morphology.noun_lemma("семьёй", "ru") == "семья" and morphology.noun_lemma("гуляем", "ru") is None
+    found = caption_candidates("Гуляем по парку всей семьёй", "ru")
+    assert "семья" in found and "семьёй" not in found and "гуляем" not in found and "парк" in found
+    assert "кот" in caption_candidates("Мой кот спит на диване", "ru")
+    assert not morphology.is_known("вайбик", "ru") and "вайбик" in caption_candidates("Такой вайбик сегодня", "ru")
