@@ -35,7 +35,7 @@ LANGUAGES = ("ja", "zh", "ko")
 MAX_COMPOUND = 3  # nouns run together into one candidate at most
 # IPADIC noun subclasses that are no tag on their own: pronouns, numbers, adverbial
 # nouns (今日 'today'), dependent nouns (こと), and suffixes (joined to the noun before).
-_JA_NOT_CONTENT = frozenset({"代名詞", "数", "副詞可能", "非自立", "接尾", "特殊"})
+_JA_NOT_CONTENT = frozenset({"代名詞", "数", "副詞可能", "非自立", "特殊"})
 _KO_NOUNS = frozenset({"NNG", "NNP"})  # common and proper nouns (mecab-ko-dic)
 _ZH_NOUNS = ("n", "s", "vn")  # jieba: nouns (n, nr, ns, nz...), place words (海边), verbal nouns
 
@@ -117,9 +117,12 @@ def noun_text(text: str, lang: str | None = None) -> str:
 
 def _noun_kind(pos: tuple[str, ...], code: str) -> str | None:
     if code == "ja":
+        sub = pos[1] if len(pos) > 1 else ""
         if pos[:1] != ("名詞",):
             return None
-        return "suffix" if pos[1:2] == ("接尾",) else None if pos[1:2] and pos[1] in _JA_NOT_CONTENT else "noun"
+        if sub == "接尾":
+            return "suffix"
+        return None if sub in _JA_NOT_CONTENT else "noun"
     if code == "ko":
         return "noun" if pos[:1] and pos[0] in _KO_NOUNS else None  # 친구들 'friends': 친구, the plural left off
     return "noun" if pos[:1] and pos[0].startswith(_ZH_NOUNS) else None

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import functools
 
+from taglens.text.language import zipf
+
 LANGUAGES = ("ru",)
 MIN_SCORE = 0.3  # pymorphy3's probability of its best parse below which a word is left as written
 SURE = 0.5  # a best parse this likely that is no noun ('гуляем', a verb) decides the word
@@ -53,8 +55,6 @@ def analyse(word: str, lang: str) -> tuple[str, str | None] | None:
         return best.normal_form, best.tag.POS
     nouns = [p for p in parses if p.tag.POS == "NOUN"]
     if nouns:  # 'парку': парка (a parka) 0.20, парк 0.18; the lemma people write more often wins
-        from taglens.text.language import zipf
-
         return max(nouns, key=lambda p: (zipf(p.normal_form, lang), p.score)).normal_form, "NOUN"
     return (best.normal_form, best.tag.POS) if best.score >= MIN_SCORE else None
 

@@ -319,9 +319,9 @@ def _add_city(g: Gazetteer, city: dict, country_keys: dict[str, str], states: di
     g.add(Place(key, city["name"], "city", iso, population, tuple(parents)), names=names,
           keys=[name_key(n) for n in names])
     for name in names:
+        plain = regex.sub(r"\p{Mn}", "", name) if regex.search(r"\p{Hebrew}", name) else name  # no vowel points
         for form in _inflected_forms(name):  # 'в Москве', 'из Петербурга', 'בירושלים'
             g.add_name(form, key)
-            plain = regex.sub(r"\p{Mn}", "", name) if regex.search(r"\p{Hebrew}", name) else name  # no vowel points
             g.base_forms.setdefault(name_key(form), plain)
 
 

@@ -44,6 +44,8 @@ from pathlib import Path
 import numpy as np
 import regex
 
+from taglens.text import cjk
+
 # Per-word features, summed over the words of a segmentation. The first group
 # depends on the word alone and is precomputed for every lexicon word.
 LEXICAL_FEATURES = (
@@ -827,14 +829,10 @@ def segment_many(tags: Iterable[str]) -> list[list[str]]:
 
 
 def _cjk_tag(tag: str) -> bool:
-    from taglens.text import cjk
-
     return cjk.has_cjk(tag) and cjk.available()
 
 
 def _cjk_words(tag: str, lang: str | None = None) -> list[str]:
-    from taglens.text import cjk
-
     return cjk.words(tag.lstrip("#"), lang) or [tag.lstrip("#")]
 
 

@@ -125,16 +125,25 @@ def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str]
     words = [w.lower() for w in _words(sentence) if not (len(w) > MAX_UNSPLIT and _UNSPLIT.match(w))]
     if morphology.available(lang):  # Russian: known words tag as nouns in the nominative, or not at all
         for w in filter(None, (_russian_word(w, lang) for w in words)):  # no pairs: lemmas do not agree
-            yield [w], 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - _common(w)) / 4.0))
+            yield [w], _word_score(_common(w))
         return
-    content = [(w if len(w) > 2 and not _stop(w, lang) and _common(w) < 5.6 and _everyday(w, lang) else None)
-               for w in words]
+    content = [(w if _content_word(w, lang) else None) for w in words]
     for w in content:
         if w:
-            yield [w], 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - _common(w)) / 4.0))
+            yield [w], _word_score(_common(w))
     for a, b in zip(content, content[1:], strict=False):
         if a and b:
             yield [a, b], 0.05
+
+
+def _content_word(word: str, lang: str) -> bool:
+    """A caption word that may be a tag: not short, not a function word, not an everyday word."""
+    return len(word) > 2 and not _stop(word, lang) and _common(word) < 5.6 and _everyday(word, lang)
+
+
+def _word_score(zipf_value: float) -> float:
+    """A single word's candidate score: 0.1 for a very common word, up to 0.4 for a rare one."""
+    return 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - zipf_value) / 4.0))
 
 
 def _russian_word(word: str, lang: str) -> str | None:
@@ -144,7 +153,7 @@ def _russian_word(word: str, lang: str) -> str | None:
     if morphology.is_known(word, lang):
         lemma = morphology.noun_lemma(word, lang)
         return lemma if lemma and len(lemma) > 2 and not _stop(lemma, lang) and _common(lemma, lang) < 5.6 else None
-    return word if len(word) > 2 and not _stop(word, lang) and _common(word) < 5.6 and _everyday(word, lang) else None
+    return word if _content_word(word, lang) else None
 
 
 def cjk_candidates(sentence: str, lang: str) -> Iterator[tuple[list[str], float]]:
@@ -156,7 +165,7 @@ def cjk_candidates(sentence: str, lang: str) -> Iterator[tuple[list[str], float]
         for nouns in cjk.nouns(run, code):
             content = [w for w in nouns if not _stop(w, code) and _common(w, code) < 5.6]
             for w in content:
-                yield [w], 0.1 + 0.3 * min(1.0, max(0.0, (6.0 - _common(w, code)) / 4.0))
+                yield [w], _word_score(_common(w, code))
             if 1 < len(nouns) <= cjk.MAX_COMPOUND and len(content) == len(nouns):
                 yield nouns, 0.05
 
@@ -188,8 +197,9 @@ def caption_candidates(text: str, lang: str | None = None) -> dict[str, tuple[st
     out: dict[str, tuple[str, float]] = {}
     base = gazetteer().base_forms
     for words, score in sources:
-        if base and not words[0].isascii() and hashtag_key("".join(words)) in base:  # 'в Москве' -> #Москва
-            words = _words(base[hashtag_key("".join(words))])  # the name people tag, not its case form
+        name = base.get(hashtag_key("".join(words))) if base and not words[0].isascii() else None
+        if name:  # 'в Москве' -> #Москва: the name people tag, not its case form
+            words = _words(name)
         display = camel(words)
         if not is_hashtag_body(display):
             continue
