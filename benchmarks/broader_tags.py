@@ -4,7 +4,7 @@
 
 Within five slots, a tag naming only a broader WordNet category than a tag already there
 goes after the others unless the caption writes it (recommend/grounding.py,
-`_broader_after`). Before: the shipped model with the rule switched off
+`_not_broader`). Before: the shipped model with the rule switched off
 (`allow="broader"`); after: as shipped. Both in this run, each photo alone, as
 `taglens suggest` serves it.
 

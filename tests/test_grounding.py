@@ -486,6 +486,27 @@ def test_a_broader_concept_waits_for_what_else_the_photo_shows(kinds: TagKinds) 
     assert parse_allow("broader") == frozenset({"broader"})
 
 
+def test_a_list_of_ten_starts_with_the_list_of_five(kinds: TagKinds) -> None:
+    """The variant and broader rules work five slots at a time, so asking for ten tags never
+    changes the first five (the evaluation ranks ten and scores the top 5: it must score what a
+    user asking for five sees). A slot the broader rule frees goes to the next new concept, not
+    to a second variant of one already placed (#dogs beside #dog)."""
+    grounding = Grounding(kinds)
+    ranked = [("dog", 9.0), ("dogs", 8.5), ("doglover", 8.0), ("blackandwhite", 7.0), ("pet", 6.0),
+              ("animal", 5.5), ("puppy", 5.0), ("snow", 4.0), ("white", 3.0), ("pets", 2.5), ("whippet", 2.0),
+              ("grass", 1.0), ("cat", 0.5), ("kitten", 0.4)]
+
+    def top(limit: int) -> list[str]:
+        return [k for k, _ in grounding.arrange(list(ranked), Query.from_post(Post(text="")), limit)]
+
+    five, ten = top(5), top(10)
+    assert five == ["dog", "blackandwhite", "snow", "white", "whippet"]
+    assert ten[:5] == five and len(ten) == 10
+    assert ten[5] == "dogs"  # the variant waits for the next five, and leads it
+    assert "pet" not in ten and "pet" in top(15)  # a broad tag waits while a dog is in its five
+    assert ten[6:8] == ["grass", "cat"]  # then new concepts; repeats only once the new ones run out
+
+
 def test_a_named_brand_or_person_needs_the_post_to_name_it(kinds: TagKinds) -> None:
     """#nike, #snapchat, #justinbieber (data/named_things.txt) claim the post is about that
     thing: the caption must name it, or the user's own profile use it; --allow brand lets them by."""

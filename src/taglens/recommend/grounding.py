@@ -387,10 +387,13 @@ class Grounding:
         if "junk" not in allow and not self.uses_junk(query):
             items = ([it for it in items if not self._demoted(it[0], query)]
                      + [it for it in items if self._demoted(it[0], query)])
+        rules = []
         if "variants" not in allow:
-            items = _one_per_concept(items, limit)
+            rules.append(_new_concept)
         if "broader" not in allow:
-            items = _broader_after(items, limit, query_words(query))
+            rules.append(_not_broader(load_concepts(), query_words(query)))
+        if rules:  # one pass: a slot the broader rule frees goes to the next new concept
+            items = _in_blocks(items, limit, lambda key, placed: all(rule(key, placed) for rule in rules))
         return items[:limit]
 
     def _pull_places(self, items: list[tuple[str, float]], query: Query, known: Mapping[str, int],
@@ -543,38 +546,35 @@ def concept(key: str) -> str:
     return _SYNONYMS.get(k, k)
 
 
-def _one_per_concept(items: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
-    """At most one tag per concept in each five slots; the rest go after."""
-    per = max(1, math.floor(limit / 5))
-    seen: dict[str, int] = {}
-    first, later = [], []
-    for item in items:
-        c = concept(item[0])
-        if seen.get(c, 0) < per:
-            seen[c] = seen.get(c, 0) + 1
-            first.append(item)
-        else:
-            later.append(item)
-    return first + later
-
-
-def _broader_after(items: list[tuple[str, float]], limit: int, written: frozenset[str]) -> list[tuple[str, float]]:
-    """Five slots at a time: a tag naming only concepts broader than a tag already in those five
-    (#animal, #pet, #animals after #dog; #food after #pizza) waits for the next five, unless
-    the caption writes it (`written`: its content words). Measured on Flickr8k *val* photos
-    alone: 50 of 500 top-5 positions were #animal or #pet beside a dog, and what took them
-    (#grass, #running, #water) is what the photos' captions say."""
-    table = load_concepts()
+def _in_blocks(items: list[tuple[str, float]], limit: int,
+               fits: Callable[[str, list[str]], bool]) -> list[tuple[str, float]]:
+    """Five slots at a time: each block takes, in rank order, the items that `fits` the block's
+    keys so far; the rest wait for the next block. Block by block, so the first five of a list
+    of ten are the list of five."""
     out, rest = [], list(items)
     while rest and len(out) < limit:
         block, later = [], []
         for item in rest:
-            if len(block) < 5 and not _broader_than(table, item[0], [b[0] for b in block], written):
+            if len(block) < 5 and fits(item[0], [b[0] for b in block]):
                 block.append(item)
             else:
                 later.append(item)
         out, rest = out + block, later
     return out + rest
+
+
+def _new_concept(key: str, placed: list[str]) -> bool:
+    """Rule 'variants': one tag per concept in five slots (#cat, then #cats only in the next five)."""
+    return concept(key) not in {concept(k) for k in placed}
+
+
+def _not_broader(table: ConceptTable, written: frozenset[str]) -> Callable[[str, list[str]], bool]:
+    """Rule 'broader': a tag naming only concepts broader than a tag already in those five slots
+    (#animal, #pet, #animals after #dog; #food after #pizza) waits for the next five, unless the
+    caption writes it (`written`: its content words). Measured on Flickr8k *val* photos alone:
+    50 of 500 top-5 positions were #animal or #pet beside a dog, and what took them (#grass,
+    #running, #water) is what the photos' captions say."""
+    return lambda key, placed: not _broader_than(table, key, placed, written)
 
 
 @functools.lru_cache(maxsize=4096)
