@@ -71,6 +71,23 @@ def test_tag_kinds_round_trip(kinds: TagKinds, tmp_path) -> None:
     assert again.kinds == kinds.kinds and again.anchors == kinds.anchors and again.ambiguous == kinds.ambiguous
 
 
+def test_the_shipped_tag_kinds_are_what_the_gazetteer_and_lists_make_now() -> None:
+    """tagkinds.json is a cache of TagKinds.from_corpus over the default model (written by
+    scripts/build_tagkinds.py): an edit to places.json or named_things.txt that is not rebuilt
+    into it silently serves the old kinds (it once lacked 93 brand-derived kinds and every CJK
+    city name). Rebuild it when this fails."""
+    from taglens.models.model_dir import load_model, resolve_model_path
+    from taglens.text.tagkinds import FILE
+
+    folder = resolve_model_path(None)
+    bundle = load_model(folder)
+    counts = next(s.counts for s in bundle.scorers if s.name == "cooccurrence")
+    fresh = TagKinds.from_corpus(bundle.vocab.keys, bundle.vocab.counts, counts, bundle.vocab.total_posts)
+    shipped = TagKinds.load(folder / FILE)
+    assert shipped.kinds == fresh.kinds and shipped.anchors == fresh.anchors and shipped.ambiguous == fresh.ambiguous
+    assert shipped.kind("pnw") == "place" and shipped.kind("lululemon") == "brand"
+
+
 def test_gazetteer_regions() -> None:
     g = gazetteer()
     assert {"india", "asia"} <= g.region_keys("agra") and "california" not in g.region_keys("agra")
@@ -505,6 +522,12 @@ def test_a_list_of_ten_starts_with_the_list_of_five(kinds: TagKinds) -> None:
     assert ten[5] == "dogs"  # the variant waits for the next five, and leads it
     assert "pet" not in ten and "pet" in top(15)  # a broad tag waits while a dog is in its five
     assert ten[6:8] == ["grass", "cat"]  # then new concepts; repeats only once the new ones run out
+    # a named place's country is pulled into the first five, the same slot whatever the length
+    boston = Query.from_post(Post(text="Hello @ Boston, Massachusetts"))
+    filler = [(f"w{i}", 20.0 - i) for i in range(12)]
+    ranked = [("boston", 30.0), ("massachusetts", 25.0), *filler, ("usa", 1.0)]
+    lists = {k: [key for key, _ in grounding.arrange(list(ranked), boston, k)] for k in (5, 10)}
+    assert "usa" in lists[5] and lists[10][:5] == lists[5]
 
 
 def test_a_named_brand_or_person_needs_the_post_to_name_it(kinds: TagKinds) -> None:
@@ -573,3 +596,24 @@ def test_a_city_named_in_japanese_supports_its_place(skewed: Recommender) -> Non
     found = places_in(skewed, "京都の桜がきれい")
     assert found and set(found) <= {"kyoto", "japan", "京都"}
     assert not {"california", "losangeles"} & set(places_in(skewed, "公園で犬と散歩"))
+
+
+def test_a_piece_of_the_captions_phrase_goes_after_the_phrase(kinds: TagKinds) -> None:
+    """#Taj and #Mahal after #TajMahal say a piece of what the list already says: they go after
+    every other tag. A piece that is the more used tag keeps its place (#cat after #rescuecat),
+    a piece ranked above its phrase too, and --allow variants switches the rule off."""
+    uses = {"tajmahal": 40, "taj": 3, "rescuecat": 200, "cat": 9000, "sunrise": 800, "india": 700}
+    grounding = Grounding(kinds, uses=uses)
+
+    def top(caption: str, ranked: list[str], allow: frozenset[str] = frozenset()) -> list[str]:
+        items = [(k, float(len(ranked) - i)) for i, k in enumerate(ranked)]
+        return [k for k, _ in grounding.arrange(items, Query.from_post(Post(text=caption)), 5, allow)]
+
+    taj = "Sunrise over the Taj Mahal in Agra"
+    assert top(taj, ["sunrise", "tajmahal", "taj", "mahal", "india", "agra", "morning"]) == \
+        ["sunrise", "tajmahal", "india", "agra", "morning"]
+    assert top(taj, ["taj", "tajmahal", "sunrise"]) == ["taj", "tajmahal", "sunrise"]  # the word came first
+    assert top(taj, ["tajmahal", "taj", "sunrise"], allow=frozenset({"variants"})) == ["tajmahal", "taj", "sunrise"]
+    assert top("Just adopted a rescue cat", ["rescuecat", "cat", "rescue", "adoptdontshop"]) == \
+        ["rescuecat", "cat", "adoptdontshop", "rescue"]
+    assert top("Taj and Mahal", ["tajmahal", "taj", "sunrise"])[1] == "taj"  # not adjacent: no phrase

@@ -27,7 +27,10 @@ stands in for evidence that the post is in California), and a named place's own
 tag and country are pulled into the list. Engagement tags (#tbt, #instagood)
 rank below every content tag unless the caption writes them ('Love this view',
 'Throwin it back': `written_junk`), and one concept fills at most one slot in five
-(#cat, #cats, #catsofinstagram, #kitty; not #news with #new). Within five slots a tag that
+(#cat, #cats, #catsofinstagram, #kitty; not #news with #new), five slots at a time, so a list
+of ten starts with the list of five. A caption word ranked below a tag that joins it with its
+neighbours (#Taj and #Mahal after #TajMahal) goes after every other tag, unless it is the more
+used tag (#cat after #rescuecat). Within five slots a tag that
 only names a broader concept than one already there (#animal or #pet after #dog, #food after
 #pizza: WordNet's hypernyms, vision/concepts.py) goes after the others, unless the caption writes
 it: it says nothing the narrower tag did not, and the slot goes to what else the post shows.
@@ -389,6 +392,7 @@ class Grounding:
                      + [it for it in items if self._demoted(it[0], query)])
         rules = []
         if "variants" not in allow:
+            items = _parts_after(items, caption_phrases(query), self.uses)
             rules.append(_new_concept)
         if "broader" not in allow:
             rules.append(_not_broader(load_concepts(), query_words(query)))
@@ -415,8 +419,11 @@ class Grounding:
 
     def _pull_region(self, items: list[tuple[str, float]], query: Query, known: Mapping[str, int],
                      limit: int) -> list[tuple[str, float]]:
-        """A named place brings its own country or state (Kyoto -> #japan) into the list."""
+        """A named place brings its own country or state (Kyoto -> #japan) into the list's first
+        five, the fourth slot of five (the same slot in a list of ten: its first five are the
+        list of five)."""
         support = post_support(query, self.kinds, self.g)
+        limit = min(limit, 5)
         if not support.named or limit < 4:
             return items
         head = [k for k, _ in items[:limit]]
@@ -561,6 +568,42 @@ def _in_blocks(items: list[tuple[str, float]], limit: int,
                 later.append(item)
         out, rest = out + block, later
     return out + rest
+
+
+MAX_PHRASE = 4  # caption words a phrase tag joins (#TajMahal, #GoldenRetriever, #NewYorkCity)
+
+
+def caption_phrases(query: Query) -> dict[str, frozenset[str]]:
+    """Tags the caption spells as two to `MAX_PHRASE` adjacent words, each with its words' keys:
+    'Sunrise over the Taj Mahal' -> {'sunriseover': ..., 'tajmahal': {'taj', 'mahal'}, ...}."""
+    def phrases() -> dict[str, frozenset[str]]:
+        body, _checkin = split_location(query.post.text or "")
+        keys = [hashtag_key(w) for w in _WORD.findall(strip_noise(body))]
+        return {"".join(keys[i:j]): frozenset(keys[i:j])
+                for i in range(len(keys)) for j in range(i + 2, min(i + MAX_PHRASE, len(keys)) + 1)}
+    return query.cached("grounding.caption_phrases", phrases)
+
+
+def _parts_after(items: list[tuple[str, float]], phrases: Mapping[str, frozenset[str]],
+                 uses: Mapping[str, int]) -> list[tuple[str, float]]:
+    """Rule 'variants', for the caption's own phrases: a caption word ranked below a tag that joins
+    it with its neighbours (#Taj and #Mahal after #TajMahal, #Retriever after #GoldenRetriever,
+    #cherry after #cherryblossoms) goes after every other tag: it is a piece of what the list
+    already says. Not when the word is the more used tag of the two (`uses`: training posts):
+    #cat after #rescuecat is the tag most cat posts carry. Ranked above the phrase, the word
+    keeps its place."""
+    if not phrases:
+        return items
+    covered: set[str] = set()
+    keep, pieces = [], []
+    for item in items:
+        if item[0] in covered:
+            pieces.append(item)
+            continue
+        keep.append(item)
+        parts = phrases.get(item[0], frozenset())
+        covered |= {w for w in parts if w != item[0] and uses.get(w, 0) <= uses.get(item[0], 0)}
+    return keep + pieces
 
 
 def _new_concept(key: str, placed: list[str]) -> bool:
