@@ -96,6 +96,11 @@ def test_gazetteer_regions() -> None:
     assert g.find_in_text("Sunrise over the Taj Mahal in Agra") == ["tajmahal", "agra"]
     assert g.find_in_text("Best pizza in town, reading a book") == []
     assert g.find_in_text("Atardecer en la playa") == []  # Spanish 'la' is not Los Angeles
+    # a US state's postal code after a comma and a city of that state is the state
+    assert g.find_in_text("Jazz brunch (at @user in New Orleans, LA)") == ["neworleans", "louisiana"]
+    assert g.find_in_text("Brunch in Santa Monica, CA") == ["santamonica", "california"]
+    assert g.find_in_text("Hollywood, LA vibes") == ["hollywood", "losangeles"]  # not a Louisiana city
+    assert g.find_in_text("Night out in LA") == ["losangeles"]
 
 
 def test_a_city_named_like_a_word_of_the_captions_language() -> None:

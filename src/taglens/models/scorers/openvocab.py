@@ -98,21 +98,56 @@ def place_candidates(place: str, lang: str = "en") -> Iterator[tuple[list[str], 
 
 
 def name_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str], float]]:
-    """Runs of capitalised words; a lone one at the sentence start is skipped."""
+    """Runs of capitalised words; a lone one at the sentence start is skipped. A weak word
+    (`_WEAK`: 'New', 'Great', 'First') ends a run, unless it and the words after it name a
+    place ('New York City' is one name, not 'New' and #YorkCity; 'Last Nutcracker' stays
+    #Nutcracker)."""
     words = _words(sentence)
     run: list[tuple[int, str]] = []
     for i, word in enumerate([*words, ""]):
-        if word[:1].isupper() and not _stop(word, lang) and len(word) > 1:
+        if word[:1].isupper() and len(word) > 1 and not _function_word(word, lang):
             run.append((i, word))
             continue
-        if run:
-            names = [w for _, w in run]
+        for part in _name_runs(run):
+            names = [w for _, w in part]
             if len(names) > 1 and len(names) <= 4:
                 yield names, 0.8
-            for j, w in run:
-                if j > 0 or len(run) > 1:
+            for j, w in part:
+                if (j > 0 or len(part) > 1) and not _weak(w):
                     yield [w], 0.6
         run = []
+
+
+def _name_runs(run: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """A run of capitalised words as names: its stretches between weak words, where a weak word
+    and the words after it that name a place are a stretch of their own ('Manhattan New York
+    City' -> Manhattan, New York City)."""
+    parts, current, i = [], [], 0
+    while i < len(run):
+        if not _weak(run[i][1]):
+            current.append(run[i])
+            i += 1
+            continue
+        if current:
+            parts.append(current)
+        current = []
+        place = next((j for j in range(len(run), i + 1, -1)
+                      if gazetteer().place(hashtag_key("".join(w for _, w in run[i:j])))), None)
+        if place is not None:
+            parts.append(run[i:place])
+            i = place
+        else:
+            i += 1
+    return [*parts, current] if current else parts
+
+
+def _function_word(word: str, lang: str) -> bool:
+    """A stopword of the caption's language or of English, not merely a weak word."""
+    return _stop(word, lang) and not _weak(word)
+
+
+def _weak(word: str) -> bool:
+    return word.lower().replace("’", "'") in _WEAK
 
 
 # Scripts written without spaces that no analyser here splits: a run longer than this is a
