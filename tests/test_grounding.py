@@ -493,6 +493,9 @@ def test_a_broader_concept_waits_for_what_else_the_photo_shows(kinds: TagKinds) 
     assert table.broader(table.lemma_concepts["food"], pizza) and not table.broader(table.lemma_concepts["food"], dog)
     assert not table.broader(dog, table.lemma_concepts["animal"]) and not table.broader(dog, dog)
     assert not table.broader(dog, table.named_by("labradorretriever"))  # the everyday name stays beside the breed
+    # WordNet's cat holds the lynx and the cougar beside the house cats: #pet is still broader than #cat
+    assert table.broader(table.lemma_concepts["pet"], table.named_by("cat"))
+    assert not table.broader(table.lemma_concepts["pet"], table.named_by("horse"))
     grounding = Grounding(kinds)
     ranked = [("dog", 6.0), ("animal", 5.0), ("pet", 4.0), ("grass", 3.0), ("running", 2.0), ("nature", 1.0),
               ("ball", 0.5)]
