@@ -518,6 +518,22 @@ def test_inside_the_corpus_means_closer_to_it_than_to_everyday_captions(tmp_path
     assert not _inside(loaded, cake) and _inside(loaded, "Chorei com a prova do MasterChef hoje")
 
 
+def test_inside_the_corpus_needs_a_positive_margin_even_where_the_corpus_is_no_closer() -> None:
+    """A corpus whose own posts sit as close to everyday captions as to each other (the Hindi
+    set: half of it English tweets) has a negative cut, and every caption passed it; the
+    margin must still be `min_margin` or more."""
+    scorer = _with_everyday(SHOW_POSTS, EVERYDAY, min_margin=-1.0)
+    cake, show = "Bolo de chocolate que fiz hoje", "Chorei com a prova do MasterChef hoje"
+    assert not _inside(scorer, cake) and _inside(scorer, show)
+    lang = scorer.languages.index("pt")
+    cut = float(np.interp(100 * scorer.general_quantile, np.arange(101), scorer.near_gap[lang]))
+    scorer.near_gap[:] = -0.5  # a corpus no closer to itself than to everyday captions
+    assert _inside(scorer, cake)  # no floor: the negative cut lets the cake in
+    scorer.min_margin = cut
+    assert not _inside(scorer, cake) and _inside(scorer, show)
+    assert MultilingualScorer().min_margin == 0.01
+
+
 def test_outside_the_corpus_popularity_ranks_only_the_on_subject_neighbours_tags() -> None:
     """A dog on a sofa shares 'sofá' with one show tweet: that tweet's tag may come, the corpus'
     most popular show (#masterchefbr, held by no neighbour on the subject) may not."""
