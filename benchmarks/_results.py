@@ -11,11 +11,16 @@ import os
 import platform
 import re
 import shlex
+import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+ROOT = Path(__file__).resolve().parents[1]
 HEADER = "# taglens benchmark results\n\nEach section is written by the script named in it; rerun that command to refresh it.\n"
 
 
@@ -112,3 +117,23 @@ def caption_posts(n: int) -> tuple[list, str]:
     base = [Post(id=p.id, text=p.text) for p in sample_posts()]
     posts = [Post(id=f"{p.id}-{i}", text=p.text) for i in range(n // len(base) + 1) for p in base][:n]
     return posts, "bundled sample captions, repeated"
+
+
+def short_rev(rev: str) -> str:
+    """`git rev-parse --short REV` of this checkout: the revision a comparison names."""
+    return subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+@contextmanager
+def checkout_of(rev: str) -> Iterator[Path]:
+    """A detached `git worktree` of `rev` in a temporary folder, removed afterwards: the 'before'
+    of a benchmark that compares this checkout with an earlier revision (its `src/` goes first on
+    a child process's PYTHONPATH)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "base"
+        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(tree), rev], cwd=ROOT, check=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)

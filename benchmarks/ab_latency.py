@@ -122,41 +122,33 @@ def main() -> int:
     args = parser.parse_args()
     if args.worker:
         return worker()
-    from _results import markdown_table, publish, shared_data
+    from _results import checkout_of, markdown_table, publish, shared_data, short_rev
 
     import numpy as np
 
     data = shared_data()
     if data is None:
         return 0
-    base_rev = subprocess.run(["git", "rev-parse", "--short", args.base], cwd=ROOT, check=True,
-                              capture_output=True, text=True).stdout.strip()
-    new_rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout.strip()
+    base_rev, new_rev = short_rev(args.base), short_rev("HEAD")
     dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                                 capture_output=True, text=True).stdout.strip())
     sets = post_sets(data, args.posts)
     rng = random.Random(7)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(tree), base_rev], cwd=ROOT, check=True)
+    with checkout_of(base_rev) as tree:
+        workers = {"base": Worker(tree / "src"), "new": Worker(ROOT / "src")}
         try:
-            workers = {"base": Worker(tree / "src"), "new": Worker(ROOT / "src")}
-            try:
-                for kind, posts in sets.items():
-                    result = compare(workers, posts, args.reps, rng)
-                    base_ms = [1000 * s for s in result["best"]["base"]]
-                    new_ms = [1000 * s for s in result["best"]["new"]]
-                    mid, lo, hi = ratio_interval(base_ms, new_ms)
-                    rows.append([kind, str(len(posts)), f"{np.median(base_ms):.1f}", f"{np.median(new_ms):.1f}",
-                                 f"**{mid:.3f}** ({lo:.3f}–{hi:.3f})", f"{result['differ']} of {len(posts)}"])
-                    print(" | ".join(rows[-1]), flush=True)
-            finally:
-                for w in workers.values():
-                    w.close()
+            for kind, posts in sets.items():
+                result = compare(workers, posts, args.reps, rng)
+                base_ms = [1000 * s for s in result["best"]["base"]]
+                new_ms = [1000 * s for s in result["best"]["new"]]
+                mid, lo, hi = ratio_interval(base_ms, new_ms)
+                rows.append([kind, str(len(posts)), f"{np.median(base_ms):.1f}", f"{np.median(new_ms):.1f}",
+                             f"**{mid:.3f}** ({lo:.3f}–{hi:.3f})", f"{result['differ']} of {len(posts)}"])
+                print(" | ".join(rows[-1]), flush=True)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+            for w in workers.values():
+                w.close()
     load = os.getloadavg()[0]
     body = (f"Base `{base_rev}`, new `{new_rev}`{' plus uncommitted changes' if dirty else ''}. One worker process "
             f"per version, one thread each, every post served by both in random order, {args.reps} times; a post's "

@@ -33,11 +33,10 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
-from _results import markdown_table, paired_difference, publish, shared_data  # noqa: E402
+from _results import checkout_of, markdown_table, paired_difference, publish, shared_data, short_rev  # noqa: E402
 
 CAPTIONS = ("Sunrise over the Taj Mahal in Agra", "Golden retriever puppy at the beach",
             "Cherry blossoms in the park", "Just adopted a rescue cat", "Street art in Berlin",
@@ -65,16 +64,11 @@ def child() -> int:
 
 
 def base_lists(rev: str, posts: list[dict]) -> list[list[list[str]]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(tree), rev], cwd=ROOT, check=True)
-        try:
-            env = dict(os.environ, PYTHONPATH=str(tree / "src"))
-            done = subprocess.run([sys.executable, __file__, "--lists"], input="\n".join(map(json.dumps, posts)),
-                                  capture_output=True, text=True, check=True, env=env, cwd=tempfile.gettempdir())
-            return json.loads(done.stdout.strip().splitlines()[-1])
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    with checkout_of(rev) as tree:
+        env = dict(os.environ, PYTHONPATH=str(tree / "src"))
+        done = subprocess.run([sys.executable, __file__, "--lists"], input="\n".join(map(json.dumps, posts)),
+                              capture_output=True, text=True, check=True, env=env, cwd=tempfile.gettempdir())
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def prefix_rows(data: Path, rev: str, tweets: int) -> tuple[list[list[str]], list[list[str]]]:
@@ -183,8 +177,7 @@ def main() -> int:
     data = shared_data()
     if data is None:
         return 0
-    rev = subprocess.run(["git", "rev-parse", "--short", args.base], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout.strip()
+    rev = short_rev(args.base)
     prefix, shares = prefix_rows(data, rev, args.tweets)
     pieces, examples = pieces_rows(data, None)
     body = ("### A list of ten starts with the list of five\n\n"
