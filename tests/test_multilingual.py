@@ -677,3 +677,16 @@ def test_the_default_model_reads_an_indonesian_caption_through_english_tags() ->
          "Mijn hond slaapt op de bank"])]
     batch = [[s.key for s in p.hashtags] for p in rec.suggest_many(mixed, k=5)]
     assert batch == [[s.key for s in rec.suggest(p, k=5).hashtags] for p in mixed] and batch[0] == keys
+
+
+def test_a_link_remnant_is_never_a_tag() -> None:
+    """Tweet archives write a link as 'http'; the caption's own words are candidates, so the
+    shipped model proposes #http for 'Buenos días Magaluf … http' and the filter must drop it."""
+    rec = Recommender.load()
+    caption = "Buenos días Magaluf ! • @user • … http"
+    raw = rec.score_batch([Query.from_post(Post(text=caption))])[0]
+    assert "http" in {k for scores in raw.values() for k in scores}  # a scorer does propose it
+    shown = [s.key for s in rec.suggest(Post(text=caption), k=10).hashtags]
+    assert "magaluf" in shown and not {"http", "https", "www"} & set(shown)
+    allowed = [s.key for s in rec.suggest(Post(text=caption), k=10, allow_banned=True).hashtags]
+    assert "http" in allowed  # it was the banned list that kept it out
