@@ -71,6 +71,17 @@ def test_function_words_of_each_language_are_stopwords() -> None:
             assert is_stopword(word.capitalize(), lang), (lang, word)
 
 
+def test_romanised_hindi_function_words_are_hindi_stopwords_and_its_content_words_are_not() -> None:
+    """stopwordsiso's Hindi list is Devanagari only; a Hinglish caption's 'ke', 'hai', 'saath'
+    are function words all the same, and 'aaj' (today), 'ghar' (home), 'chai' are not."""
+    assert detect_language("yaar aaj ka match bahut accha tha")[0] == "hi"
+    for word in ("ke", "hai", "saath", "mein", "nahi", "kya", "bhi", "mera"):
+        assert word not in language._stopwordsiso("hi") and is_stopword(word, "hi"), word
+    for word in ("aaj", "ghar", "chai", "beach", "dosto", "khana"):
+        assert not is_stopword(word, "hi"), word
+    assert not is_stopword("ke", "pt") and not is_stopword("saath", "it")  # a Hindi word, not everyone's
+
+
 def test_english_function_words_are_stopwords_whatever_the_language() -> None:
     for lang in ("pt", "de", "und", "ja"):
         for word in ("the", "with", "my", "you're"):
