@@ -199,6 +199,22 @@ def test_events_need_the_post_to_be_about_them(kinds: TagKinds) -> None:
     assert not grounding.supported("dodgers", Query.from_post(Post(text="Baseball night")))
 
 
+def test_a_named_venue_is_a_place_claim_its_name_or_city_supports(kinds: TagKinds) -> None:
+    """#staplescenter once led an Indonesian vape shop's caption (the cross-lingual table's
+    match): a venue tag claims the post is there, as #losangeles does (places.json landmarks)."""
+    grounding = Grounding(kinds)
+    for venue, city in [("staplescenter", "losangeles"), ("attpark", "sanfrancisco"), ("fremontstreet", "lasvegas"),
+                        ("balboapark", "sandiego"), ("kerrypark", "seattle")]:
+        assert kinds.kind(venue) == "place", venue
+        assert gazetteer().place(venue).parents == (city,), venue
+        assert not grounding.supported(venue, Query.from_post(Post(text="Pesanan khusus dari customer")))
+    named = Query.from_post(Post(text="Adele at Staples Center tonight"))
+    assert grounding.supported("staplescenter", named) and grounding.supported("losangeles", named)
+    assert not grounding.supported("attpark", named)  # another city's venue
+    for word in ("dogpark", "nationalpark", "farmersmarket", "cityhall"):  # kinds of place, not one place
+        assert kinds.kind(word) == "content", word
+
+
 def test_profile_and_landmark_hooks_count_as_support(kinds: TagKinds) -> None:
     grounding = Grounding(kinds)
     query = Query.from_post(Post(text="Sunset walk"))
