@@ -101,6 +101,10 @@ def test_gazetteer_regions() -> None:
     assert g.find_in_text("Brunch in Santa Monica, CA") == ["santamonica", "california"]
     assert g.find_in_text("Hollywood, LA vibes") == ["hollywood", "losangeles"]  # not a Louisiana city
     assert g.find_in_text("Night out in LA") == ["losangeles"]
+    # a short name is read in lower case only where no language has the word: 'pdx', not 'la' or 'sf'
+    assert g.find_in_text("Coffee and rain in pdx") == ["portland"]
+    assert g.find_in_text("Landed at sfo") == ["sanfrancisco"]
+    assert g.find_in_text("Brunch in sf today") == [] and g.find_in_text("Brunch in SF today") == ["sanfrancisco"]
 
 
 def test_a_city_named_like_a_word_of_the_captions_language() -> None:

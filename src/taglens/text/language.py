@@ -318,6 +318,16 @@ def content_only(words: list[str], lang: str = DEFAULT_LANGUAGE) -> list[str]:
     return [w for w in words if not is_stopword(w, lang)]
 
 
+# The languages whose words a tag or a name may be (the large Latin-script Instagram languages):
+# 'sakura' or 'tabaco' is a word somewhere, 'pdx' nowhere.
+WORD_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "id")
+
+
+def word_zipf(word: str) -> float:
+    """How common `word` is in the most common of WORD_LANGUAGES (wordfreq's Zipf scale)."""
+    return max(zipf(word, lang) for lang in WORD_LANGUAGES)
+
+
 # wordfreq languages that need no extra tokeniser package (ja, zh, ko need MeCab/jieba)
 WORDFREQ_LANGS = frozenset("ar de en es fr hi id it nl pl pt ru sv tr".split())
 

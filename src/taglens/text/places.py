@@ -32,7 +32,7 @@ import regex
 
 from taglens.hashtags import hashtag_key
 from taglens.text import cjk
-from taglens.text.language import zipf
+from taglens.text.language import word_zipf, zipf
 
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}]+)*")
 _MAX_WORDS = 4
@@ -40,6 +40,7 @@ _MAX_WORDS = 4
 # is read as a place in prose only when written capitalised and not opening a
 # sentence, unless it is a big city (over 1M people).
 COMMON_ZIPF = 3.5
+NO_WORD = 3.0  # a short name rarer than this in every WORD_LANGUAGES is no word anywhere ('pdx' 2.5; 'atx' 3.0, 'sf' 3.9, 'la' 7.6)
 BIG_CITY = 1_000_000
 # a city named like a common word of a non-English caption's language is read as the city when
 # written capitalised mid-sentence, at least this big, and its name is used in other languages:
@@ -223,8 +224,8 @@ class Gazetteer:
                 and zipf(" ".join(w.casefold() for w in words), lang) >= COMMON_ZIPF:
             return _named_abroad(words, lang) and place.population >= KNOWN_CITY \
                 and all(w[:1].isupper() for w in words) and not _opens_sentence(text, start)
-        if len(joined) <= 3:  # 'LA', 'NYC', 'SF': only as written in capitals
-            return all(w.isupper() for w in words)
+        if len(joined) <= 3:  # 'LA', 'NYC', 'SF': only as written in capitals, unless no language
+            return all(w.isupper() for w in words) or word_zipf(joined) < NO_WORD  # has the word ('pdx', 'sfo')
         if place.level in ("continent", "country", "state", "region", "landmark"):
             return True
         capitalised = all(w[:1].isupper() for w in words)

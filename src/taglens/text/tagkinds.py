@@ -40,7 +40,7 @@ import numpy as np
 import regex
 
 from taglens.hashtags import hashtag_key
-from taglens.text.language import zipf
+from taglens.text.language import word_zipf, zipf
 from taglens.text.places import Gazetteer, gazetteer
 
 KINDS = ("place", "event", "brand", "junk", "content")
@@ -97,9 +97,6 @@ def _reviewed() -> dict[str, list[str]]:
     return {"not_places": data.get("not_places", [])}
 
 
-WORD_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "id")
-
-
 @functools.lru_cache(maxsize=1)
 def named_things() -> frozenset[str]:
     """Keys of the tags that name one brand, app, franchise, team or public figure
@@ -123,7 +120,7 @@ def lexical_kind(key: str, g: Gazetteer | None = None, ambiguous: Iterable[str] 
     place = g.place(key)
     if place is not None and key not in set(ambiguous) and key not in _reviewed()["not_places"]:
         small = place.level == "city" and place.population < SMALL_TOWN
-        if not (small and max(zipf(key, lang) for lang in WORD_LANGUAGES) >= SMALL_TOWN_WORD):
+        if not (small and word_zipf(key) >= SMALL_TOWN_WORD):
             return "place"  # not #tabaco (Spanish 'tobacco'), #kota (Indonesian 'city'), #salt
     if affix_place(key, g, ambiguous):
         return "place"
