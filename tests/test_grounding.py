@@ -105,6 +105,10 @@ def test_gazetteer_regions() -> None:
     assert g.find_in_text("Coffee and rain in pdx") == ["portland"]
     assert g.find_in_text("Landed at sfo") == ["sanfrancisco"]
     assert g.find_in_text("Brunch in sf today") == [] and g.find_in_text("Brunch in SF today") == ["sanfrancisco"]
+    # a landmark named with everyday words is read only as a name: capitalised
+    assert g.find_in_text("A walk in the grove behind our house") == []
+    assert g.find_in_text("Shopping at The Grove") == ["thegrove"] and g.find_in_text("Game day at the Rose Bowl") == ["rosebowl"]
+    assert g.find_in_text("sunrise over the taj mahal") == ["tajmahal"]  # no everyday words: any case
 
 
 def test_a_city_named_like_a_word_of_the_captions_language() -> None:
