@@ -109,6 +109,7 @@ def test_gazetteer_regions() -> None:
     assert g.find_in_text("A walk in the grove behind our house") == []
     assert g.find_in_text("Shopping at The Grove") == ["thegrove"] and g.find_in_text("Game day at the Rose Bowl") == ["rosebowl"]
     assert g.find_in_text("sunrise over the taj mahal") == ["tajmahal"]  # no everyday words: any case
+    assert g.find_in_text("Sea lions at Pier 39 today") == ["pier39"]  # a number is neither case
 
 
 def test_a_city_named_like_a_word_of_the_captions_language() -> None:

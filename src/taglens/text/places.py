@@ -226,8 +226,8 @@ class Gazetteer:
                 and all(w[:1].isupper() for w in words) and not _opens_sentence(text, start)
         if len(joined) <= 3:  # 'LA', 'NYC', 'SF': only as written in capitals, unless no language
             return all(w.isupper() for w in words) or word_zipf(joined) < NO_WORD  # has the word ('pdx', 'sfo')
-        if place.level == "landmark" and not all(w[:1].isupper() for w in words) \
-                and all(zipf(fold(w)) >= COMMON_ZIPF for w in words if fold(w) != "the"):
+        if place.level == "landmark" and not all(w[:1].isupper() for w in words if not w.isdigit()) \
+                and all(zipf(fold(w)) >= COMMON_ZIPF for w in words if fold(w) != "the" and not w.isdigit()):
             return False  # 'a walk in the grove', 'down the strip', 'a rose bowl': words, not The Grove
         if place.level in ("continent", "country", "state", "region", "landmark"):
             return True
