@@ -197,9 +197,12 @@ def served(rec, paths: list[Path], weight: float | None, k: int = 5) -> list[lis
 
 
 def combine(rec, per: dict, *, text_weight: float | None, multiplier: float = 1.0,
-            captioned: dict | None = None, k: int = 10) -> list[str]:
+            captioned: dict | None = None, k: int = 10, query=None) -> list[str]:
     """Rank one post's scorer answers with image_text at `text_weight` (None: left out) and
-    the older image scorers' prior weights times `multiplier`, on captioned posts."""
+    the older image scorers' prior weights times `multiplier`, on captioned posts. With the
+    post's `query` (the one its answers were scored for), through the serving tail
+    (`Recommender.rank`: grounding, photo rules, tag languages), as `suggest` serves it;
+    without, the combiner's ranking alone."""
     comb_ = rec.combiner
     fixed = comb_.fixed
     weights = {n: fixed[n] * multiplier for n in FIXED_IMAGE if n in fixed}
@@ -211,6 +214,8 @@ def combine(rec, per: dict, *, text_weight: float | None, multiplier: float = 1.
         comb_.attached["image_text"] = text_weight
     answers = per if text_weight is not None else {n: s for n, s in per.items() if n != "image_text"}
     try:
+        if query is not None:
+            return rec.rank(query, answers, k)
         return [r.key for r in comb_.combine(answers)[:k]]
     finally:
         comb_.captioned = {}
@@ -425,26 +430,33 @@ def captioned_tasks(posts: list) -> tuple[list, list[set[str]], list[str]]:
     return inputs, gold, ids
 
 
-def variants(rec, inputs: list) -> dict[str, list[dict]]:
-    """Scorer answers for caption only, caption + photos, photos only."""
+def variants(rec, inputs: list) -> dict:
+    """Scorer answers for caption only, caption + photos, photos only, and under 'queries' the
+    Query each was scored for (ranking through the serving tail reads what scoring cached)."""
     from dataclasses import replace
 
     from taglens.query import Query
 
-    def run(posts):
-        return rec.score_batch([Query.from_post(p) for p in posts])
+    queries = {"caption": [Query.from_post(replace(p, images=[])) for p in inputs],
+               "both": [Query.from_post(p) for p in inputs],
+               "photo": [Query.from_post(replace(p, text="")) for p in inputs]}
+    return {**{name: rec.score_batch(qs) for name, qs in queries.items()}, "queries": queries}
 
-    return {"caption": run([replace(p, images=[]) for p in inputs]), "both": run(inputs),
-            "photo": run([replace(p, text="") for p in inputs])}
+
+def served_a_at_5(rec, s: dict, variant: str, gold: list[set[str]], **weights) -> np.ndarray:
+    """Per-post A@5 of one variant of a share ('caption', 'both', 'photo'), ranked as served."""
+    return a_at_5([combine(rec, p, query=q, **weights) for p, q in zip(s[variant], s["queries"][variant],
+                                                                       strict=True)], gold)
 
 
 def a_at_5(rankings: list[list[str]], gold: list[set[str]]) -> np.ndarray:
     return np.asarray([float(bool(set(r[:5]) & g)) for r, g in zip(rankings, gold, strict=True)])
 
 
-def grid_scores(rec, per_both: list[dict], gold: list[set[str]]) -> dict[tuple[float, float], np.ndarray]:
-    """Per-post A@5 for every (multiplier, image_text weight) of the grid, on caption + photos."""
-    return {(m, w): a_at_5([combine(rec, p, text_weight=w, multiplier=m) for p in per_both], gold)
+def grid_scores(rec, per_both: list[dict], queries: list, gold: list[set[str]]) -> dict[tuple[float, float], np.ndarray]:
+    """Per-post A@5 for every (multiplier, image_text weight) of the grid, on caption + photos, as served."""
+    return {(m, w): a_at_5([combine(rec, p, text_weight=w, multiplier=m, query=q)
+                            for p, q in zip(per_both, queries, strict=True)], gold)
             for m in MULTIPLIERS for w in TEXT_WEIGHTS}
 
 
@@ -523,13 +535,13 @@ def system_rows(rec, name: str, s: dict, learned: np.ndarray, grid_prior: np.nda
     from taglens.evaluate.metrics import bootstrap_interval
 
     g = s["gold"]
-    caption = a_at_5([combine(rec, p, text_weight=None) for p in s["caption"]], g)
+    caption = served_a_at_5(rec, s, "caption", g, text_weight=None)
     photo_w = rec.combiner.attached["image_text"]
     systems = {
         "caption only": caption,
-        "photo only, before (older image scorers)": a_at_5([combine(rec, p, text_weight=None) for p in s["photo"]], g),
-        f"photo only, + image_text ({photo_w:g})": a_at_5([combine(rec, p, text_weight=photo_w) for p in s["photo"]], g),
-        "late fusion, prior weights (before)": a_at_5([combine(rec, p, text_weight=None) for p in s["both"]], g),
+        "photo only, before (older image scorers)": served_a_at_5(rec, s, "photo", g, text_weight=None),
+        f"photo only, + image_text ({photo_w:g})": served_a_at_5(rec, s, "photo", g, text_weight=photo_w),
+        "late fusion, prior weights (before)": served_a_at_5(rec, s, "both", g, text_weight=None),
         "late fusion, prior weights + image_text 10.4": grid_prior,
         "learned fusion": learned,
         **(extra or {}),
@@ -637,16 +649,17 @@ def fusion_section(rec, data: Path, sets: dict[str, list], power: float = 0.0) -
         log(f"{name}: {len(cv[name]['gold'])} train-split posts (cross-fitted), {len(held[name]['gold'])} held out")
     gold = [g for s in cv.values() for g in s["gold"]]
     ids = [i for s in cv.values() for i in s["ids"]]
-    caption = a_at_5([combine(rec, p, text_weight=None) for s in cv.values() for p in s["caption"]], gold)
+    caption = np.concatenate([served_a_at_5(rec, s, "caption", s["gold"], text_weight=None) for s in cv.values()])
     folds = np.asarray([fold_of(i) for i in ids])
-    grid = grid_scores(rec, [p for s in cv.values() for p in s["both"]], gold)
+    both_queries = [q for s in cv.values() for q in s["queries"]["both"]]
+    grid = grid_scores(rec, [p for s in cv.values() for p in s["both"]], both_queries, gold)
     learned, chosen, final, intervals = crossfit(grid, caption, folds)
     weights = {"multiplier": final[0], "image_text": final[1], **intervals, "folds": [list(t) for t in chosen]}
     # visual neighbours over the train-split posts (image_knn: m x its prior weight), learned the same way
     knn_folds, knn_all = neighbour_scorers(rec, sets)
     cv_knn = {n: with_neighbours(rec, s, lambda pid: knn_folds[fold_of(pid)]) for n, s in cv.items()}
     held_knn = {n: with_neighbours(rec, s, lambda pid: knn_all) for n, s in held.items()}
-    grid_knn = grid_scores(rec, [p for s in cv_knn.values() for p in s["both"]], gold)
+    grid_knn = grid_scores(rec, [p for s in cv_knn.values() for p in s["both"]], both_queries, gold)
     learned_knn, chosen_knn, final_knn, intervals_knn = crossfit(grid_knn, caption, folds)
     weights["neighbours"] = {"multiplier": final_knn[0], "image_text": final_knn[1], **intervals_knn,
                              "folds": [list(t) for t in chosen_knn]}
@@ -662,10 +675,9 @@ def fusion_section(rec, data: Path, sets: dict[str, list], power: float = 0.0) -
         rows_cv += r
         figures[f"cv:{name}"] = f_
     for name, s in held.items():
-        prior = a_at_5([combine(rec, p, text_weight=PRIOR[1], multiplier=PRIOR[0]) for p in s["both"]], s["gold"])
-        after = a_at_5([combine(rec, p, text_weight=final[1], multiplier=final[0]) for p in s["both"]], s["gold"])
-        knn = a_at_5([combine(rec, p, text_weight=final_knn[1], multiplier=final_knn[0])
-                      for p in held_knn[name]["both"]], s["gold"])
+        prior = served_a_at_5(rec, s, "both", s["gold"], text_weight=PRIOR[1], multiplier=PRIOR[0])
+        after = served_a_at_5(rec, s, "both", s["gold"], text_weight=final[1], multiplier=final[0])
+        knn = served_a_at_5(rec, held_knn[name], "both", s["gold"], text_weight=final_knn[1], multiplier=final_knn[0])
         extra = {"learned fusion + visual neighbours (train-split posts, not shipped)": knn}
         extra.update(coatt.get(name, {}))
         r, f_ = system_rows(rec, name, s, after, prior, extra)
@@ -681,6 +693,8 @@ def fusion_section(rec, data: Path, sets: dict[str, list], power: float = 0.0) -
             f"lower A@5 below the caption alone. Fold choices (m, w): {chosen}. On all train-split posts: "
             f"m = {final[0]:g} (bootstrap 95 %: {weights['multiplier_95'][0]:g}-{weights['multiplier_95'][1]:g}), "
             f"w = {final[1]:g} ({weights['image_text_95'][0]:g}-{weights['image_text_95'][1]:g}), 200 resamples. "
+            f"Every ranking goes through the serving tail (`Recommender.rank`: grounding, photo rules, tag "
+            f"languages), as `suggest` serves it, and the weights are chosen on those served rankings. "
             f"A@5 % with a 95 % bootstrap interval; the last column is the paired difference from the caption "
             f"alone. **+ visual neighbours**: image_knn over the train-split posts' photos and their tags "
             f"(both sets pooled; each fold's index without that fold's posts; the held-out posts use all of them), "
@@ -706,19 +720,20 @@ def pooling_section(rec, fusion: dict, weights: dict) -> str:
         posts = []
         for part, scorer_of in ((fusion["cv"][name], lambda pid: fusion["scorers"][fold_of(pid)]),
                                 (fusion["per_set"][name], lambda pid: shipped)):
-            posts += [(part["inputs"][i], part["both"][i], part["gold"][i], scorer_of(part["ids"][i]))
+            posts += [(part["inputs"][i], part["both"][i], part["gold"][i], scorer_of(part["ids"][i]),
+                       part["queries"]["both"][i])
                       for i in range(len(part["ids"])) if len(part["inputs"][i].images) > 1]
         if not posts:
             continue
         for pooling in ("max", "mean", "attention"):
             ranks = []
-            for post, per, _, scorer in posts:
+            for post, per, _, scorer, query in posts:
                 before, scorer.pooling = scorer.pooling, pooling
                 per = {**per, "image_text": scorer.score(Query.from_post(post), rec.vocab)}
                 scorer.pooling = before
                 ranks.append(combine(rec, per, text_weight=weights["image_text"] or PRIOR[1],
-                                     multiplier=weights["multiplier"]))
-            values = a_at_5(ranks, [g for _, _, g, _ in posts])
+                                     multiplier=weights["multiplier"], query=query))
+            values = a_at_5(ranks, [g for _, _, g, _, _ in posts])
             rows.append([name, len(posts), pooling, f"{100 * values.mean():.1f}"])
     if not rows:
         return "No carousel post with a caption and tags.\n"
@@ -740,9 +755,10 @@ def examples_section(rec_eval, fusion: dict, weights: dict) -> str:
         for i, post_id in enumerate(s["ids"]):
             if split_of(post_id) == "train" or shown >= (2 if name == "vaping" else 1):
                 continue
-            before = combine(rec_eval, s["both"][i], text_weight=None, k=5)
+            query = s["queries"]["both"][i]
+            before = combine(rec_eval, s["both"][i], text_weight=None, k=5, query=query)
             after = combine(rec_eval, s["both"][i], text_weight=weights["image_text"],
-                            multiplier=weights["multiplier"], k=5)
+                            multiplier=weights["multiplier"], k=5, query=query)
             if before == after and shown == 0 and i < len(s["ids"]) - 1:
                 continue
             text = s["inputs"][i].text.replace("\n", " ")[:90]
@@ -848,7 +864,7 @@ def main() -> int:
                               "labels % (train photos: pets food flowers jewellery architecture)", "keeps labels"], photo_rows)
             + f"\n-> power {power:g}, weight {photo_weight:g}.\n\n{share}\n"
             f"### Fusion on real Instagram posts\n\n{fusion}\n### Carousels: pooling\n\n{pooling}\n"
-            f"### Three real posts, top 5 before and after (held-out split)\n\n{examples}\n"
+            f"### Three real posts, top 5 before and after, as served (held-out split)\n\n{examples}\n"
             f"### Photo cost\n\n{cost}\nWhole run: {time.time() - t0:.0f} s.\n")
     write_section("image_text", "Image-text space: retrieval, caption words, fusion on real posts, cost", body)
     return 0
