@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE)]
 
+EXAMPLES = 2  # per kind of post, the first posts whose top 10 differ, shown with both lists
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -89,7 +90,8 @@ class Worker:
 
 
 def compare(workers: dict[str, Worker], posts: list[dict], reps: int, rng: random.Random) -> dict:
-    """Per post, each worker's best time of `reps`; and how many top 10s differ."""
+    """Per post, each worker's best time of `reps`; how many top 10s differ; and the first
+    `EXAMPLES` posts whose lists differ, with both lists (what changed, to look at)."""
     best = {name: [float("inf")] * len(posts) for name in workers}
     lists: dict[str, list[list[str]]] = {name: [[] for _ in posts] for name in workers}
     for post in posts:  # warm-up: each language's word lists, onnxruntime arenas
@@ -101,7 +103,19 @@ def compare(workers: dict[str, Worker], posts: list[dict], reps: int, rng: rando
                 seconds, keys = workers[name].serve(post)
                 best[name][i] = min(best[name][i], seconds)
                 lists[name][i] = keys
-    return {"best": best, "differ": sum(a != b for a, b in zip(lists["base"], lists["new"], strict=True))}
+    changed = [i for i, (a, b) in enumerate(zip(lists["base"], lists["new"], strict=True)) if a != b]
+    examples = [(posts[i], lists["base"][i], lists["new"][i]) for i in changed[:EXAMPLES]]
+    return {"best": best, "differ": len(changed), "examples": examples}
+
+
+def example_lines(kind: str, examples: list[tuple[dict, list[str], list[str]]]) -> list[str]:
+    """Markdown bullets: a post (caption, or its photo's name) and both top 10s."""
+    out = []
+    for post, base, new in examples:
+        what = (post.get("text") or "").replace("\n", " ")[:90] or Path(post["images"][0]).name
+        out.append(f"- {kind}: \"{what}\"\n  - base: {' '.join('#' + k for k in base)}\n"
+                   f"  - new: {' '.join('#' + k for k in new)}")
+    return out
 
 
 def ratio_interval(base: list[float], new: list[float], seed: int = 0) -> tuple[float, float, float]:
@@ -134,7 +148,7 @@ def main() -> int:
                                 capture_output=True, text=True).stdout.strip())
     sets = post_sets(data, args.posts)
     rng = random.Random(7)
-    rows = []
+    rows, examples = [], []
     with checkout_of(base_rev) as tree:
         workers = {"base": Worker(tree / "src"), "new": Worker(ROOT / "src")}
         try:
@@ -146,6 +160,7 @@ def main() -> int:
                 rows.append([kind, str(len(posts)), f"{np.median(base_ms):.1f}", f"{np.median(new_ms):.1f}",
                              f"**{mid:.3f}** ({lo:.3f}–{hi:.3f})", f"{result['differ']} of {len(posts)}"])
                 print(" | ".join(rows[-1]), flush=True)
+                examples += example_lines(kind, result["examples"])
         finally:
             for w in workers.values():
                 w.close()
@@ -155,7 +170,9 @@ def main() -> int:
             f"time is its best of those. Ratio: median over posts of new / base, bootstrap 95 % interval. "
             f"Load average {load:.1f} on {os.cpu_count()} cores.\n\n"
             + markdown_table(["posts", "n", "base median ms", "new median ms", "new / base (95 % CI)",
-                              "top 10 differing"], rows))
+                              "top 10 differing"], rows)
+            + (f"\nThe first {EXAMPLES} posts of each kind whose top 10 differ:\n\n" + "\n".join(examples) + "\n"
+               if examples else ""))
     return publish("ab_latency", "Serving latency: this checkout against an earlier revision, interleaved", body)
 
 
