@@ -128,6 +128,18 @@ def test_a_name_opened_by_a_weak_word_is_one_name_when_it_names_a_place() -> Non
     assert "nutcracker" in last and "lastnutcracker" not in last and "last" not in last
 
 
+def test_openvocab_reads_a_possessive_as_its_word() -> None:
+    """"Baby's first steps" is about a baby: #Babys is no tag anyone uses. Before, the 's stayed
+    on the word (#brothers for "her brother's room", #months for "last month's")."""
+    from taglens.models.scorers.openvocab import caption_candidates
+
+    found = caption_candidates("Baby's first steps today", "en")
+    assert "baby" in found and "babys" not in found
+    room = caption_candidates("Ella made this for her brother’s room", "en")
+    assert "brother" in room and "brothers" not in room
+    assert "macys" in caption_candidates("Shopping at Macy's today", "en")  # a name keeps its form
+
+
 def test_openvocab_never_proposes_a_given_tag(vocab: Vocab) -> None:
     scores = fitted("openvocab", vocab).score(query("Tonkotsu in Boston tonight", ["#boston"]), vocab)
     assert "boston" not in scores

@@ -156,8 +156,14 @@ _UNSPLIT = regex.compile(r"[\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
 MAX_UNSPLIT = 6
 
 
+_POSSESSIVE = regex.compile(r"['’]s$")
+
+
 def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str], float]]:
-    words = [w.lower() for w in _words(sentence) if not (len(w) > MAX_UNSPLIT and _UNSPLIT.match(w))]
+    """The caption's content words, and adjacent pairs of them. A possessive is read as its word
+    ("Baby's first steps" -> #baby, not #Babys); names keep theirs (name_candidates: #Macys)."""
+    words = [_POSSESSIVE.sub("", w.lower()) for w in _words(sentence)
+             if not (len(w) > MAX_UNSPLIT and _UNSPLIT.match(w))]
     if morphology.available(lang):  # Russian: known words tag as nouns in the nominative, or not at all
         for w in filter(None, (_russian_word(w, lang) for w in words)):  # no pairs: lemmas do not agree
             yield [w], _word_score(_common(w))
