@@ -138,6 +138,8 @@ def test_openvocab_reads_a_possessive_as_its_word() -> None:
     room = caption_candidates("Ella made this for her brother’s room", "en")
     assert "brother" in room and "brothers" not in room
     assert "macys" in caption_candidates("Shopping at Macy's today", "en")  # a name keeps its form
+    rights = caption_candidates("Calling all women's rights groups", "en")  # a pair keeps it: the phrase's tag
+    assert "womensrights" in rights and "women" in rights and "womens" not in rights
 
 
 def test_openvocab_never_proposes_a_given_tag(vocab: Vocab) -> None:

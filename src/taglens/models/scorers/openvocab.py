@@ -160,10 +160,11 @@ _POSSESSIVE = regex.compile(r"['’]s$")
 
 
 def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str], float]]:
-    """The caption's content words, and adjacent pairs of them. A possessive is read as its word
-    ("Baby's first steps" -> #baby, not #Babys); names keep theirs (name_candidates: #Macys)."""
-    words = [_POSSESSIVE.sub("", w.lower()) for w in _words(sentence)
-             if not (len(w) > MAX_UNSPLIT and _UNSPLIT.match(w))]
+    """The caption's content words, and adjacent pairs of them. A possessive alone is read as
+    its word ("Baby's first steps" -> #baby, not #Babys); a pair keeps it, as people write the
+    phrase's tag ("women's rights" -> #womensrights); names keep theirs (name_candidates: #Macys)."""
+    written = [w.lower() for w in _words(sentence) if not (len(w) > MAX_UNSPLIT and _UNSPLIT.match(w))]
+    words = [_POSSESSIVE.sub("", w) for w in written]
     if morphology.available(lang):  # Russian: known words tag as nouns in the nominative, or not at all
         for w in filter(None, (_russian_word(w, lang) for w in words)):  # no pairs: lemmas do not agree
             yield [w], _word_score(_common(w))
@@ -172,9 +173,9 @@ def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str]
     for w in content:
         if w:
             yield [w], _word_score(_common(w))
-    for a, b in zip(content, content[1:], strict=False):
+    for i, (a, b) in enumerate(zip(content, content[1:], strict=False)):
         if a and b:
-            yield [a, b], 0.05
+            yield [written[i], b], 0.05
 
 
 def _content_word(word: str, lang: str) -> bool:
