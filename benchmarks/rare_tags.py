@@ -14,7 +14,14 @@ or it names a supported place. Both from the same scores, in one run:
 * real Instagram posts with a caption (both instaloader sets, own tags hidden): the same;
 * HARRISON test, first tag given (tag lists, no caption): A@5 (the rule must cost nothing);
 * 56 everyday captions in seven languages (benchmarks/data/everyday): the unwritten share;
-* captions unlike the corpus, top 5 before and after.
+* captions unlike the corpus, top 5 before and after;
+* photos (`photo_rows`): image_text held to the rule on posts of pictures only (after, as
+  shipped) or nowhere (before, as it was until 2026-12-04): Flickr8k val and held-out test photos alone (the share of top-5
+  positions whose tag's words its captions use, issue 13's measure, and the share of top 5s
+  with an unwritten one-poster tag), topic8 val photos alone (a topic top-100 tag in the top
+  5), the real Instagram posts with a caption and their photos (A@5; also with image_text held
+  to the rule there too, which is why it is not), and photos unlike the corpus, top 5 before
+  and after. The rule was chosen on the val photos.
 RARE_USES = 2 was set before any of these ran; `--uses` prints the unwritten share and
 A@5 for 1 and 3 as well (TweetEval val and the Instagram posts, for the record).
 """
@@ -98,6 +105,75 @@ def sensitivity(rec: Recommender, posts: list[Post], gold: list[set[str]]) -> li
     return rows
 
 
+PHOTO_EXAMPLES = ("art-museum-public-domain/images/artic_29403.jpg", "art-museum-public-domain/images/artic_896.jpg",
+                  "architecture-styles-gray/images/russian_revival_architecture/013759.jpg",
+                  "jewellery-products/images/bracelet/training_bracelet_256.jpg")
+
+
+def _image_text_rule(where: str) -> None:
+    """image_text held to the rule nowhere (before), on posts of pictures only (after, as
+    shipped: grounding.PHOTO_COPYING) or on every post too (grounding.COPYING; not shipped)."""
+    grounding.COPYING = grounding.COPYING - {"image_text"} | ({"image_text"} if where == "every" else set())
+    grounding.PHOTO_COPYING = frozenset() if where == "nowhere" else frozenset({"image_text"})
+
+
+def _photo_ranks(rec: Recommender, posts: list[Post], every: bool = False
+                 ) -> tuple[list[Query], dict[str, list[list[str]]]]:
+    queries, per = score_posts(rec, posts)
+    out = {}
+    for name, where in (("before", "nowhere"), ("after", "pictures"), *((("every", "every"),) if every else ())):
+        _image_text_rule(where)
+        out[name] = rank_grounded(rec, queries, per, rec.banned, 10)
+    _image_text_rule("pictures")
+    return queries, out
+
+
+def photo_rows(rec: Recommender, data: Path) -> tuple[list[list[str]], list[list[str]]]:
+    """(table rows, examples): photos with image_text exempt from the rule (before) and under it."""
+    import numpy as np
+    import vision
+    from image_text import caption_words, flickr_photos, instagram_sets, share_top5
+
+    rows = []
+    pct = lambda xs: f"{100 * float(np.mean(xs)):.1f}"  # noqa: E731
+    for split in ("val", "test"):
+        paths, captions = flickr_photos(data, split)
+        queries, ranks = _photo_ranks(rec, [Post(id=p.name, images=[str(p)]) for p in paths])
+        words = [caption_words(c) for c in captions]
+        b, a = (share_top5([r[:5] for r in ranks[n]], words) for n in ("before", "after"))
+        rows.append([f"Flickr8k {split} photos alone: top-5 positions whose words the captions use", str(len(paths)),
+                     pct(b), pct(a), paired_difference([y - x for x, y in zip(b, a, strict=True)]),
+                     *(pct([unwritten(rec, q, r) for q, r in zip(queries, ranks[n], strict=True)]) + " %"
+                       for n in ("before", "after"))])
+    top100 = json.loads((data / "ire-team13-instagram" / "top100_hashtags_by_topic.json").read_text())
+    top100 = {t: {h.lstrip("#").lower() for h in tags} for t, tags in top100.items()}
+    photos, _f, _p, split = vision.topic_split(data)
+    idx = np.flatnonzero(split == "val")
+    queries, ranks = _photo_ranks(rec, [Post(id=str(i), images=[str(photos.paths[i])]) for i in idx])
+    wanted = [set().union(*(top100[vision.TOP100_NAMES.get(t, t)] for t in photos.topics[i])) for i in idx]
+    hit = {n: [float(bool(set(r[:5]) & w)) for r, w in zip(ranks[n], wanted, strict=True)] for n in ranks}
+    rows.append(["topic8 val photos alone: a topic top-100 tag in the top 5", str(len(idx)), pct(hit["before"]),
+                 pct(hit["after"]), paired_difference([y - x for x, y in zip(hit["before"], hit["after"], strict=True)]),
+                 *(pct([unwritten(rec, q, r) for q, r in zip(queries, ranks[n], strict=True)]) + " %"
+                   for n in ("before", "after"))])
+    posts = [p for ps in instagram_sets(data).values() for p in ps
+             if p.images and remove_hashtags(p.text).strip() and p.tag_keys]
+    queries, ranks = _photo_ranks(rec, [Post(id=p.id, text=remove_hashtags(p.text), images=p.images) for p in posts],
+                                  every=True)
+    a5 = {n: [post_metrics(r, set(p.tag_keys))["A@5"] for r, p in zip(ranks[n], posts, strict=True)] for n in ranks}
+    for label, after in (("real Instagram posts, caption + photos, own tags hidden: A@5", "after"),
+                         ("the same, with image_text held to the rule on captioned posts too (not shipped)", "every")):
+        rows.append([label, str(len(posts)), pct(a5["before"]), pct(a5[after]),
+                     paired_difference([y - x for x, y in zip(a5["before"], a5[after], strict=True)]),
+                     *(pct([unwritten(rec, q, r) for q, r in zip(queries, ranks[n], strict=True)]) + " %"
+                       for n in ("before", after))])
+    shown = [data / e for e in PHOTO_EXAMPLES if (data / e).is_file()]
+    _q, ranks = _photo_ranks(rec, [Post(id=p.name, images=[str(p)]) for p in shown])
+    examples = [[f"`{p.relative_to(data)}`", " ".join(f"`#{k}`" for k in ranks["before"][i][:5]),
+                 " ".join(f"`#{k}`" for k in ranks["after"][i][:5])] for i, p in enumerate(shown)]
+    return rows, examples
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tweets", type=int, default=None, help="first N TweetEval val captions (default all)")
@@ -127,6 +203,16 @@ def main() -> int:
                               "P@1 after", "top 5 with an unwritten one-poster tag, before", "after"], rows)
             + "\n\n### Captions, top 5 before and after\n\n"
             + markdown_table(["caption", "before", "after"], examples(rec)))
+    prows, pexamples = photo_rows(rec, data)
+    body += ("\n\n### Photos: image_text under the rule on posts of pictures only\n\nBefore: image_text "
+             "exempt from the rule (as it was until 2026-12-04: it was held to match a tag's words, which a photo "
+             "does not show when the words are a hairdresser's name); after: as shipped, held to it on posts that "
+             "are nothing but pictures (grounding.PHOTO_COPYING). Same scores, one run; the rule was chosen on the "
+             "val photos, the Flickr8k test photos are held out. The last columns: top 5s with an unwritten "
+             "one-poster tag.\n\n"
+             + markdown_table(["posts", "n", "before", "after", "change (paired 95 % CI)",
+                               "one-poster tag, before", "after"], prows)
+             + "\nPhotos alone, top 5 before and after:\n\n" + markdown_table(["photo", "before", "after"], pexamples))
     if args.uses:
         for label, posts, gold in (("TweetEval val", task.inputs, task.gold), ("Instagram", ig, ig_gold)):
             print(label, markdown_table(["RARE_USES", "A@5"], sensitivity(rec, posts, gold)))

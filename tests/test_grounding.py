@@ -613,6 +613,23 @@ def test_a_one_poster_tag_is_not_copied_from_a_neighbour(kinds: TagKinds) -> Non
     assert Grounding(kinds).filter_scores({k: dict(v) for k, v in per.items()}, plain)["knn"] == per["knn"]
 
 
+def test_a_photo_gets_no_one_poster_tag_from_image_text(kinds: TagKinds) -> None:
+    """image_text matches a tag's words to the photo; a photo of a painting shows no
+    hairdresser's name, so on a post of pictures only its one-poster tags (#byjamesnicholas) are
+    held to the rule like the photo kNN's, while a tag more posts carry and a described word (no
+    count) stay. A caption lifts it (on captioned Instagram posts the rule cost A@5)."""
+    grounding = Grounding(kinds, uses={"byjamesnicholas": 1, "hairbycarolchristine": 2, "painting": 40})
+    per = {"image_text": {"byjamesnicholas": 0.044, "hairbycarolchristine": 0.039, "painting": 0.03, "canvas": 0.02},
+           "image_topic": {"painting": 0.3}}
+    photo = Query.from_post(Post(images=["artwork.jpg"]))
+    assert grounding.filter_scores({k: dict(v) for k, v in per.items()}, photo)["image_text"] == {
+        "painting": 0.03, "canvas": 0.02}
+    captioned = Query.from_post(Post(text="An afternoon at the museum", images=["artwork.jpg"]))
+    assert grounding.filter_scores({k: dict(v) for k, v in per.items()}, captioned)["image_text"] == per["image_text"]
+    tagged = Query.from_post(Post(hashtags=["#museum"], images=["artwork.jpg"]))
+    assert "byjamesnicholas" in grounding.filter_scores({k: dict(v) for k, v in per.items()}, tagged)["image_text"]
+
+
 def test_a_models_grounding_knows_how_many_posts_carry_each_tag(skewed: Recommender) -> None:
     """The rule reads the vocabulary's counts; a model trained on a few posts (every tag rare) has none."""
     from types import SimpleNamespace
