@@ -124,6 +124,9 @@ def test_a_city_named_like_a_word_of_the_captions_language() -> None:
     assert g.find_in_text("O porto estava cheio de barcos", lang="pt") == []  # a harbour
     assert g.find_in_text("Feliz Natal a todos os amigos", lang="pt") == []  # Christmas, not the city
     assert g.find_in_text("Ich will essen in Essen", lang="de") == []  # 'essen' is known only at home
+    # German capitalises its nouns, so case cannot tell the mountains from the city; an article can
+    assert g.find_in_text("Wanderung in den Bergen heute", lang="de") == []
+    assert g.find_in_text("Wochenende in Bergen, Norwegen", lang="de") == ["bergen"]
 
 
 # A deliberately skewed corpus: most posts, whatever they show, carry #california or #losangeles.

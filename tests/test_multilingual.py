@@ -437,6 +437,19 @@ def test_an_english_caption_meets_the_english_posts_of_other_corpora(indian_scor
     assert _ranked(off, "Kejriwal takes Delhi again, what an election") == []
 
 
+def test_a_german_caption_is_about_its_nouns_where_case_says_which() -> None:
+    """'Mein Hund liebt den Strand': before, 'liebt' met a talent show's 'lieben' and the caption
+    got #samuhaber and #tvog. German writes nouns capitalised; a caption in one case says nothing."""
+    from taglens.text.subject import nouns_by_case, subject_words
+
+    text = "Mein Hund liebt den Strand"
+    assert subject_words(text, "de") >= {"hund", "liebt", "strand"}
+    assert nouns_by_case(text, subject_words(text, "de"), "de") == {"hund", "strand"}
+    lower = "mein hund liebt den strand"
+    assert nouns_by_case(lower, subject_words(lower, "de"), "de") == subject_words(lower, "de")
+    assert nouns_by_case(text, subject_words(text, "de"), "nl") == subject_words(text, "de")  # case only in German
+
+
 def test_subject_words_match_inflections_not_lookalikes() -> None:
     from taglens.text.subject import shares_word, subject_words
 

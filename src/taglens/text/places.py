@@ -223,7 +223,8 @@ class Gazetteer:
         if lang not in ("en", "und") and place.level == "city" and place.population < BIG_CITY \
                 and zipf(" ".join(w.casefold() for w in words), lang) >= COMMON_ZIPF:
             return _named_abroad(words, lang) and place.population >= KNOWN_CITY \
-                and all(w[:1].isupper() for w in words) and not _opens_sentence(text, start)
+                and all(w[:1].isupper() for w in words) and not _opens_sentence(text, start) \
+                and not _after_article(text, start, lang)
         if len(joined) <= 3:  # 'LA', 'NYC', 'SF': only as written in capitals, unless no language
             return all(w.isupper() for w in words) or word_zipf(joined) < NO_WORD  # has the word ('pdx', 'sfo')
         if place.level == "landmark" and not all(w[:1].isupper() for w in words if not w.isdigit()) \
@@ -248,6 +249,21 @@ def _beats(new: Place, held: Place) -> bool:
     if _RANK[new.level] != _RANK[held.level]:
         return _RANK[new.level] > _RANK[held.level]
     return new.population > held.population
+
+
+# German writes its nouns capitalised, so case cannot tell 'in den Bergen' (in the mountains) from
+# 'in Bergen'; a city takes no article, a noun does
+_ARTICLES = {"de": frozenset("der die das den dem des ein eine einen einem einer eines im am zum zur vom beim ins "
+                             "meine meinen meinem deine unsere".split())}
+
+
+def _after_article(text: str, start: int, lang: str) -> bool:
+    """Whether the word at `start` follows an article of `lang` ('in den Bergen'): a noun, not a city."""
+    articles = _ARTICLES.get(lang)
+    if not articles:
+        return False
+    before = regex.findall(r"[\p{L}]+", text[:start])
+    return bool(before) and before[-1].casefold() in articles
 
 
 def _named_abroad(words: list[str], lang: str) -> bool:

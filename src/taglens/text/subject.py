@@ -54,6 +54,25 @@ def subject_words(text: str, lang: str, tags: Sequence[str] = ()) -> frozenset[s
     return words | {w for w in (fold(t) for t in tags) if len(w) >= MIN_LETTERS and not is_stopword(w, lang)}
 
 
+NOUN_CASE_LANGUAGES = frozenset({"de", "lb"})  # languages that write every noun capitalised
+
+
+def nouns_by_case(text: str, words: frozenset[str], lang: str) -> frozenset[str]:
+    """In a language that capitalises its nouns (German), the subject words of a caption written
+    in both cases that it writes capitalised: 'Mein Hund liebt den Strand' is about a dog and a
+    beach, not about 'liebt', which met a talent show's 'lieben' (#tvog on a dog at the beach).
+    A caption written in one case only (tweets often are) says nothing by case: all its words."""
+    if lang not in NOUN_CASE_LANGUAGES:
+        return words
+    tokens = WORDS.findall(text)
+    lower = {fold(t) for t in tokens if t[:1].islower()}
+    capitalised = {fold(t) for t in tokens[1:] if t[:1].isupper() and not t.isupper()}
+    if not lower or not capitalised:
+        return words
+    capitalised.add(fold(tokens[0]))  # a sentence's first word may be a noun as well
+    return frozenset(w for w in words if w in capitalised)
+
+
 def shares_word(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two posts share a content word, up to an inflection: one word the start of the
     other ('amigo'/'amigos', 'freunde'/'freunden', 'masterchef'/'masterchefbr') when the
