@@ -109,7 +109,16 @@ def test_gazetteer_regions() -> None:
     assert g.find_in_text("A walk in the grove behind our house") == []
     assert g.find_in_text("Shopping at The Grove") == ["thegrove"] and g.find_in_text("Game day at the Rose Bowl") == ["rosebowl"]
     assert g.find_in_text("sunrise over the taj mahal") == ["tajmahal"]  # no everyday words: any case
+    # a big city's name is no everyday word, though as common ('edinburgh', Zipf 3.9): before, a landmark
+    # named by it and a word was read only capitalised, and 'Edinburgh castle' supported no #edinburgh
+    assert g.find_in_text("Edinburgh castle in the mist") == ["edinburghcastle"]
+    assert "edinburgh" in g.region_keys("edinburghcastle")
+    assert g.find_in_text("golden temple at dawn") == []  # 'golden' names a town of 20,000, still a word
     assert g.find_in_text("Sea lions at Pier 39 today") == ["pier39"]  # a number is neither case
+    # a region is read by its key as well as its name; a short key only in capitals, as other short names
+    assert g.find_in_text("Weekend in the PNW") == ["pnw"] and g.find_in_text("Back to SoCal") == ["socal"]
+    assert g.find_in_text("Best crabs in the DMV") == ["dmv"] and g.find_in_text("dmv line is so long") == []
+    assert g.place("dmv").level == "region"  # #dmv (DC, Maryland, Virginia) is a place claim the post must name
 
 
 def test_a_city_named_like_a_word_of_the_captions_language() -> None:

@@ -201,6 +201,15 @@ class Gazetteer:
             i += 1
         return found
 
+    def _everyday(self, word: str) -> bool:
+        """A common English word that is not the name of a country or of a city of `KNOWN_CITY`
+        people: 'grove', 'rose', 'bowl', 'golden' (a town of 20,000); not 'edinburgh' (Zipf 3.9
+        because the city is), so 'Edinburgh castle' is the landmark."""
+        if zipf(fold(word)) < COMMON_ZIPF:
+            return False
+        named = self.places.get(self.names.get((fold(word),), ""))
+        return named is None or not (named.level == "country" or named.population >= KNOWN_CITY)
+
     def _state_after_city(self, tokens: list[tuple[str, int]], i: int, found: list[str], text: str) -> str | None:
         """The state a postal code names right after a comma and a city of that state ('Baton
         Rouge, LA'; the city just read), else None."""
@@ -228,7 +237,7 @@ class Gazetteer:
         if len(joined) <= 3:  # 'LA', 'NYC', 'SF': only as written in capitals, unless no language
             return all(w.isupper() for w in words) or word_zipf(joined) < NO_WORD  # has the word ('pdx', 'sfo')
         if place.level == "landmark" and not all(w[:1].isupper() for w in words if not w.isdigit()) \
-                and all(zipf(fold(w)) >= COMMON_ZIPF for w in words if fold(w) != "the" and not w.isdigit()):
+                and all(self._everyday(w) for w in words if fold(w) != "the" and not w.isdigit()):
             return False  # 'a walk in the grove', 'down the strip', 'a rose bowl': words, not The Grove
         if place.level in ("continent", "country", "state", "region", "landmark"):
             return True
@@ -335,8 +344,10 @@ def gazetteer() -> Gazetteer:
 
 
 def _add_regions(g: Gazetteer, extra: dict) -> None:
+    """Each region under its name and its key, as people write both ('Southern California', 'SoCal';
+    'the PNW', 'the DMV': a short key is read only in capitals, `_reads_as_place`)."""
     for key, (name, parents) in extra["regions"].items():
-        g.add(Place(key, name, "region", population=0, parents=tuple(parents)))
+        g.add(Place(key, name, "region", population=0, parents=tuple(parents)), names=[key])
 
 
 def _add_city(g: Gazetteer, city: dict, country_keys: dict[str, str], states: dict[str, str]) -> None:
