@@ -636,6 +636,13 @@ def test_a_photo_gets_no_one_poster_tag_from_image_text(kinds: TagKinds) -> None
     photo = Query.from_post(Post(images=["artwork.jpg"]))
     assert grounding.filter_scores({k: dict(v) for k, v in per.items()}, photo)["image_text"] == {
         "painting": 0.03, "canvas": 0.02}
+    # a rare tag that names a thing a photo shows (a concept: #applepie, two posts in a tweet corpus)
+    # stays, and so does one a labels head proposes for the photo
+    grounding.uses.update({"applepie": 1, "beefcarpaccio": 2})
+    dish = {"image_text": {"applepie": 0.05, "beefcarpaccio": 0.04, "byjamesnicholas": 0.03},
+            "image_labels/food": {"beefcarpaccio": 0.9}}
+    kept = grounding.filter_scores({k: dict(v) for k, v in dish.items()}, Query.from_post(Post(images=["dish.jpg"])))
+    assert kept["image_text"] == {"applepie": 0.05, "beefcarpaccio": 0.04}
     captioned = Query.from_post(Post(text="An afternoon at the museum", images=["artwork.jpg"]))
     assert grounding.filter_scores({k: dict(v) for k, v in per.items()}, captioned)["image_text"] == per["image_text"]
     tagged = Query.from_post(Post(hashtags=["#museum"], images=["artwork.jpg"]))

@@ -205,6 +205,22 @@ def test_a_photo_of_a_baby_drops_animals_the_pictures_are_unsure_of(concepts) ->
         assert "cat" not in kept  # never confident of a cat either way
 
 
+def test_a_painting_gets_no_food_tag_nor_a_diet_claim(concepts) -> None:
+    """A picture of a picture: with the topic head sure of art, food tags go, and so do diet claims
+    (#vegetarian came to a painted still life of fruit); #fruit, a plant the painting shows, stays."""
+    from taglens.models.scorers.image_topic import PROBS_KEY
+    from taglens.vision.topic import TOPICS
+
+    scorer, vocab = concepts
+    query = photo_query(probs_on({GOLDEN: 0.05}))
+    topic = np.zeros(len(TOPICS) + 1, dtype=np.float32)
+    topic[TOPICS.index("art")] = 0.9
+    query.cache[PROBS_KEY] = topic
+    keys = ["painting", "fruit", "vegetarian", "foodporn", "vegan", "art"]
+    per = {"image_concepts": scorer.score(query, vocab), "image_topic": {k: 1.0 for k in keys}}
+    assert [r.key for r in PhotoRules(scorer).apply(query, per, ranked(keys))] == ["painting", "fruit", "art"]
+
+
 def test_young_animal_words_name_their_animal() -> None:
     table = load_concepts()
     assert table.words["kitten"] == table.words["cat"] and table.words["bunny"] == table.words["rabbit"]

@@ -275,7 +275,9 @@ class PhotoRules:
         return _broad_categories(table, key)
 
     def _is_food(self, key: str) -> bool:
-        if "food" in key:
+        """A tag about a meal: it names a food concept, says 'food', or is a diet claim (#vegetarian
+        beside a painted still life of fruit is no claim about a meal)."""
+        if "food" in key or key.startswith(DIET_PREFIXES):
             return True
         if self.concepts is None:
             return False
