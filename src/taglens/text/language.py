@@ -328,6 +328,13 @@ def word_zipf(word: str) -> float:
     return max(zipf(word, lang) for lang in WORD_LANGUAGES)
 
 
+# Orthography: languages that write every noun capitalised (case tells a noun, not a name), and
+# their articles and article contractions (a noun takes one; a city does not: 'in den Bergen')
+NOUN_CASE_LANGUAGES = frozenset({"de", "lb"})
+ARTICLES = {"de": frozenset("der die das den dem des ein eine einen einem einer eines im am zum zur vom beim ins "
+                            "meine meinen meinem deine unsere".split())}
+
+
 # wordfreq languages that need no extra tokeniser package (ja, zh, ko need MeCab/jieba)
 WORDFREQ_LANGS = frozenset("ar de en es fr hi id it nl pl pt ru sv tr".split())
 

@@ -32,7 +32,7 @@ import regex
 
 from taglens.hashtags import hashtag_key
 from taglens.text import cjk
-from taglens.text.language import word_zipf, zipf
+from taglens.text.language import ARTICLES, word_zipf, zipf
 
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}]+)*")
 _MAX_WORDS = 4
@@ -260,15 +260,10 @@ def _beats(new: Place, held: Place) -> bool:
     return new.population > held.population
 
 
-# German writes its nouns capitalised, so case cannot tell 'in den Bergen' (in the mountains) from
-# 'in Bergen'; a city takes no article, a noun does
-_ARTICLES = {"de": frozenset("der die das den dem des ein eine einen einem einer eines im am zum zur vom beim ins "
-                             "meine meinen meinem deine unsere".split())}
-
-
 def _after_article(text: str, start: int, lang: str) -> bool:
-    """Whether the word at `start` follows an article of `lang` ('in den Bergen'): a noun, not a city."""
-    articles = _ARTICLES.get(lang)
+    """Whether the word at `start` follows an article of `lang` ('in den Bergen'): a noun, not a city.
+    German writes its nouns capitalised, so case cannot tell the mountains from 'in Bergen'."""
+    articles = ARTICLES.get(lang)
     if not articles:
         return False
     before = regex.findall(r"[\p{L}]+", text[:start])

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 
 import regex
 
-from taglens.text.language import is_stopword, prose
+from taglens.text.language import NOUN_CASE_LANGUAGES, is_stopword, prose
 from taglens.text.places import fold
 
 WORDS = regex.compile(r"[\p{L}\p{M}]+")
@@ -52,9 +52,6 @@ def subject_words(text: str, lang: str, tags: Sequence[str] = ()) -> frozenset[s
     'masterchef'."""
     words = content_words(WORDS.findall(prose(text)), lang, english=False, stem=False)
     return words | {w for w in (fold(t) for t in tags) if len(w) >= MIN_LETTERS and not is_stopword(w, lang)}
-
-
-NOUN_CASE_LANGUAGES = frozenset({"de", "lb"})  # languages that write every noun capitalised
 
 
 def nouns_by_case(text: str, words: frozenset[str], lang: str) -> frozenset[str]:
