@@ -259,20 +259,26 @@ def flickr_queries(rec, data: Path, split: str):
     return rec.score_batch(queries), [caption_words(c) for c in captions]
 
 
-def topic8_val(rec, data: Path) -> tuple[list[dict], list[set[str]], list]:
-    """The topic8 *val* photos alone and each one's topic top-100 tags (the image-labels measure)."""
+def topic8_val_posts(data: Path) -> tuple[list, list[set[str]]]:
+    """The topic8 *val* photos as photo-only posts, and each one's topic top-100 tags."""
     import vision
     from taglens.post import Post
-    from taglens.query import Query
 
     top100 = json.loads((data / "ire-team13-instagram" / "top100_hashtags_by_topic.json").read_text())
     top100 = {t: {h.lstrip("#").lower() for h in tags} for t, tags in top100.items()}
     photos, _f, _p, split = vision.topic_split(data)
     idx = np.where(split == "val")[0]
-    queries = [Query.from_post(Post(id=str(i), images=[str(photos.paths[i])])) for i in idx]
-    per = rec.score_batch(queries)
     wanted = [set().union(*(top100[vision.TOP100_NAMES.get(t, t)] for t in photos.topics[i])) for i in idx]
-    return per, wanted, queries
+    return [Post(id=str(i), images=[str(photos.paths[i])]) for i in idx], wanted
+
+
+def topic8_val(rec, data: Path) -> tuple[list[dict], list[set[str]], list]:
+    """The topic8 *val* photos alone and each one's topic top-100 tags (the image-labels measure)."""
+    from taglens.query import Query
+
+    posts, wanted = topic8_val_posts(data)
+    queries = [Query.from_post(p) for p in posts]
+    return rec.score_batch(queries), wanted, queries
 
 
 def choose_photo_weight(rec, data: Path) -> tuple[tuple[float, float], list[list[object]]]:

@@ -128,34 +128,35 @@ def _photo_ranks(rec: Recommender, posts: list[Post], every: bool = False
     return queries, out
 
 
+def _photo_row(rec: Recommender, label: str, queries: list[Query], ranks: dict[str, list[list[str]]],
+               values: dict[str, list[float]], after: str = "after") -> list[str]:
+    """One row: the per-post measure before and after, their paired difference, and the share of
+    top 5s with an unwritten one-poster tag in each."""
+    import numpy as np
+
+    pct = lambda xs: f"{100 * float(np.mean(xs)):.1f}"  # noqa: E731
+    return [label, str(len(queries)), pct(values["before"]), pct(values[after]),
+            paired_difference([y - x for x, y in zip(values["before"], values[after], strict=True)]),
+            *(pct([unwritten(rec, q, r) for q, r in zip(queries, ranks[n], strict=True)]) + " %"
+              for n in ("before", after))]
+
+
 def photo_rows(rec: Recommender, data: Path) -> tuple[list[list[str]], list[list[str]]]:
     """(table rows, examples): photos with image_text exempt from the rule (before) and under it."""
-    import numpy as np
-    import vision
-    from image_text import caption_words, flickr_photos, instagram_sets, share_top5
+    from image_text import caption_words, flickr_photos, instagram_sets, share_top5, topic8_val_posts
 
     rows = []
-    pct = lambda xs: f"{100 * float(np.mean(xs)):.1f}"  # noqa: E731
     for split in ("val", "test"):
         paths, captions = flickr_photos(data, split)
         queries, ranks = _photo_ranks(rec, [Post(id=p.name, images=[str(p)]) for p in paths])
         words = [caption_words(c) for c in captions]
-        b, a = (share_top5([r[:5] for r in ranks[n]], words) for n in ("before", "after"))
-        rows.append([f"Flickr8k {split} photos alone: top-5 positions whose words the captions use", str(len(paths)),
-                     pct(b), pct(a), paired_difference([y - x for x, y in zip(b, a, strict=True)]),
-                     *(pct([unwritten(rec, q, r) for q, r in zip(queries, ranks[n], strict=True)]) + " %"
-                       for n in ("before", "after"))])
-    top100 = json.loads((data / "ire-team13-instagram" / "top100_hashtags_by_topic.json").read_text())
-    top100 = {t: {h.lstrip("#").lower() for h in tags} for t, tags in top100.items()}
-    photos, _f, _p, split = vision.topic_split(data)
-    idx = np.flatnonzero(split == "val")
-    queries, ranks = _photo_ranks(rec, [Post(id=str(i), images=[str(photos.paths[i])]) for i in idx])
-    wanted = [set().union(*(top100[vision.TOP100_NAMES.get(t, t)] for t in photos.topics[i])) for i in idx]
-    hit = {n: [float(bool(set(r[:5]) & w)) for r, w in zip(ranks[n], wanted, strict=True)] for n in ranks}
-    rows.append(["topic8 val photos alone: a topic top-100 tag in the top 5", str(len(idx)), pct(hit["before"]),
-                 pct(hit["after"]), paired_difference([y - x for x, y in zip(hit["before"], hit["after"], strict=True)]),
-                 *(pct([unwritten(rec, q, r) for q, r in zip(queries, ranks[n], strict=True)]) + " %"
-                   for n in ("before", "after"))])
+        shares = {n: share_top5([r[:5] for r in rank], words) for n, rank in ranks.items()}
+        rows.append(_photo_row(rec, f"Flickr8k {split} photos alone: top-5 positions whose words the captions use",
+                               queries, ranks, shares))
+    posts, wanted = topic8_val_posts(data)
+    queries, ranks = _photo_ranks(rec, posts)
+    hit = {n: [float(bool(set(r[:5]) & w)) for r, w in zip(rank, wanted, strict=True)] for n, rank in ranks.items()}
+    rows.append(_photo_row(rec, "topic8 val photos alone: a topic top-100 tag in the top 5", queries, ranks, hit))
     posts = [p for ps in instagram_sets(data).values() for p in ps
              if p.images and remove_hashtags(p.text).strip() and p.tag_keys]
     queries, ranks = _photo_ranks(rec, [Post(id=p.id, text=remove_hashtags(p.text), images=p.images) for p in posts],
@@ -163,10 +164,7 @@ def photo_rows(rec: Recommender, data: Path) -> tuple[list[list[str]], list[list
     a5 = {n: [post_metrics(r, set(p.tag_keys))["A@5"] for r, p in zip(ranks[n], posts, strict=True)] for n in ranks}
     for label, after in (("real Instagram posts, caption + photos, own tags hidden: A@5", "after"),
                          ("the same, with image_text held to the rule on captioned posts too (not shipped)", "every")):
-        rows.append([label, str(len(posts)), pct(a5["before"]), pct(a5[after]),
-                     paired_difference([y - x for x, y in zip(a5["before"], a5[after], strict=True)]),
-                     *(pct([unwritten(rec, q, r) for q, r in zip(queries, ranks[n], strict=True)]) + " %"
-                       for n in ("before", after))])
+        rows.append(_photo_row(rec, label, queries, ranks, a5, after))
     shown = [data / e for e in PHOTO_EXAMPLES if (data / e).is_file()]
     _q, ranks = _photo_ranks(rec, [Post(id=p.name, images=[str(p)]) for p in shown])
     examples = [[f"`{p.relative_to(data)}`", " ".join(f"`#{k}`" for k in ranks["before"][i][:5]),

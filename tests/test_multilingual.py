@@ -448,6 +448,8 @@ def test_a_german_caption_is_about_its_nouns_where_case_says_which() -> None:
     lower = "mein hund liebt den strand"
     assert nouns_by_case(lower, subject_words(lower, "de"), "de") == subject_words(lower, "de")
     assert nouns_by_case(text, subject_words(text, "de"), "nl") == subject_words(text, "de")  # case only in German
+    assert subject_words(text, "de", nouns=True) == {"hund", "strand"}
+    assert "liebt" in subject_words(text, "de", ["liebt"], nouns=True)  # a given tag counts, whatever its case
 
 
 def test_subject_words_match_inflections_not_lookalikes() -> None:

@@ -392,9 +392,7 @@ class Grounding:
             from taglens.text.tagtext import tag_words
             from taglens.vision.concepts import load_concepts, tag_concepts
 
-            table = self.__dict__.get("_concept_table")
-            if table is None:
-                table = self.__dict__["_concept_table"] = load_concepts()
+            table = load_concepts()  # parsed once per process
             cache[key] = any(table.kinds[c] != "person" for c in tag_concepts(table, [key], tag_words).get(key, ()))
         return cache[key]
 

@@ -45,12 +45,14 @@ def content_words(words: Iterable[str], lang: str, *, english: bool = True, stem
     return frozenset(out)
 
 
-def subject_words(text: str, lang: str, tags: Sequence[str] = ()) -> frozenset[str]:
+def subject_words(text: str, lang: str, tags: Sequence[str] = (), *, nouns: bool = False) -> frozenset[str]:
     """What one post of language `lang` is about: its prose's content words and its tags
     ('Pôr do sol na praia' -> {'praia'}; 'sol' and 'dia' too short or stopwords stay out unless
     they are tags). Names and show titles are words too: a tweet about #MasterChefBR says
-    'masterchef'."""
+    'masterchef'. `nouns`: of the prose, only the nouns where case tells them (`nouns_by_case`)."""
     words = content_words(WORDS.findall(prose(text)), lang, english=False, stem=False)
+    if nouns:
+        words = nouns_by_case(text, words, lang)
     return words | {w for w in (fold(t) for t in tags) if len(w) >= MIN_LETTERS and not is_stopword(w, lang)}
 
 
@@ -62,9 +64,8 @@ def nouns_by_case(text: str, words: frozenset[str], lang: str) -> frozenset[str]
     if lang not in NOUN_CASE_LANGUAGES:
         return words
     tokens = WORDS.findall(text)
-    lower = {fold(t) for t in tokens if t[:1].islower()}
     capitalised = {fold(t) for t in tokens[1:] if t[:1].isupper() and not t.isupper()}
-    if not lower or not capitalised:
+    if not capitalised or not any(t[:1].islower() for t in tokens):
         return words
     capitalised.add(fold(tokens[0]))  # a sentence's first word may be a noun as well
     return frozenset(w for w in words if w in capitalised)

@@ -78,7 +78,7 @@ import numpy as np
 from taglens.models.base import Query, Scorer, Scores, Vocab, register_scorer
 from taglens.post import Post
 from taglens.text.language import is_stopword, prose, query_language
-from taglens.text.subject import MIN_WORD, WORDS, nouns_by_case, shares_word, subject_words
+from taglens.text.subject import MIN_WORD, WORDS, shares_word, subject_words
 
 CACHE_PREFIX = "caption_embedding:"
 ENGLISH_FOR = ("all", "unspoken")  # which captions meet the English tag table (`english_for`)
@@ -585,18 +585,12 @@ class MultilingualScorer(Scorer):
     def specific_words(self, query: Query, lang: str) -> frozenset[str]:
         """The caption's words that name a subject: content words less common in `lang` than
         `specific_zipf` ('praia', 'masterchef', 'Strand'; not 'dia', 'lindo', 'amigos', which
-        every show's tweets also say); in German, the nouns when case says which (`nouns_by_case`)."""
+        every show's tweets also say); in German, the nouns when case says which (`subject_words(nouns=True)`)."""
         from taglens.text.language import zipf
 
-        words = query.cached("multilingual.subject_words", lambda: self._subject_words(query, lang))
+        words = query.cached("multilingual.subject_words",
+                             lambda: subject_words(query.post.text, lang, query.given, nouns=True))
         return frozenset(w for w in words if zipf(w, lang) < self.specific_zipf)
-
-    @staticmethod
-    def _subject_words(query: Query, lang: str) -> frozenset[str]:
-        """The caption's subject words (its nouns, where case tells them) and its given tags' words."""
-        text = query.post.text
-        prose_words = subject_words(text, lang)
-        return nouns_by_case(text, prose_words, lang) | (subject_words(text, lang, query.given) - prose_words)
 
     def _shares_subject(self, words: frozenset[str], other: frozenset[str], lang: str) -> bool:
         """A rare word in common ('playa', 'masterchef'), or two less rare ones ('governo' and
