@@ -558,6 +558,26 @@ def test_outside_the_corpus_popularity_ranks_only_the_on_subject_neighbours_tags
     assert {"cachorro", "sofá", "dormindo"} <= set(ranked)
 
 
+def test_outside_the_corpus_a_tag_needs_two_on_subject_neighbours_holding_it() -> None:
+    """The shipped model asks two holders (`outside_holders`): one show tweet about the studio's
+    sofa is no reason to tag a dog on a sofa with the show; two tweets on a sofa holding it are."""
+    one = [*SHOW_POSTS, ("pt", "O sofá novo do estúdio do programa", ["#encontro"])]
+    ranked = _ranked(_fitted(one, k=4, outside_holders=2), "Meu cachorro dormindo no sofá")
+    assert "encontro" not in ranked and {"cachorro", "sofá", "dormindo"} <= set(ranked)
+    two = [*one, ("pt", "Que sofá bonito no cenário do programa", ["#encontro"])]
+    assert "encontro" in _ranked(_fitted(two, k=4, outside_holders=2), "Meu cachorro dormindo no sofá")
+    assert Recommender.load().scorer("multilingual").outside_holders == 2
+
+
+def test_outside_the_corpus_neighbours_left_with_no_tag_leave_the_caption_its_own_words() -> None:
+    """Both neighbours are on the subject ('sofá') but no tag has two holders: nothing of theirs
+    is suggested, and the caption's own words speak in full (the list was empty)."""
+    rows = [("pt", "O sofá novo do estúdio do programa", ["#encontro"]),
+            ("pt", "Que sofá bonito no cenário do programa", ["#maisvoce"])]
+    ranked = _ranked(_fitted(rows, k=2, outside_holders=2), "Meu cachorro dormindo no sofá")
+    assert {"cachorro", "sofá", "dormindo"} <= set(ranked) and not {"encontro", "maisvoce"} & set(ranked)
+
+
 def test_an_english_caption_meets_a_partly_english_corpus_through_a_word_rare_in_english() -> None:
     """'Kohli' is rare in English; the Hindi set's romanised tweets about him hold #indvspak, so
     an English caption naming him gets it, though only one English post is about him. A word

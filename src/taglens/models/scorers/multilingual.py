@@ -34,7 +34,9 @@ For a caption in language L:
   count (`subject_words`: accents folded, stopwords out, 'amigo' ~ 'amigos'): one
   rarer than `rare_zipf` in L ('playa', 'masterchef'; rarer than `inflected_zipf` when
   only another form of it is shared: 'lindo' ~ 'linda'), or two below `specific_zipf`
-  ('governo' and 'monti'; one everyday word, 'amigos', is no subject). The prior
+  ('governo' and 'monti'; one everyday word, 'amigos', is no subject), and a tag needs
+  `outside_holders` of those neighbours holding it (one show tweet that says 'bolo' does
+  not tag a home-made cake with the show). The prior
   is scaled by the on-subject share of the neighbours' weight (and then only ranks the
   tags those neighbours hold: a cat on a sofa gets no #grillo), and by how much a
   popular tag is worth in L at all (`prior_share`); what the neighbours do not claim
@@ -137,7 +139,8 @@ class MultilingualScorer(Scorer):
                  prior_share: float = 0.05, domain_posts: int = 300, rare_zipf: float = 5.3, domain_k: int = 5,
                  english_posts: bool = True, inflected_zipf: float = 4.8, general_quantile: float = 0.1,
                  general_posts: int = 4000, english_for: str = "all", english_zipf: float = 0.0,
-                 hub_factor: float = 0.0, min_margin: float = 0.01, **params: Any) -> None:
+                 hub_factor: float = 0.0, min_margin: float = 0.01, outside_holders: int = 1,
+                 **params: Any) -> None:
         super().__init__(encoder=encoder, k=k, temperature=temperature, prior=prior, limit=limit,
                          min_posts=min_posts, exclude_languages=list(exclude_languages),
                          english_tags=english_tags, english_weight=english_weight, subject_gate=subject_gate,
@@ -146,7 +149,7 @@ class MultilingualScorer(Scorer):
                          domain_k=domain_k, english_posts=english_posts, inflected_zipf=inflected_zipf,
                          general_quantile=general_quantile, general_posts=general_posts,
                          english_for=english_for, english_zipf=english_zipf, hub_factor=hub_factor,
-                         min_margin=min_margin, **params)
+                         min_margin=min_margin, outside_holders=outside_holders, **params)
         if english_for not in ENGLISH_FOR:
             raise ValueError(f"multilingual: english_for must be one of {ENGLISH_FOR}, not {english_for!r}")
         # English-language posts inside the other corpora (the Hindi set's Indian English tweets)
@@ -161,6 +164,8 @@ class MultilingualScorer(Scorer):
         # everyday captions without a corpus of their own (TweetEval's), embedded: what 'outside' looks like
         self.general_quantile, self.general_posts = float(general_quantile), int(general_posts)
         self.min_margin = float(min_margin)  # 'inside' is at least this much closer to the corpus than to everyday captions
+        # outside the corpus, a tag needs this many on-subject neighbours holding it (`_knn_votes`)
+        self.outside_holders = int(outside_holders)
         self.general_matrix = np.zeros((0, 384), dtype=np.float32)
         self.near_gap = np.zeros((0, 0), dtype=np.float32)  # languages x percentiles of corpus-minus-general closeness
         self.post_words: list[frozenset[str]] = []  # each training post's subject words (subject_words)
@@ -550,7 +555,11 @@ class MultilingualScorer(Scorer):
 
     def _knn_votes(self, lang: int, vector: np.ndarray, query: Query) -> tuple[np.ndarray, float]:
         """Shares of the k nearest same-language posts' votes, per own tag, counting only the
-        neighbours on the caption's subject; and the on-subject share of their weight."""
+        neighbours on the caption's subject; and the on-subject share of their weight. Outside
+        the corpus a tag needs `outside_holders` of those neighbours holding it, as an English
+        caption's tag from the other corpora needs `ENGLISH_HOLDERS`: a home-made cake shares
+        'bolo' with one MasterChef tweet, which is no reason to tag the show. When no tag is
+        left, no neighbour supports anything and the caption's own words take the whole share."""
         rows = self._rows(lang)
         votes = np.zeros(len(self.keys), dtype=np.float64)
         if not len(rows):
@@ -562,9 +571,16 @@ class MultilingualScorer(Scorer):
         near, weights = self._nearest(sims)
         inside = self.subject_gate and self.inside_corpus(lang, sims, vector)  # no gate: no need to ask
         on = self.on_subject(query, self.languages[lang], rows[near], inside)
+        holders = np.zeros(len(self.keys), dtype=np.int32)
         for post, weight, keep in zip(rows[near], weights, on, strict=True):
             if keep:
-                votes[self.tag_ids[self.indptr[post]:self.indptr[post + 1]]] += weight
+                ids = self.tag_ids[self.indptr[post]:self.indptr[post + 1]]
+                votes[ids] += weight
+                holders[ids] += 1
+        if self.subject_gate and not inside and self.outside_holders > 1:
+            votes[holders < self.outside_holders] = 0.0  # one show tweet that mentions coffee is no support
+            if not np.any(votes):  # no tag left: the neighbours support nothing, the caption's own words speak
+                return votes, 0.0
         return votes, float(weights[on].sum())
 
     def _nearest(self, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
