@@ -237,6 +237,9 @@ def test_sensitive_names_and_tags_built_on_them() -> None:
     assert is_sensitive("bikini") and is_sensitive("bikinis") and is_sensitive("swimmingtrunks")
     assert is_sensitive("diaper") and is_sensitive("redbikini")
     assert not is_sensitive("library") and not is_sensitive("brandnew")
+    # a person's sexuality or body is no photo's to claim; a genre tag is not such a claim
+    assert all(is_sensitive(k) for k in ("gayboy", "instagay", "gays", "bbw", "booty", "lesbians", "sexy"))
+    assert not is_sensitive("foodporn") and not is_sensitive("gaylord") and not is_sensitive("pride")
 
 
 def test_evidence_detail_is_in_the_json() -> None:

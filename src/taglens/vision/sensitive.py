@@ -3,7 +3,9 @@
 Some ImageNet classes (brassiere, bikini, diaper, miniskirt, swimming trunks ...) are
 what an encoder sees on photos of babies and people. Suggesting them from a picture is
 never wanted, so their names and the tags built on them (`#bikinibody`) are dropped from
-photo posts unless the user wrote the word. The list is a data file
+photo posts unless the user wrote the word. Its second section holds claims about a person
+that no photo shows, their sexuality or body (#gayboy on a baby among rocks, #bbw on a
+beagle: benchmarks/photo_claims.py); genre tags (#foodporn) are none. The list is a data file
 (data/sensitive_concepts.txt); `TAGLENS_SENSITIVE` names an extra file to extend it.
 """
 
