@@ -149,6 +149,19 @@ def test_openvocab_never_proposes_a_given_tag(vocab: Vocab) -> None:
     assert "rainy" not in fitted("openvocab", vocab).score(query("A rainy walk home"), vocab)
 
 
+def test_openvocab_a_specific_word_that_ends_tags_people_use_earns_its_place() -> None:
+    """#marathon is in no vocabulary here, but #halfmarathon and #bostonmarathon are: a caption
+    about a marathon gets it. A word ending only one tag does not, nor a common word ending
+    two (#itdoesntmatter, #mindovermatter: 'matter' is no subject)."""
+    tags = ["halfmarathon", "bostonmarathon", "grandcanyon", "itdoesntmatter", "mindovermatter", "heyyall", "loveyall"]
+    vocab = Vocab(tags, tags, [5] * len(tags))
+    scorer = fitted("openvocab", vocab)
+    assert "marathon" in scorer.score(query("Just finished my first marathon!!"), vocab)
+    assert "canyon" not in scorer.score(query("Took the bike up the canyon"), vocab)  # one tag ends with it
+    assert "matter" not in scorer.score(query("Does it really matter"), vocab)
+    assert "yall" not in scorer.score(query("See y'all at the marathon"), vocab)  # a pronoun, however tagged
+
+
 def test_sentence_matrix_is_stored_as_float16(vocab: Vocab, tmp_path) -> None:
     scorer = fitted("sentence", vocab)
     scorer.save(tmp_path / "s")
