@@ -162,6 +162,25 @@ def test_openvocab_a_specific_word_that_ends_tags_people_use_earns_its_place() -
     assert "yall" not in scorer.score(query("See y'all at the marathon"), vocab)  # a pronoun, however tagged
 
 
+def test_openvocab_an_english_pair_is_a_tag_only_when_it_can_be_a_noun_phrase() -> None:
+    """'Our little girl started kindergarten' had #GirlStarted and #StartedKindergarten: a pair
+    across a verb is no tag. A noun phrase stays (#ChessTournament, #RoastedChicken), and so does
+    a pair of words WordNet does not know, or one people already tag."""
+    from taglens.text.wordclass import noun_phrase, word_classes
+
+    assert word_classes("started") == frozenset("v") and "n" in word_classes("coding")
+    assert "n" in word_classes("turtles") and word_classes("lol") == frozenset()
+    assert not noun_phrase("girl", "started") and not noun_phrase("started", "kindergarten")
+    assert noun_phrase("chess", "tournament") and noun_phrase("roasted", "chicken") and noun_phrase("taylor", "lol")
+    tags = ["kindergarten", "chess", "staytuned"]
+    vocab = Vocab(tags, tags, [5] * len(tags))
+    scorer = fitted("openvocab", vocab)
+    girl = scorer.score(query("Our little girl started kindergarten today"), vocab)
+    assert "kindergarten" in girl and not {"girlstarted", "startedkindergarten"} & set(girl)
+    assert "chesstournament" in scorer.score(query("Chess tournament this afternoon"), vocab)
+    assert "staytuned" in scorer.score(query("Big news soon, stay tuned"), vocab)  # in the vocabulary
+
+
 def test_sentence_matrix_is_stored_as_float16(vocab: Vocab, tmp_path) -> None:
     scorer = fitted("sentence", vocab)
     scorer.save(tmp_path / "s")

@@ -11,7 +11,8 @@ Scores encode the kind of candidate, so the learned combiner can weigh them:
   place (the check-in suffix)        1.0, its last part (a city) 0.9, shorter spans 0.3 .. 0.85
   multi-word name                    0.8
   single capitalised word            0.6
-  adjacent content-word pair         0.05 (often a phrase, more often noise)
+  adjacent content-word pair         0.05 (often a phrase, more often noise; in English only a
+                                     possible noun phrase earns a place)
   content word                       0.1 .. 0.4, rarer words higher (wordfreq)
 """
 
@@ -31,6 +32,7 @@ from taglens.text import cjk, morphology
 from taglens.text.clean import STOPWORDS, split_location, strip_noise
 from taglens.text.language import detect_language, is_stopword, query_language, zipf
 from taglens.text.places import gazetteer
+from taglens.text.wordclass import noun_phrase
 
 _WORD = regex.compile(r"[\p{L}][\p{L}\p{M}\p{N}'’&]*")
 _SENTENCE_END = regex.compile(r"[.!?:;|\n]")
@@ -175,7 +177,7 @@ def word_candidates(sentence: str, lang: str = "en") -> Iterator[tuple[list[str]
             yield [w], _word_score(_common(w))
     for i, (a, b) in enumerate(zip(content, content[1:], strict=False)):
         if a and b:
-            yield [written[i], b], 0.05
+            yield [written[i], b], PAIR_SCORE
 
 
 def _content_word(word: str, lang: str) -> bool:
@@ -209,7 +211,7 @@ def cjk_candidates(sentence: str, lang: str) -> Iterator[tuple[list[str], float]
             for w in content:
                 yield [w], _word_score(_common(w, code))
             if 1 < len(nouns) <= cjk.MAX_COMPOUND and len(content) == len(nouns):
-                yield nouns, 0.05
+                yield nouns, PAIR_SCORE
 
 
 def _everyday(word: str, lang: str) -> bool:
@@ -251,14 +253,23 @@ def caption_candidates(text: str, lang: str | None = None) -> dict[str, tuple[st
     return out
 
 
+PAIR_SCORE = 0.05  # an adjacent content-word pair's candidate score (the kind is in the score)
+_CAMEL = regex.compile(r"\p{Lu}[\p{Ll}\p{M}\p{N}']*")
+
+
 def _earns_place(key: str, display: str, score: float, vocab: Vocab, lang: str = "en") -> bool:
     """A caption word becomes a tag when people tag it (in the vocabulary, or as the end of
-    other tags: `_tag_head`), or it is a name, a place or a phrase; a plain word nobody
-    tagged (#Rainy) does not. A noun of a
+    other tags: `_tag_head`), or it is a name, a place or a phrase (an English pair only when
+    it can be a noun phrase, text/wordclass.py: #ChessTournament, not #GirlStarted); a plain
+    word nobody tagged (#Rainy) does not. A noun of a
     Japanese, Chinese or Korean caption does (#桜, #夜景): its analyser read it as a noun, and
     no corpus of those languages could say whether people tag it."""
     if key in vocab or cjk.has_cjk(display):
         return True
+    if score == PAIR_SCORE and lang == "en":
+        words = _CAMEL.findall(display)
+        if len(words) == 2 and not noun_phrase(*words):
+            return False  # 'girl started', 'cat knocked': no noun phrase, no tag (#staytuned is in the vocabulary)
     single_word = sum(1 for c in display if c.isupper()) <= 1
     if not single_word or score >= 0.28:  # names (0.6), check-in parts (0.3+), rare words (Zipf < 3.3)
         return True
