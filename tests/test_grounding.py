@@ -138,6 +138,16 @@ def test_a_city_named_like_a_word_of_the_captions_language() -> None:
     assert g.find_in_text("Wochenende in Bergen, Norwegen", lang="de") == ["bergen"]
 
 
+def test_a_citys_other_name_rare_in_english_is_read_only_capitalised() -> None:
+    """'Pesto' is Pest's Italian name (Budapest's half): 'basil pesto' had supported #europe and
+    #hungary. A city's other names rarer than an everyday English word need capitals; its own
+    name and common nicknames do not ('philly cheesesteak', 'tokyo at night')."""
+    g = gazetteer()
+    assert g.find_in_text("Homemade pasta with basil pesto") == []
+    assert g.find_in_text("weekend in münchen") == [] and g.find_in_text("Weekend in München") == ["munich"]
+    assert g.find_in_text("philly cheesesteak") == ["philadelphia"] and g.find_in_text("tokyo at night") == ["tokyo"]
+
+
 # A deliberately skewed corpus: most posts, whatever they show, carry #california or #losangeles.
 SKEWED = [
     ("Golden hour at the beach", ["#beach", "#sunset", "#california"]),

@@ -244,6 +244,8 @@ class Gazetteer:
         capitalised = all(w[:1].isupper() for w in words)
         common = zipf(" ".join(fold(w) for w in words)) >= COMMON_ZIPF
         if not common:
+            if name_key(place.name) != joined:  # a city's other name, rare in English ('Pesto', Pest in
+                return capitalised  # Italian): 'basil pesto' is the sauce; 'philly', 'vegas' are common
             return capitalised or zipf(joined) < 3.0
         if place.population >= BIG_CITY and (capitalised or zipf(" ".join(fold(w) for w in words)) < 5.0):
             return True  # 'paris' in a lowercase caption
