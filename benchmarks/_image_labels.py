@@ -65,9 +65,11 @@ def run(rec, posts: list[Post], k: int = 10) -> list[list[str]]:
 
 
 def food_keys(data: Path, concepts) -> callable:
-    top = json.loads((data / "ire-team13-instagram" / "top100_hashtags_by_topic.json").read_text())
-    other = {h.lstrip("#").lower() for t, tags in top.items() if t != "food" for h in tags}
-    food_only = {h.lstrip("#").lower() for h in top["food"]} - other
+    from vision import topic_top100
+
+    top = topic_top100(data)
+    other = {h for t, tags in top.items() if t != "food" for h in tags}
+    food_only = top["food"] - other
 
     def is_food(key: str) -> bool:
         named = concepts.concepts_of(key) if concepts is not None else ()

@@ -21,7 +21,6 @@ and the paired A@5 difference. Writes section `concept_confidence` of RESULTS.md
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -64,19 +63,13 @@ def flickr_row(preds: list, words: list[set[str]]) -> dict:
 
 
 def tuning_rows(rec, data: Path) -> tuple[float, list[list[object]]]:
-    import vision
-    from image_text import caption_words, flickr_photos, labels_train
+    from image_text import caption_words, flickr_photos, labels_train, topic8_val_posts
     from taglens.post import Post
 
     paths, captions = flickr_photos(data, "val")
     photos = [Post(id=p.name, images=[str(p)]) for p in paths]
     words = [caption_words(c) for c in captions]
-    top100 = json.loads((data / "ire-team13-instagram" / "top100_hashtags_by_topic.json").read_text())
-    top100 = {t: {h.lstrip("#").lower() for h in tags} for t, tags in top100.items()}
-    topic_photos, _f, _p, split = vision.topic_split(data)
-    idx = np.flatnonzero(split == "val")
-    topic_posts = [Post(id=str(i), images=[str(topic_photos.paths[i])]) for i in idx]
-    wanted = [set().union(*(top100[vision.TOP100_NAMES.get(t, t)] for t in topic_photos.topics[i])) for i in idx]
+    topic_posts, wanted = topic8_val_posts(data)
     items = labels_train(data)
     label_posts = [Post(id=str(p), images=[str(p)]) for _, p, _ in items]
     rows, measured = [], {}

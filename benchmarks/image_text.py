@@ -264,11 +264,10 @@ def topic8_val_posts(data: Path) -> tuple[list, list[set[str]]]:
     import vision
     from taglens.post import Post
 
-    top100 = json.loads((data / "ire-team13-instagram" / "top100_hashtags_by_topic.json").read_text())
-    top100 = {t: {h.lstrip("#").lower() for h in tags} for t, tags in top100.items()}
+    top100 = vision.topic_top100(data)
     photos, _f, _p, split = vision.topic_split(data)
     idx = np.where(split == "val")[0]
-    wanted = [set().union(*(top100[vision.TOP100_NAMES.get(t, t)] for t in photos.topics[i])) for i in idx]
+    wanted = [vision.topic_wanted(top100, photos.topics[i]) for i in idx]
     return [Post(id=str(i), images=[str(photos.paths[i])]) for i in idx], wanted
 
 

@@ -51,6 +51,17 @@ def imagenet_check(data: Path) -> dict[str, float]:
 
 # -- 2. topic classifier -----------------------------------------------------------
 
+def topic_top100(data: Path) -> dict[str, set[str]]:
+    """The original project's 100 most used hashtags per topic, as keys (its topic names: 'pet', 'baby')."""
+    raw = json.loads((data / "ire-team13-instagram" / "top100_hashtags_by_topic.json").read_text())
+    return {t: {h.lstrip("#").lower() for h in tags} for t, tags in raw.items()}
+
+
+def topic_wanted(top100: dict[str, set[str]], topics) -> set[str]:  # noqa: ANN001 - a photo's topics
+    """The top-100 tags of every topic a photo has (taglens names: 'pets', 'babies')."""
+    return set().union(*(top100[TOP100_NAMES.get(t, t)] for t in topics))
+
+
 def topic_split(data: Path):
     photos = topic8(data / "topic8-real-photos")
     feats, probs = encode_paths(photos.paths, cache_dir=CACHE)
@@ -197,8 +208,7 @@ def image_recommender():
 def topic_hashtags_section(data: Path) -> tuple[str, dict]:
     from taglens.post import Post
 
-    top100 = json.loads((data / "ire-team13-instagram" / "top100_hashtags_by_topic.json").read_text())
-    top100 = {t: {h.lstrip("#").lower() for h in tags} for t, tags in top100.items()}
+    top100 = topic_top100(data)
     photos, _f, _p, split = topic_split(data)
     test = np.where(split == "test")[0]
     rec, what = image_recommender()
@@ -209,10 +219,10 @@ def topic_hashtags_section(data: Path) -> tuple[str, dict]:
     hits: dict[str, list[bool]] = {}
     for i, pred in zip(test, preds, strict=True):
         keys = {s.key for s in pred.hashtags}
-        ok = any(keys & top100[TOP100_NAMES.get(t, t)] for t in photos.topics[i])
+        ok = bool(keys & topic_wanted(top100, photos.topics[i]))
         for t in photos.topics[i]:
             hits.setdefault(t, []).append(ok)
-    allok = [any({s.key for s in p.hashtags} & top100[TOP100_NAMES.get(t, t)] for t in photos.topics[i])
+    allok = [bool({s.key for s in p.hashtags} & topic_wanted(top100, photos.topics[i]))
              for i, p in zip(test, preds, strict=True)]
     rows = [[t, len(hits[t]), f"{np.mean(hits[t]):.3f}"] for t in TOPICS if t in hits]
     example = preds[0]
