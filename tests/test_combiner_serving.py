@@ -79,3 +79,23 @@ def test_the_trees_see_each_context_flag_only_where_its_scorer_spoke() -> None:
         _, base, on = c.features.build_base(scores)
         assert on == [name in speaking for name in c.features.contexts]
         assert np.array_equal(c._tree_input_of(base, on), c._tree_input(x))
+
+
+def test_off_topic_weighs_down_only_the_named_scorer_and_only_when_asked() -> None:
+    """`off_topic` ({"a": 1.0}) on a post of pictures only p('none of these') away from the
+    corpus' topics: scorer a's features count 1 - p of their weight. p = 0 ranks as before; a
+    tag only b proposes keeps its score at any p."""
+    c = combiner(3)
+    c.trees = None
+    c.weights = np.abs(c.weights)  # every feature counts for a tag: a's share is visible
+    c.off_topic = {"a": 1.0}
+    answers = {"a": {"t1": 1.0, "t2": 0.2}, "b": {"t2": 1.0, "t3": 0.5}}
+    as_before = {r.key: r.score for r in c.combine(answers)}
+    assert {r.key: r.score for r in c.combine(answers, off_topic=0.0)} == as_before
+    half = {r.key: r.score for r in c.combine(answers, off_topic=0.5)}
+    gone = {r.key: r.score for r in c.combine(answers, off_topic=1.0)}
+    assert gone["t1"] < half["t1"] < as_before["t1"]  # a alone proposed t1
+    assert gone["t3"] == pytest.approx(as_before["t3"]) and gone["t2"] < as_before["t2"]
+    c.off_topic = {}
+    assert {r.key: r.score for r in c.combine(answers, off_topic=1.0)} == as_before  # a model without it
+    assert LearnedCombiner.from_config({**c.to_config(), "off_topic": {"a": 1.0}}).off_topic == {"a": 1.0}

@@ -48,7 +48,7 @@ class _FixedCombiner:
     def __init__(self, order: list[str]) -> None:
         self.order = order
 
-    def combine(self, _per_scorer) -> list[Ranked]:  # noqa: ANN001
+    def combine(self, _per_scorer, off_topic: float = 0.0) -> list[Ranked]:  # noqa: ANN001
         return [Ranked(k, float(len(self.order) - i), ["x"]) for i, k in enumerate(self.order)]
 
 

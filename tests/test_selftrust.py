@@ -126,7 +126,7 @@ class Fixed(Combiner):
     def __init__(self, keys: list[str]) -> None:
         self.keys = keys
 
-    def combine(self, per_scorer):  # noqa: ANN001, ANN201
+    def combine(self, per_scorer, off_topic=0.0):  # noqa: ANN001, ANN201
         return [Ranked(k, 10.0 - i, ["sentence"]) for i, k in enumerate(self.keys)]
 
     def to_config(self):  # noqa: ANN201

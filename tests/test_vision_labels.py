@@ -157,6 +157,19 @@ def test_a_confident_name_leads_on_a_photo_only_post(concepts) -> None:
     assert kept[0] == "sunset"  # with words of the user's own, the combiner's order stands
 
 
+def test_a_name_the_imagenet_concepts_are_sure_of_leads_too(concepts) -> None:
+    """A brambling photo had #water #bird before #brambling: ImageNet's own class names lead when
+    the concepts are sure of them (>= confident), as a labels head's do; an unsure one does not."""
+    scorer, _ = concepts
+    query = photo_query(probs_on({TABBY: 0.3}))
+    image = {"image_text": {"sunset": 1.0, "love": 0.9, "brambling": 0.5}}
+    order = ranked(["sunset", "love", "brambling"])
+    sure = {**image, "image_concepts": {"brambling": 0.8}}
+    assert [r.key for r in PhotoRules(scorer).apply(query, sure, order)][0] == "brambling"
+    unsure = {**image, "image_concepts": {"brambling": 0.3}}
+    assert [r.key for r in PhotoRules(scorer).apply(query, unsure, order)] == ["sunset", "love", "brambling"]
+
+
 def test_rules_leave_text_only_posts_alone_unless_the_caption_names_an_animal(concepts) -> None:
     scorer, _ = concepts
     query = Query.from_post(Post(id="t", text="sunset at the pier", hashtags=["#dog"]))

@@ -140,3 +140,25 @@ def test_video_is_sampled_within_limits_and_served(rec, tmp_path):
 
 def test_create_scorer_by_name():
     assert create_scorer("image_zeroshot").name == "image_zeroshot"
+
+
+def test_the_shipped_model_weighs_topic_tags_by_how_far_a_photo_is_from_the_topics(photos, monkeypatch):
+    """On a post of pictures only, the combiner hears the topic head's p('none of these') (the
+    astronaut is no pet, food or travel photo); with a caption or a given tag it hears 0."""
+    from taglens.models.scorers.image_topic import OFF_TOPIC_KEY
+
+    rec = Recommender.load()
+    assert rec.combiner.off_topic == {"image_topic": 1.0}
+    heard: list[float] = []
+    combine = type(rec.combiner).combine
+    monkeypatch.setattr(type(rec.combiner), "combine",
+                        lambda self, per, off_topic=0.0: heard.append(off_topic) or combine(self, per, off_topic))
+    astronaut = Post(id="a", images=[str(photos["astronaut"])])
+    query = Query.from_post(astronaut)
+    rec.rank(query, rec.score_batch([query])[0], 5)
+    assert heard[-1] == query.cache[OFF_TOPIC_KEY] > 0.5
+    for post in (Post(id="b", text="suit day", images=[str(photos["astronaut"])]),
+                 Post(id="c", hashtags=["#space"], images=[str(photos["astronaut"])])):
+        query = Query.from_post(post)
+        rec.rank(query, rec.score_batch([query])[0], 5)
+        assert heard[-1] == 0.0

@@ -53,8 +53,10 @@ class Combiner(ABC):
     name: ClassVar[str]
 
     @abstractmethod
-    def combine(self, per_scorer: Mapping[str, Scores]) -> list[Ranked]:
-        """All candidates, best first."""
+    def combine(self, per_scorer: Mapping[str, Scores], off_topic: float = 0.0) -> list[Ranked]:
+        """All candidates, best first. `off_topic`: on a post of pictures only, the image topic
+        head's p('none of these'), for combiners that weigh scorers by it (LearnedCombiner's
+        `off_topic`); 0 on any other post."""
 
     @abstractmethod
     def to_config(self) -> dict[str, Any]:
@@ -105,8 +107,8 @@ class WeightedSumCombiner(Combiner):
     def __init__(self, weights: Mapping[str, float]) -> None:
         self.weights = dict(weights)
 
-    def combine(self, per_scorer: Mapping[str, Scores]) -> list[Ranked]:
-        names = [n for n in self.weights if n in per_scorer]
+    def combine(self, per_scorer: Mapping[str, Scores], off_topic: float = 0.0) -> list[Ranked]:
+        names = [n for n in self.weights if n in per_scorer]  # fixed weights: off_topic changes nothing
         keys, matrix = candidate_matrix(per_scorer, names)
         if not keys:
             return []

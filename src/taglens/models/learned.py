@@ -56,6 +56,12 @@ probabilities: such a scorer's answers are divided by max(best, floor) rather th
 their best, so a post's best ImageNet concept at 0.17 (a three-dog photo read as
 'llama') counts a third of a sure one, where over its own best it would count fully
 (benchmarks/concept_confidence.py).
+`off_topic` ({"image_topic": 1.0}) is for posts of pictures only: `combine(off_topic=p)`, p the
+image topic head's p('none of these'), weighs each named scorer's features by 1 - w x p. The
+topic head's tags (#nature, #art, #travel: 18 % of Flickr8k photos' top 5 positions, said by
+none of their captions) are its topic probabilities bridged to tags, and a post's scores are
+read over their best, which hides how little of the photo the topics claim; this gives it back.
+A photo of the corpus' topics (p near 0) is ranked as before.
 """
 
 from __future__ import annotations
@@ -180,8 +186,10 @@ class LearnedCombiner(Combiner):
                  l2: float = 1e-3, max_validation: int | Mapping[str, int] = 10000, share: float = 0.2,
                  seed: int = 7, trained: Sequence[str] | None = None,
                  trees: Mapping[str, Any] | None = None, attached: Mapping[str, float] | None = None,
-                 captioned: Mapping[str, float] | None = None, floors: Mapping[str, float] | None = None) -> None:
+                 captioned: Mapping[str, float] | None = None, floors: Mapping[str, float] | None = None,
+                 off_topic: Mapping[str, float] | None = None) -> None:
         self.scorers = list(scorers)
+        self.off_topic = {k: float(v) for k, v in (off_topic or {}).items()}
         self.floors = _floors(floors or {})
         self.captioned = {k: float(v) for k, v in (captioned or {}).items()}
         self.attached = {k: float(v) for k, v in (attached or {}).items() if k not in self.scorers}
@@ -196,7 +204,7 @@ class LearnedCombiner(Combiner):
         self.trees: TreeEnsemble | None = None
 
     # -- serving --------------------------------------------------------------
-    def combine(self, per_scorer: Mapping[str, Scores]) -> list[Ranked]:
+    def combine(self, per_scorer: Mapping[str, Scores], off_topic: float = 0.0) -> list[Ranked]:
         if self.weights is None:
             raise RuntimeError("learned combiner used before fit")
         extra = [n for n in self.attached if per_scorer.get(n)]
@@ -204,7 +212,10 @@ class LearnedCombiner(Combiner):
         if not keys:
             return []
         captioned = bool(self.captioned) and bool(per_scorer.get(self._gate))
-        totals = base @ self._folded(self._captioned_weights() if captioned else self.weights, on)
+        weights = self._folded(self._captioned_weights() if captioned else self.weights, on)
+        if off_topic > 0 and self.off_topic:
+            weights = weights * self._off_topic_scale(min(float(off_topic), 1.0))
+        totals = base @ weights
         if self.trees is not None and per_scorer.get(self._gate):
             totals = totals + self.trees.predict(self._tree_input_of(base, on))
         added = self._attached_contributions(per_scorer, keys, extra, captioned)
@@ -213,6 +224,16 @@ class LearnedCombiner(Combiner):
         order = np.argsort(-totals, kind="stable")
         evidence = self._evidence_of(base[order], on, added[order], extra)
         return [Ranked(keys[i], float(totals[i]), ev) for i, ev in zip(order, evidence, strict=True)]
+
+    def _off_topic_scale(self, off: float) -> np.ndarray:
+        """Per base feature, the factor of its weight on a post of pictures only `off` away from
+        the corpus' topics: each `off_topic` scorer's features (its own and its products with
+        others) max(0, 1 - w x off), the rest 1."""
+        def factor(feature: str) -> float:
+            kind, _, rest = feature.partition(":")
+            named = rest.split("+") if kind in (*PER_SCORER, "vocab*norm", "both") else ()
+            return min((max(0.0, 1.0 - self.off_topic[n] * off) for n in named if n in self.off_topic), default=1.0)
+        return np.asarray([factor(n) for n in self.features.base_names])
 
     def _folded(self, weights: np.ndarray, on: Sequence[bool]) -> np.ndarray:
         """The weights of the full matrix as weights of its base block: a context's copy of
@@ -418,7 +439,7 @@ class LearnedCombiner(Combiner):
             "type": self.name, "scorers": self.scorers, "fixed": self.fixed, "contexts": self.contexts,
             "l2": self.l2, "max_validation": self.max_validation, "share": self.share, "seed": self.seed,
             "trained": self.trained, "trees": self.tree_params, "attached": self.attached,
-            "captioned": self.captioned, "floors": self.floors,
+            "captioned": self.captioned, "floors": self.floors, "off_topic": self.off_topic,
             "feature_names": self.features.names,
             "weights": None if self.weights is None else [round(float(v), 6) for v in self.weights],
         }
@@ -426,7 +447,7 @@ class LearnedCombiner(Combiner):
     @classmethod
     def from_config(cls, config: dict[str, Any], folder: Path | None = None) -> "LearnedCombiner":
         keep = ("scorers", "weights", "fixed", "contexts", "l2", "max_validation", "share", "seed", "trained",
-                "trees", "attached", "captioned", "floors")
+                "trees", "attached", "captioned", "floors", "off_topic")
         combiner = cls(**{k: config[k] for k in keep if k in config})
         if combiner.tree_params and folder is not None and (folder / TREES_FILE).is_file():
             combiner.trees = TreeEnsemble.load(folder / TREES_FILE)

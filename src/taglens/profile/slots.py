@@ -61,8 +61,8 @@ class SlotCombiner(Combiner):
     def from_config(cls, config: dict[str, Any], folder: Any = None) -> "SlotCombiner":
         raise NotImplementedError("the slot rule is built per profile (profile/attach.py), never loaded")
 
-    def combine(self, per_scorer: Mapping[str, Scores]) -> list[Ranked]:
-        ranking = self.inner.combine(per_scorer)
+    def combine(self, per_scorer: Mapping[str, Scores], off_topic: float = 0.0) -> list[Ranked]:
+        ranking = self.inner.combine(per_scorer, off_topic)
         mine = per_scorer.get(self.scorer) or {}
         sure = [k for k, p in sorted(mine.items(), key=lambda kv: -kv[1])[: self.slots]
                 if self.scale * p >= self.threshold]

@@ -35,10 +35,11 @@ pictures some image scorer read; rule 7 alone to every post. In order:
 5. **The caption's concept beats the photo's.** When the caption names a concept
    (`my dog`) exclusive with what the photo looks like (a cat), the tags naming only
    concepts exclusive with the caption's are dropped instead, and rule 4 is not applied.
-6. **A confident name leads.** On a photo-only post, a tag a labels head is sure of
-   (score >= `confident`: `#sunflower`, `#beagle`, `#baklava`) comes before the rest, in
-   the combiner's order: the name of what the photo shows is the point of the list, and
-   broad scorers (`image_text`'s `#white`, `#pet`) must not push it below the fold.
+6. **A confident name leads.** On a photo-only post, a tag a labels head or the ImageNet
+   concepts are sure of (score >= `confident`: `#sunflower`, `#beagle`, `#baklava`,
+   `#brambling`) comes before the rest, in the combiner's order: the name of what the photo
+   shows is the point of the list, and broad scorers (`image_text`'s `#white`, `#pet`) must
+   not push it below the fold.
 7. **The caption's animal is not contradicted.** On any post, photo or not, when the
    caption's words name an animal (`my hamster`, `a kitten`), a tag naming only animals
    exclusive with every animal the caption names is dropped: no `#cat`, `#dog` or
@@ -196,8 +197,10 @@ class PhotoRules:
                    for key, score in scores.items())
 
     def _names_first(self, image: Mapping[str, Scores], ranked: list[Ranked]) -> list[Ranked]:
-        """Rule 6: the labels heads' confident tags first, each group in the combiner's order."""
-        named = {key for name, scores in image.items() if name.startswith(LABELS_PREFIX)
+        """Rule 6: the labels heads' and the ImageNet concepts' confident tags first, then the
+        rest, each group in the combiner's order (one group: a head's #baklava and the concepts'
+        #food keep that order, and #food leading is not pushed past five by the 'broader' rule)."""
+        named = {key for name, scores in image.items() if name.startswith(LABELS_PREFIX) or name == CONCEPTS
                  for key, score in scores.items() if score >= self.confident}
         if not named:
             return ranked

@@ -18,6 +18,7 @@ from taglens.query import EVIDENCE_DETAIL, Query
 from taglens.models.base import Scorer, Scores, Vocab
 from taglens.models.combiner import Combiner, Ranked, WeightedSumCombiner
 from taglens.models.model_dir import ModelBundle, load_model, save_model
+from taglens.models.scorers.image_topic import off_topic
 from taglens.models.train import train_model
 from taglens.post import Post, Prediction, Suggestion, TopicPrediction
 from taglens.recommend.filters import default_banned
@@ -209,7 +210,8 @@ class Recommender:
         if empty is None:
             if grounding is not None:
                 per_scorer = grounding.filter_scores(per_scorer, query, allow)
-            ranking = self.photo_rules.apply(query, per_scorer, self.combiner.combine(per_scorer))
+            off = off_topic(query) if not query.post.text.strip() and not query.given else 0.0  # pictures only
+            ranking = self.photo_rules.apply(query, per_scorer, self.combiner.combine(per_scorer, off_topic=off))
         else:  # never dress popularity up as a judgement of this post
             popular = fallback == "popular"
             query.warnings.append(empty + ("; showing popular tags (fallback popular)" if popular else ""))

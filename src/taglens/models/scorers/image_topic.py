@@ -46,6 +46,13 @@ DESCRIPTIONS = {  # generic on purpose: a cat photo's topic must not propose #do
 }
 TEXT_PROBS_KEY = "text_topic_probs"
 PROBS_KEY = "image_topic_probs"
+OFF_TOPIC_KEY = "image_topic_none"  # the head's p('none of these') for the post's pictures
+
+
+def off_topic(query: Query) -> float:
+    """p('none of these') of the post's pictures, from the topic head (0 when it did not run or
+    has no such answer): how far the post lies from the topics the corpus knows."""
+    return float(query.cache.get(OFF_TOPIC_KEY, 0.0))
 
 
 @register_scorer
@@ -85,6 +92,8 @@ class ImageTopicScorer(Scorer):
             if PROBS_KEY not in query.cache:
                 query.cache[PROBS_KEY] = self.head.predict(evidence.features, evidence.probs).mean(axis=0)
             probs = query.cache[PROBS_KEY]
+            if NONE in self.head.topics:
+                query.cache[OFF_TOPIC_KEY] = float(probs[list(self.head.topics).index(NONE)])
             topic = merge_topic(self.head.topics, probs, query.cache)
             if topic.label != NONE:  # "none of these": the post gets no topic from its pictures
                 query.cache["topic"] = topic
