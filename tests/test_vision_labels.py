@@ -168,6 +168,10 @@ def test_a_name_the_imagenet_concepts_are_sure_of_leads_too(concepts) -> None:
     assert [r.key for r in PhotoRules(scorer).apply(query, sure, order)][0] == "brambling"
     unsure = {**image, "image_concepts": {"brambling": 0.3}}
     assert [r.key for r in PhotoRules(scorer).apply(query, unsure, order)] == ["sunset", "love", "brambling"]
+    broad = {"image_text": {"sunset": 1.0, "food": 0.5}, "image_concepts": {"food": 0.9}}
+    assert [r.key for r in PhotoRules(scorer).apply(query, broad, ranked(["sunset", "food"]))][0] == "sunset"
+    headed = {**sure, "image_labels/pets": {"love": 0.9}}  # a sure head's name, and only it, leads
+    assert [r.key for r in PhotoRules(scorer).apply(query, headed, order)][:2] == ["love", "sunset"]
 
 
 def test_rules_leave_text_only_posts_alone_unless_the_caption_names_an_animal(concepts) -> None:

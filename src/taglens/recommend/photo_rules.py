@@ -35,11 +35,11 @@ pictures some image scorer read; rule 7 alone to every post. In order:
 5. **The caption's concept beats the photo's.** When the caption names a concept
    (`my dog`) exclusive with what the photo looks like (a cat), the tags naming only
    concepts exclusive with the caption's are dropped instead, and rule 4 is not applied.
-6. **A confident name leads.** On a photo-only post, a tag a labels head or the ImageNet
-   concepts are sure of (score >= `confident`: `#sunflower`, `#beagle`, `#baklava`,
-   `#brambling`) comes before the rest, in the combiner's order: the name of what the photo
-   shows is the point of the list, and broad scorers (`image_text`'s `#white`, `#pet`) must
-   not push it below the fold.
+6. **A confident name leads.** On a photo-only post, a tag a labels head is sure of
+   (score >= `confident`: `#sunflower`, `#beagle`, `#baklava`), or where no head is, a name
+   the ImageNet concepts are sure of (`#brambling`, not `#food`), comes before the rest, in the
+   combiner's order: the name of what the photo shows is the point of the list, and broad
+   scorers (`image_text`'s `#white`, `#pet`) must not push it below the fold.
 7. **The caption's animal is not contradicted.** On any post, photo or not, when the
    caption's words name an animal (`my hamster`, `a kitten`), a tag naming only animals
    exclusive with every animal the caption names is dropped: no `#cat`, `#dog` or
@@ -197,11 +197,16 @@ class PhotoRules:
                    for key, score in scores.items())
 
     def _names_first(self, image: Mapping[str, Scores], ranked: list[Ranked]) -> list[Ranked]:
-        """Rule 6: the labels heads' and the ImageNet concepts' confident tags first, then the
-        rest, each group in the combiner's order (one group: a head's #baklava and the concepts'
-        #food keep that order, and #food leading is not pushed past five by the 'broader' rule)."""
-        named = {key for name, scores in image.items() if name.startswith(LABELS_PREFIX) or name == CONCEPTS
-                 for key, score in scores.items() if score >= self.confident}
+        """Rule 6: the labels heads' confident tags first, in the combiner's order; where no head
+        is sure, the ImageNet concepts' confident names (#brambling; not a broad category such as
+        #food, which had pushed an unsure head's #beefcarpaccio out of the five). Not both: a
+        sure head's #breakfastburrito must not wait behind the concepts' #burrito."""
+        def sure(names: Iterable[str]) -> set[str]:
+            return {key for name in names for key, score in image[name].items() if score >= self.confident}
+
+        named = sure(n for n in image if n.startswith(LABELS_PREFIX))
+        if not named and self.concepts is not None:  # a category (#food, #animal) is no name
+            named = {k for k in sure(n for n in image if n == CONCEPTS) if not _broad_categories(self.concepts.table, k)}
         if not named:
             return ranked
         return [r for r in ranked if r.key in named] + [r for r in ranked if r.key not in named]
