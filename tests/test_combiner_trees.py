@@ -129,7 +129,9 @@ def test_scorers_attach_to_a_combiner_with_trees_outside_its_features() -> None:
     from taglens.models.attach import IMAGE_SCORERS, add_image_scorers
 
     boosted, plain = fitted(TREES)
+    plain.combiner.off_topic = {"image_topic": 1.0}
     attached = add_image_scorers(plain)  # no new feature columns: the trees read what they were trained on
+    assert attached.combiner.off_topic == {"image_topic": 1.0}  # nor any setting lost (a profile's view attaches too)
     assert attached.combiner.trees is plain.combiner.trees
     assert attached.combiner.features.names == plain.combiner.features.names
     assert set(attached.combiner.attached) == set(IMAGE_SCORERS)

@@ -74,7 +74,7 @@ def _extend(combiner: Combiner, names: list[str], bundle: ModelBundle, weights: 
     new = LearnedCombiner(scorers=old.scorers, fixed=fixed, contexts=old.contexts, l2=old.l2,
                           max_validation=old.max_validation, share=old.share, seed=old.seed,
                           trained=old.trained, trees=old.tree_params, attached=attached,
-                          captioned=old.captioned, floors=old.floors)
+                          captioned=old.captioned, floors=old.floors, off_topic=old.off_topic)
     new.trees = old.trees
     new.bind(bundle.vocab)
     w = np.asarray(old.weights, dtype=np.float64).copy()
