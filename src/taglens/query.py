@@ -38,6 +38,12 @@ class Query:
     def from_post(cls, post: Post) -> "Query":
         return cls(post=post, given=tuple(post.all_tag_keys()))
 
+    @property
+    def pictures_only(self) -> bool:
+        """No caption text and no given tags: a post that reaches ranking so has nothing but its
+        pictures to go on (grounding's 'rare' rule for image_text, the combiner's off-topic weighing)."""
+        return not self.post.text.strip() and not self.given
+
     def cached(self, name: str, compute: Callable[[], Any]) -> Any:
         if name not in self.cache:
             self.cache[name] = compute()

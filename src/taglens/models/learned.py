@@ -227,13 +227,23 @@ class LearnedCombiner(Combiner):
 
     def _off_topic_scale(self, off: float) -> np.ndarray:
         """Per base feature, the factor of its weight on a post of pictures only `off` away from
-        the corpus' topics: each `off_topic` scorer's features (its own and its products with
-        others) max(0, 1 - w x off), the rest 1."""
-        def factor(feature: str) -> float:
-            kind, _, rest = feature.partition(":")
-            named = rest.split("+") if kind in (*PER_SCORER, "vocab*norm", "both") else ()
-            return min((max(0.0, 1.0 - self.off_topic[n] * off) for n in named if n in self.off_topic), default=1.0)
-        return np.asarray([factor(n) for n in self.features.base_names])
+        the corpus' topics: max(0, 1 - w x off) for an `off_topic` scorer's features (its own
+        and its products with others; the larger w where a product joins two), 1 for the rest."""
+        return np.maximum(0.0, 1.0 - self._off_topic_weights() * off)
+
+    def _off_topic_weights(self) -> np.ndarray:
+        """Each base feature's `off_topic` weight (0 for features of no such scorer), once per
+        setting: combine() asks on every post of pictures only."""
+        setting = (tuple(sorted(self.off_topic.items())), len(self.features.base_names))
+        cached = getattr(self, "_off_topic_cache", None)
+        if cached is None or cached[0] != setting:
+            def weight(feature: str) -> float:
+                kind, _, rest = feature.partition(":")
+                named = rest.split("+") if kind in (*PER_SCORER, "vocab*norm", "both") else ()
+                return max((self.off_topic[n] for n in named if n in self.off_topic), default=0.0)
+            cached = (setting, np.asarray([weight(n) for n in self.features.base_names]))
+            self._off_topic_cache = cached
+        return cached[1]
 
     def _folded(self, weights: np.ndarray, on: Sequence[bool]) -> np.ndarray:
         """The weights of the full matrix as weights of its base block: a context's copy of

@@ -359,7 +359,7 @@ class Grounding:
         checked: dict[str, bool] = {}
         copied: dict[str, bool] = {}
         rare = "rare" not in allow
-        pictures_only = not query.post.text.strip() and not query.given
+        pictures_only = query.pictures_only
         named = _named_by_photo(per_scorer) if rare and pictures_only else frozenset()
         out: dict[str, dict[str, float]] = {}
         for name, scores in per_scorer.items():

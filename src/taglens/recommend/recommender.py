@@ -210,7 +210,7 @@ class Recommender:
         if empty is None:
             if grounding is not None:
                 per_scorer = grounding.filter_scores(per_scorer, query, allow)
-            off = off_topic(query) if not query.post.text.strip() and not query.given else 0.0  # pictures only
+            off = off_topic(query) if query.pictures_only else 0.0
             ranking = self.photo_rules.apply(query, per_scorer, self.combiner.combine(per_scorer, off_topic=off))
         else:  # never dress popularity up as a judgement of this post
             popular = fallback == "popular"
