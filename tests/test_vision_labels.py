@@ -238,6 +238,37 @@ def test_a_painting_gets_no_food_tag_nor_a_diet_claim(concepts) -> None:
     assert [r.key for r in PhotoRules(scorer).apply(query, per, ranked(keys))] == ["painting", "fruit", "art"]
 
 
+def test_a_painting_drops_animals_and_animal_categories_the_pictures_are_unsure_of(concepts) -> None:
+    """ImageNet reads a painted woman's hair as 'dog': on a sure artwork an unsure animal goes, and
+    so does #animal when ImageNet's 'animal' mass is only the sum of weak guesses (0.3 dog + 0.3 hen
+    + 0.3 goldfish is 0.9 'animal', and no animal at all is sure); a painted dog ImageNet is sure of stays."""
+    from taglens.models.scorers.image_topic import PROBS_KEY
+    from taglens.vision.encoder import imagenet_labels
+    from taglens.vision.topic import TOPICS
+
+    scorer, vocab = concepts
+    hen, goldfish = imagenet_labels().index("hen"), imagenet_labels().index("goldfish")
+    keys = ["painting", "dog", "puppy", "animal", "art"]
+
+    def painting(weights: dict[int, float]) -> Query:
+        query = photo_query(probs_on(weights))
+        topic = np.zeros(len(TOPICS) + 1, dtype=np.float32)
+        topic[TOPICS.index("art")] = 0.9
+        query.cache[PROBS_KEY] = topic
+        return query
+
+    def kept(query: Query, rules: PhotoRules) -> list[str]:
+        per = {"image_concepts": scorer.score(query, vocab), "image_topic": {k: 1.0 for k in keys}}
+        return [r.key for r in rules.apply(query, per, ranked(keys))]
+
+    weak = painting({GOLDEN: 0.3, hen: 0.3, goldfish: 0.3})
+    assert kept(weak, PhotoRules(scorer)) == ["painting", "art"]
+    assert kept(weak, PhotoRules(scorer, categories_inside=False)) == ["painting", "animal", "art"]
+    assert kept(weak, PhotoRules(scorer, art_animals=False)) == keys  # the rule off: as before
+    sure = kept(painting({GOLDEN: 0.9}), PhotoRules(scorer))  # a painted dog ImageNet is sure of (rule 6: it leads)
+    assert sure[0] == "dog" and sorted(sure) == sorted(keys)
+
+
 def test_young_animal_words_name_their_animal() -> None:
     table = load_concepts()
     assert table.words["kitten"] == table.words["cat"] and table.words["bunny"] == table.words["rabbit"]
