@@ -125,7 +125,7 @@ def test_photo_only_posts_drop_tags_the_pictures_do_not_support(concepts) -> Non
 
 def test_a_sure_meat_dish_gets_no_vegetarian_tag(concepts) -> None:
     """Rule 8: #vegetarian in 2nd place on beef carpaccio; not when the head is unsure, not on a
-    salad, and not when the user wrote it."""
+    salad, and not when the user wrote it; not beside #meat in the same list, above it or below."""
     scorer, _ = concepts
     diet = ["vegetarian", "vegan", "plantbased", "veganfood"]
     keys = ["beefcarpaccio", *diet, "dinner", "plates"]
@@ -139,7 +139,11 @@ def test_a_sure_meat_dish_gets_no_vegetarian_tag(concepts) -> None:
         assert kept(sure) == kept(sure, shown=without) and not set(diet) & set(kept(sure))
     listed = ["food", "meat", "steak", "vegetarian", "dinner"]  # the list itself says meat first
     assert kept({"beeftartare": 0.3}, shown=listed) == ["food", "meat", "steak", "dinner"]
-    assert kept({"beeftartare": 0.3}, shown=["food", "vegetarian", "meat"]) == ["food", "vegetarian", "meat"]
+    # ... and below it (#vegetarian second, #meat fourth on an unsure beef tartare), within the look-ahead
+    assert kept({"beeftartare": 0.3}, shown=["food", "vegetarian", "beeftartare", "meat"]) == ["food", "beeftartare", "meat"]
+    far = ["food", "vegetarian", *[f"dish{i}" for i in range(10)], "meat"]
+    assert "vegetarian" in kept({"beeftartare": 0.3}, shown=far)  # ten candidates down: no longer the same list
+    assert "vegetarian" in kept({"beetsalad": 0.3}, shown=["food", "vegetarian", "beefcarpaccio"])  # an unsure dish
     assert "vegetarian" in kept({"beefcarpaccio": 0.3})  # unsure: the claim may be right
     assert "vegetarian" in kept({"beetsalad": 0.9})
     assert "vegetarian" in kept({"beefcarpaccio": 0.9}, text="my vegetarian version of carpaccio")
