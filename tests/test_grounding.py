@@ -659,6 +659,34 @@ def test_a_photo_gets_no_one_poster_tag_from_image_text(kinds: TagKinds) -> None
     assert "byjamesnicholas" in grounding.filter_scores({k: dict(v) for k, v in per.items()}, tagged)["image_text"]
 
 
+def test_a_photo_gets_no_coined_phrase_a_few_posts_carry(kinds: TagKinds) -> None:
+    """A venue's, a shop's or a slogan's name (#meetmeattheabbey, #paintthenight: a phrase with a
+    function word) that at most PHRASE_USES training posts carry is held to the rule on a post of
+    pictures only; a word tag as rare (#canoe), a phrase many posts carry, and the same phrase
+    on a captioned post stay."""
+    from taglens.recommend import grounding as module
+    from taglens.recommend.grounding import PHRASE_USES, coined_phrase
+
+    assert coined_phrase("meetmeattheabbey") and coined_phrase("hairbyconnie") and coined_phrase("paintthenight")
+    assert not coined_phrase("canoe") and not coined_phrase("beeftartare") and not coined_phrase("goldenhour")
+    uses = {"meetmeattheabbey": 6, "paintthenight": PHRASE_USES, "canoe": 5, "photooftheday": PHRASE_USES + 1}
+    grounding = Grounding(kinds, uses=uses)
+    per = {"image_knn": {k: 0.5 for k in uses}, "image_text": {k: 0.4 for k in uses}}
+    photo = Query.from_post(Post(images=["painting.jpg"]))
+    kept = grounding.filter_scores({k: dict(v) for k, v in per.items()}, photo)
+    assert set(kept["image_knn"]) == set(kept["image_text"]) == {"canoe", "photooftheday"}
+    captioned = Query.from_post(Post(text="Friday night out", images=["bar.jpg"]))
+    assert grounding.filter_scores({k: dict(v) for k, v in per.items()}, captioned) == per
+    mine = Query.from_post(Post(images=["bar.jpg"]))
+    mine.cache["profile.supported"] = {"meetmeattheabbey"}
+    assert "meetmeattheabbey" in grounding.filter_scores({k: dict(v) for k, v in per.items()}, mine)["image_knn"]
+    module.PHRASE_USES = 0  # off: as before 2026-12-08
+    try:
+        assert grounding.filter_scores({k: dict(v) for k, v in per.items()}, Query.from_post(Post(images=["p.jpg"]))) == per
+    finally:
+        module.PHRASE_USES = PHRASE_USES
+
+
 def test_a_models_grounding_knows_how_many_posts_carry_each_tag(skewed: Recommender) -> None:
     """The rule reads the vocabulary's counts; a model trained on a few posts (every tag rare) has none."""
     from types import SimpleNamespace

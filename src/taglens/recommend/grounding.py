@@ -46,7 +46,10 @@ shows no one's name, and its one-poster tags there were credits and shop names t
 many photos in its space (#byjamesnicholas, #hairbycarolchristine on a painting). Not a tag that
 names a thing (`_names_a_thing`: a concept other than a person; #applepie and #steak are two-post
 tags in a tweet corpus, and without this the held-out Food-101 photos lost a dish name) nor one a
-labels head or the ImageNet concepts propose (`PHOTO_NAMERS`). Measured in benchmarks/rare_tags.py:
+labels head or the ImageNet concepts propose (`PHOTO_NAMERS`). On such a post a coined phrase
+(`coined_phrase`: #meetmeattheabbey, #hairbyconnie, #palaceoffinearts) is held to the rule up to
+`PHRASE_USES` posts: a venue's, a shop's or a slogan's name sits near many photos in image space
+and is shown by none of them. Measured in benchmarks/rare_tags.py:
 on topic8 val photos a topic tag in the top 5 95.6 -> 97.5 %, photo top 5s with an unwritten
 one-poster tag 50.0 -> 34.8 %, Flickr8k caption words -0.2 (val) and -0.3 (test) n.s.; on captioned
 Instagram posts the same rule cost 1.7 A@5 (their brand tags are rare here), so a caption lifts it.
@@ -81,6 +84,10 @@ from taglens.vision.labels import PLACE_HEADS_KEY
 RULES = ("place", "event", "brand", "junk", "variants", "broader", "rare")
 RARE_USES = 2  # a tag at most this many training posts carry is a one-poster tag (89 % of the default vocabulary)
 RARE_MIN_POSTS = 1_000  # below this many training posts nearly every tag is rare: counts say nothing of habit
+# on a post of pictures only, a coined phrase (three words or more, one a function word: #meetmeattheabbey,
+# #hairbyconnie, #paintthenight) that at most this many training posts carry is a venue, a shop or a
+# slogan, which no photo shows (benchmarks/photo_phrases.py; 0: off)
+PHRASE_USES = 20
 COPYING = frozenset({"knn", "tfidf", "image_knn", "cooccurrence"})  # scorers that vote with neighbours' own tags
 PHOTO_COPYING = frozenset({"image_text"})  # ... and those held to the rule on a post of pictures only
 PHOTO_NAMERS = ("image_labels/", "image_concepts")  # scorers that name what a photo shows (a head's label)
@@ -398,9 +405,11 @@ class Grounding:
 
     def _copy_allowed(self, key: str, query: Query) -> bool:
         """Whether a neighbour-copying scorer may propose `key`: a tag at least `RARE_USES` + 1
-        training posts carry, or one the post writes, the profile uses, or a place tag (which
-        `supported` has already held to the post)."""
-        if not 0 < self.uses.get(key, 0) <= RARE_USES:
+        training posts carry (on a post of pictures only, a `coined_phrase` at least `PHRASE_USES`
+        + 1), or one the post writes, the profile uses, or a place tag (which `supported` has
+        already held to the post)."""
+        uses = self.uses.get(key, 0)
+        if not 0 < uses <= RARE_USES and not (query.pictures_only and 0 < uses <= PHRASE_USES and coined_phrase(key)):
             return True
         support = post_support(query, self.kinds, self.g)
         return key in support.profile or self.kinds.kind(key) == "place" or self._named_literally(key, support)
@@ -725,6 +734,15 @@ class _TagWords:
 @functools.lru_cache(maxsize=65536)
 def _tag_words(key: str) -> tuple[str, ...]:
     return tuple(segment_tag(key))
+
+
+@functools.lru_cache(maxsize=65536)
+def coined_phrase(key: str) -> bool:
+    """A tag that reads as a phrase of three words or more, one of them an English function word
+    ('meet me at the abbey', 'hair by connie', 'palace of fine arts'): how a venue, a shop, a
+    show or a slogan is named, where a thing is named by a word or two (#pond, #beeftartare)."""
+    words = _tag_words(key)
+    return len(words) >= 3 and any(is_stopword(w, "en") for w in words)
 
 
 def grounding_for(bundle) -> Grounding:  # noqa: ANN001 - a models.model_dir.ModelBundle
