@@ -27,7 +27,7 @@ pictures some image scorer read; rule 7 alone to every post. In order:
    food tags (naming a food concept, or `food` in the tag) are dropped: a still life
    is not a meal; and so is a tag naming only animals the pictures are not confident of:
    ImageNet reads a painted woman's hair, a flock of sheep or a rider's horse as 0.1-0.6
-   'dog' (#dog had been on 24 % of the held-out artworks whose title names no animal;
+   'dog' (#dog had been on a quarter of the held-out artworks whose title names no animal;
    benchmarks/art_animals.py). Likewise a baby: when the topic head is sure the photo is of babies
    (p >= `babies`), a tag naming only animals the pictures are not confident of is
    dropped (a crib's blanket is 12 % 'dog' to ImageNet, which has no class for a baby);
