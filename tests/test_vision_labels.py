@@ -178,9 +178,9 @@ def test_a_name_the_imagenet_concepts_are_sure_of_leads_too(concepts) -> None:
     assert [r.key for r in PhotoRules(scorer).apply(query, headed, order)][:2] == ["love", "sunset"]
 
 
-def test_rules_leave_text_only_posts_alone_unless_the_caption_names_an_animal(concepts) -> None:
+def test_rules_leave_text_only_posts_alone_unless_the_caption_names_an_animal_or_a_time(concepts) -> None:
     scorer, _ = concepts
-    query = Query.from_post(Post(id="t", text="sunset at the pier", hashtags=["#dog"]))
+    query = Query.from_post(Post(id="t", text="a walk at the pier", hashtags=["#dog"]))
     items = ranked(KEYS)
     assert PhotoRules(scorer).apply(query, {"popularity": {k: 1.0 for k in KEYS}}, items) is items
 
@@ -271,6 +271,26 @@ def test_a_painting_drops_animals_and_animal_categories_the_pictures_are_unsure_
     assert kept(weak, PhotoRules(scorer, art_animals=False)) == keys  # the rule off: as before
     sure = kept(painting({GOLDEN: 0.9}), PhotoRules(scorer))  # a painted dog ImageNet is sure of (rule 6: it leads)
     assert sure[0] == "dog" and sorted(sure) == sorted(keys)
+
+
+def test_a_caption_time_drops_the_opposite_time_on_any_post(concepts) -> None:
+    """Rule 10: 'Sunrise over the Taj Mahal' is not at sunset, 'awesome morning' not at night; a
+    caption writing both sides excludes nothing, a tag the user wrote stays, and the switch turns it off."""
+    scorer, _ = concepts
+    keys = ["sunrise", "sunset", "sunsetlovers", "goodnight", "india", "summertime"]
+    per = {"popularity": {k: 1.0 for k in keys}}
+
+    def kept(text: str, rules: PhotoRules | None = None, tags: tuple[str, ...] = ()) -> list[str]:
+        query = Query.from_post(Post(id="t", text=text, hashtags=list(tags)))
+        return [r.key for r in (rules or PhotoRules(scorer)).apply(query, per, ranked(keys))]
+
+    assert kept("Sunrise over the Taj Mahal in Agra") == ["sunrise", "goodnight", "india", "summertime"]
+    assert kept("What an awesome morning") == ["sunrise", "sunset", "sunsetlovers", "india", "summertime"]
+    assert kept("Winter cabin weekend") == ["sunrise", "sunset", "sunsetlovers", "goodnight", "india"]
+    assert kept("From sunrise to sunset on the beach") == keys
+    assert kept("Dinner in Goa") == keys  # no time word: untouched
+    assert "sunset" in kept("Sunrise, then #sunset", tags=("#sunset",))
+    assert kept("Sunrise over the Taj Mahal", PhotoRules(scorer, times=False)) == keys
 
 
 def test_young_animal_words_name_their_animal() -> None:
