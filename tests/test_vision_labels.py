@@ -273,6 +273,26 @@ def test_a_painting_drops_animals_and_animal_categories_the_pictures_are_unsure_
     assert sure[0] == "dog" and sorted(sure) == sorted(keys)
 
 
+def test_a_caption_naming_a_dog_gets_no_breed_it_does_not_name(concepts) -> None:
+    """Rule 7 on a post without pictures: 'his dog' says nothing of which dog, so #frenchbulldog (a
+    WordNet concept narrower than dog) and #yorkie (a pets-head breed tag) go; a breed the caption
+    writes stays, the species tags stay, a photo post is left to the image rules, and the switch
+    turns it off."""
+    scorer, _ = concepts
+    keys = ["dog", "frenchbulldog", "yorkie", "beagle", "puppy", "frisbee"]
+    per = {"popularity": {k: 1.0 for k in keys}}
+    rules = PhotoRules(scorer, tag_kinds={"yorkie": "animal", "beagle": "animal", "dog": "animal"})
+
+    def kept(text: str, r: PhotoRules = rules) -> list[str]:
+        return [x.key for x in r.apply(Query.from_post(Post(id="t", text=text)), per, ranked(keys))]
+
+    assert kept("A man plays Frisbee with his dog") == ["dog", "puppy", "frisbee"]
+    assert kept("My beagle and his frenchbulldog friend") == ["dog", "frenchbulldog", "beagle", "puppy", "frisbee"]
+    assert kept("Frisbee in the park") == keys  # no animal named: untouched
+    off = PhotoRules(scorer, tag_kinds=rules.tag_kinds, breeds=False)
+    assert kept("A man plays Frisbee with his dog", off) == keys
+
+
 def test_a_caption_time_drops_the_opposite_time_on_any_post(concepts) -> None:
     """Rule 10: 'Sunrise over the Taj Mahal' is not at sunset, 'awesome morning' not at night; a
     caption writing both sides excludes nothing, a tag the user wrote stays, and the switch turns it off."""
