@@ -566,7 +566,7 @@ def test_a_sure_head_of_things_drops_unsure_food_and_animal_tags(concepts) -> No
     photo = photo_query(probs_on({TABBY: 0.05}))
     shown = ["earrings", "food", "pet", "piercing"]
     per = {"image_concepts": scorer.score(photo, vocab), "image_labels/jewellery": {"earrings": 0.95},
-           "image_text": {"food": 0.3, "pet": 0.2, "piercing": 0.4, "earrings": 0.5}}
+           "image_text": {"food": 0.3, "pet": 0.2, "piercing": 0.4, "earrings": 0.5}, "image_topic": {"piercing": 0.2}}
     assert [r.key for r in rules.apply(photo, per, ranked(shown))] == ["earrings", "piercing"]
     unsure = dict(per, **{"image_labels/jewellery": {"earrings": 0.3}})
     assert "food" in [r.key for r in rules.apply(photo, unsure, ranked(shown))]
@@ -576,6 +576,37 @@ def test_a_sure_head_of_things_drops_unsure_food_and_animal_tags(concepts) -> No
     sure_of_things = PhotoRules.for_scorers([scorer, jewels])  # the same photo read by the jewellery head
     both = dict(building, **{"image_labels/jewellery": {"ring": 0.95}})
     assert "tree" not in [r.key for r in sure_of_things.apply(photo, both, ranked(["gothic", "tree"]))]
+
+
+def test_a_sure_head_of_things_drops_tags_only_imagenet_type_readings_propose(concepts) -> None:
+    """A jewellery product shot alone: ImageNet's classes, their zero-shot bridge and image_text
+    read a bangle as #hair and an earring as #tattoo. Under a sure head of things a tag only those
+    readings propose goes; one the topic head or a photo neighbour also proposes stays, so does a
+    name ImageNet is sure of (#chain), and so does everything on a captioned post, under an unsure
+    head, or with the switch off."""
+    from types import SimpleNamespace
+
+    scorer, vocab = concepts
+    jewels = SimpleNamespace(name="image_labels/jewellery", head=SimpleNamespace(
+        tags=[[("bracelet", "#Bracelet")], [("earrings", "#Earrings")]]))
+    rules = PhotoRules.for_scorers([scorer, jewels])
+    shown = ["bracelet", "hair", "tattoo", "chain", "handmadejewelry", "decoration"]
+    per = {"image_labels/jewellery": {"bracelet": 0.9}, "image_zeroshot": {"hair": 0.1, "decoration": 0.1},
+           "image_text": {"tattoo": 0.05, "handmadejewelry": 0.04}, "image_concepts": {"chain": 0.7},
+           "image_topic": {"handmadejewelry": 0.2}, "image_knn": {"decoration": 0.3}}
+
+    def kept(post: Post, per=per, r: PhotoRules = rules) -> list[str]:
+        query = Query.from_post(post)
+        return [x.key for x in r.apply(query, per, ranked(shown))]
+
+    photo = Post(id="p", images=["bangle.jpg"])
+    assert kept(photo) == ["bracelet", "chain", "handmadejewelry", "decoration"]
+    assert kept(Post(id="p", text="new in the shop", images=["bangle.jpg"])) == shown
+    unsure = dict(per, **{"image_labels/jewellery": {"bracelet": 0.4}})
+    assert sorted(kept(photo, unsure)) == sorted(shown)  # rule 6 then puts ImageNet's sure #chain first
+    off = PhotoRules.for_scorers([scorer, jewels])
+    off.readings = False
+    assert kept(photo, r=off) == shown
 
 
 def test_a_sure_head_drops_its_other_labels(concepts) -> None:

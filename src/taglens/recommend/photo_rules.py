@@ -34,7 +34,10 @@ pictures some image scorer read; rules 7 and 10 alone to every post. In order:
    a baby beside a confident dog keeps #dog. Likewise a thing: when a labels head whose tags
    name no animal, food or plant (jewellery, building styles: `head_kinds` None) is sure of
    its label, a tag naming only such concepts the pictures are not confident of is dropped
-   (#food beside #earrings came from popularity and a weak image_text match). In these three
+   (#food beside #earrings came from popularity and a weak image_text match); and on a photo
+   alone, a tag only ImageNet-type readings propose (`READINGS`: ImageNet's classes, the zero-shot
+   bridge, image_text; no labels head, topic head or photo neighbour) and ImageNet is not sure
+   of: they read a bangle as a hair slide and an earring as a tattoo (`_mere_reading`). In these three
    rules a broad category (#animal, #pet) is confident only through a confident concept
    inside it (`_sure_inside`): ImageNet's 'animal' sums every weak guess below it.
 5. **The caption's concept beats the photo's.** When the caption names a concept
@@ -99,6 +102,10 @@ from taglens.vision.sensitive import is_sensitive
 from taglens.vision.topic import TOPICS
 
 CONCEPTS = "image_concepts"
+# scorers that read a photo with models never trained on the labelled kinds (ImageNet's classes, the
+# zero-shot bridge from them, the image-text map): under a sure head of things their guess alone is no
+# support (rule 4's thing rule)
+READINGS = frozenset({CONCEPTS, "image_zeroshot", "image_text"})
 LABELS_PREFIX = "image_labels/"
 # rule 8: words in a dish's tag that say it is meat or fish (the shipped food head's labels and
 # common dish names; a substring of the head's tag key: 'babybackribs' has 'rib')
@@ -144,6 +151,7 @@ class PhotoRules:
     # (#beefcarpaccio names a dish, not cattle; the dish is never contradicted by its own name)
     tag_kinds: Mapping[str, str] = field(default_factory=dict)
     diet_lookahead: int = 10  # rule 8: a meat tag this many candidates below a diet claim drops it
+    readings: bool = True  # a sure head of things, photo alone: no tag from ImageNet-type readings alone
     times: bool = True  # rule 10 on
     breeds: bool = True  # rule 7 on a post without pictures: no breed the caption does not name
     rival: float = 0.1  # rule 9: a sure head's other labels it gives less than this are dropped
@@ -212,7 +220,7 @@ class PhotoRules:
                 continue
             elif (baby or (artwork and self.art_animals)) and self._unsure_animal(key, evidence):
                 continue
-            elif thing and self._unsure_living(key, evidence):
+            elif thing and (self._unsure_living(key, evidence) or (photo_only and self._mere_reading(key, image))):
                 continue
             elif key.startswith(DIET_PREFIXES) and (meat or listed_meat or self._meat_below(ranked, at)):
                 continue
@@ -226,6 +234,19 @@ class PhotoRules:
         return any(score >= self.confident for name, scores in image.items()
                    if name.startswith(LABELS_PREFIX) and self.head_kinds.get(name, ANY_KIND) is None
                    for score in scores.values())
+
+    def _mere_reading(self, key: str, image: Mapping[str, Scores]) -> bool:
+        """A sure head of things on a photo alone: `key` comes only from the readings of models
+        never trained on such photos (`READINGS`: ImageNet's classes, the zero-shot bridge from them,
+        image_text), no labels head, topic head or photo neighbour proposes it, and ImageNet is not
+        sure of it. On a jewellery product shot those read a bangle as a hair slide and an earring
+        as a tattoo: #hair, #hairslide and #tattoo were on a fifth to a third of the held-out
+        jewellery photos (benchmarks/thing_readings.py)."""
+        if not self.readings:
+            return False
+        sources = [name for name, scores in image.items() if key in scores]
+        return bool(sources) and all(name in READINGS for name in sources) \
+            and image.get(CONCEPTS, {}).get(key, 0.0) < self.confident
 
     def _unsure_living(self, key: str, evidence: Mapping[int, float]) -> bool:
         """`key` names only animal, food or plant concepts (or such a broad category), none of
