@@ -293,6 +293,37 @@ def test_a_caption_naming_a_dog_gets_no_breed_it_does_not_name(concepts) -> None
     assert kept("A man plays Frisbee with his dog", off) == keys
 
 
+def test_a_sure_breed_drops_imagenets_other_breeds(concepts) -> None:
+    """Rule 9 for ImageNet's breeds: a pets head sure of its dog says it is no golden retriever,
+    so #goldenretriever (a concept inside dog that ImageNet is unsure of) goes; the species tag,
+    a breed ImageNet is sure of and a label the head itself gives weight stay, an unsure head
+    drops nothing, and the switch turns it off."""
+    from types import SimpleNamespace
+
+    scorer, vocab = concepts
+    pets = SimpleNamespace(name="image_labels/pets", head=SimpleNamespace(
+        tags=[[("havanese", "#Havanese"), ("dog", "#Dog")], [("beagle", "#Beagle"), ("dog", "#Dog")]]))
+    rules = PhotoRules.for_scorers([scorer, pets])
+    assert rules.head_kinds["image_labels/pets"] == "animal"
+    shown = ["dog", "havanese", "goldenretriever", "puppy"]
+    photo = photo_query(probs_on({GOLDEN: 0.2}))
+
+    def kept(head: dict[str, float], r: PhotoRules = rules, probs=None) -> list[str]:
+        query = photo_query(probs) if probs is not None else photo
+        per = {"image_concepts": scorer.score(query, vocab), "image_labels/pets": head,
+               "image_text": {k: 0.5 for k in shown}}
+        return [x.key for x in r.apply(query, per, ranked(shown))]
+
+    sure = {"havanese": 0.9, "dog": 0.95}
+    assert sorted(kept(sure)) == ["dog", "havanese", "puppy"]
+    assert "goldenretriever" in kept(dict(sure, goldenretriever=0.2))  # the head itself unsure between them
+    assert "goldenretriever" in kept(sure, probs=probs_on({GOLDEN: 0.9}))  # ImageNet sure of it
+    assert "goldenretriever" in kept({"havanese": 0.4, "dog": 0.5})
+    off = PhotoRules.for_scorers([scorer, pets])
+    off.rival_breeds = False
+    assert sorted(kept(sure, off)) == sorted(shown)
+
+
 def test_a_caption_time_drops_the_opposite_time_on_any_post(concepts) -> None:
     """Rule 10: 'Sunrise over the Taj Mahal' is not at sunset, 'awesome morning' not at night; a
     caption writing both sides excludes nothing, a tag the user wrote stays, and the switch turns it off."""

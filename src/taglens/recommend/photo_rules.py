@@ -74,7 +74,10 @@ pictures some image scorer read; rules 7 and 10 alone to every post. In order:
    to tell baklava from apple pie, sure of baklava, says the photo is not of apple pie, so no
    `#applepie` (from ImageNet's or the photo kNN's pastry) beside `#baklava`, no `#necklace` on
    a bracelet the jewellery head is sure of. A label the head is unsure between (a second
-   breed at 0.3) stays, and so does a tag the user wrote (rule 1).
+   breed at 0.3) stays, and so does a tag the user wrote (rule 1). So do ImageNet's own breeds
+   under a sure head of animals (`_rival_breed`): a tag naming only breeds inside a species the
+   pictures are sure of, that ImageNet is not sure of and the head gives less than `rival`, goes
+   (#kuvasz beside a sure #greatpyrenees, #cougar beside #russianblue; benchmarks/rival_breeds.py).
 10. **The caption's time is not contradicted.** On any post, when the caption writes one side of
    a pair of `TIME_OPPOSITES` (sunrise or dawn / sunset or dusk, morning / night, winter /
    summer) and not the other, a tag whose words name the other side goes: no `#sunset` under
@@ -156,6 +159,7 @@ class PhotoRules:
     breeds: bool = True  # rule 7 on a post without pictures: no breed the caption does not name
     rival: float = 0.1  # rule 9: a sure head's other labels it gives less than this are dropped
     rivals: bool = True  # rule 9 on
+    rival_breeds: bool = True  # rule 9 for ImageNet's breeds under a sure head of animals
     head_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)  # labels head -> its tags' keys
 
     @classmethod
@@ -214,7 +218,8 @@ class PhotoRules:
             key = item.key
             if key in user:
                 yield item
-            elif is_sensitive(key) or (photo_only and key not in supported) or key in rivals:
+            elif is_sensitive(key) or (photo_only and key not in supported) or key in rivals \
+                    or self._rival_breed(key, image, evidence):
                 continue
             elif artwork and self._is_food(key):
                 continue
@@ -270,6 +275,25 @@ class PhotoRules:
         second and #meat fourth on an unsure head's beef tartare). An unsure dish name below it
         (#beefcarpaccio) is no such word, as above it: the claim may be right."""
         return any(r.key in MEAT_TAGS for r in ranked[at + 1:at + 1 + self.diet_lookahead])
+
+    def _rival_breed(self, key: str, image: Mapping[str, Scores], evidence: Mapping[int, float]) -> bool:
+        """Rule 9 for ImageNet's breeds: a labels head of animals sure of its label (a pets head sure
+        of a Sphynx) says the photo is not another breed, so a tag naming only breeds (concepts inside
+        a species the pictures are sure of: Egyptian cat inside cat) that ImageNet is not sure of and
+        the head gives less than `rival` goes: no #egyptiancat beside a sure #sphynx."""
+        if not self.rival_breeds or self.concepts is None:
+            return False
+        heads = [name for name, scores in image.items() if self.head_kinds.get(name) == "animal"
+                 and max(scores.values(), default=0.0) >= self.confident]
+        if not heads or any(image[name].get(key, 0.0) >= self.rival for name in heads):
+            return False
+        table = self.concepts.table  # type: ignore[attr-defined]
+        species = [c for c, e in evidence.items() if e >= self.confident and table.kinds[c] == "animal"
+                   and len(table.classes[c]) <= NAMED_CLASSES]
+        named = self._named_exclusive(key)
+        return bool(named) and all(
+            table.kinds[c] == "animal" and evidence.get(c, 0.0) < self.confident
+            and any(table.classes[c] < table.classes[s] for s in species) for c in named)
 
     def _sure_meat(self, image: Mapping[str, Scores]) -> bool:
         """Rule 8: a labels head is sure of a dish whose tag says meat or fish."""
