@@ -137,3 +137,29 @@ def checkout_of(rev: str) -> Iterator[Path]:
             yield tree
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+
+
+GOLD_COLUMNS = ["A@5 before", "A@5 after", "change (paired 95 % CI)", "P@1 before", "P@1 after"]
+
+
+def gold_columns(before: list[list[str]], after: list[list[str]], gold: list[set[str]] | None) -> list[str]:
+    """The `GOLD_COLUMNS` cells of a before/after table row (empty without gold tags): A@5 of
+    both rankings, their paired difference with its interval, P@1 of both."""
+    if gold is None:
+        return [""] * len(GOLD_COLUMNS)
+    import numpy as np
+
+    from taglens.evaluate.metrics import post_metrics
+
+    b = [post_metrics(t, g) for t, g in zip(before, gold, strict=True)]
+    a = [post_metrics(t, g) for t, g in zip(after, gold, strict=True)]
+    return [f"{100 * np.mean([m['A@5'] for m in b]):.1f}", f"{100 * np.mean([m['A@5'] for m in a]):.1f}",
+            paired_difference([y["A@5"] - x["A@5"] for x, y in zip(b, a, strict=True)]),
+            f"{100 * np.mean([m['P@1'] for m in b]):.1f}", f"{100 * np.mean([m['P@1'] for m in a]):.1f}"]
+
+
+def changed_example(text: str, where: str, before: list[str], after: list[str]) -> str:
+    """One changed top 5 as a markdown list item: the caption, where it comes from, before and after."""
+    return (f"- \"{text[:90]}\" ({where})\n  - before: `{' '.join('#' + k for k in before[:5])}`\n"
+            f"  - after: `{' '.join('#' + k for k in after[:5])}`")
+

@@ -29,11 +29,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE)]
 
-import numpy as np  # noqa: E402
 
-from _results import markdown_table, paired_difference, publish, shared_data  # noqa: E402
+from _results import GOLD_COLUMNS, changed_example, gold_columns, markdown_table, publish, shared_data  # noqa: E402
 
-from taglens.evaluate.metrics import post_metrics  # noqa: E402
 from taglens.evaluate.runner import rank_grounded, score_posts  # noqa: E402
 from taglens.hashtags import remove_hashtags  # noqa: E402
 from taglens.post import Post  # noqa: E402
@@ -98,24 +96,16 @@ def main() -> int:
         after = rank_grounded(rec, queries, per, rec.banned, 10)
         fb = [breed_flags(p.text, t) for p, t in zip(posts, before, strict=True)]
         fa = [breed_flags(p.text, t) for p, t in zip(posts, after, strict=True)]
-        scores = ["", "", "", "", ""]
-        if gold is not None:
-            b = [post_metrics(t, g) for t, g in zip(before, gold, strict=True)]
-            a = [post_metrics(t, g) for t, g in zip(after, gold, strict=True)]
-            scores = [f"{100 * np.mean([m['A@5'] for m in b]):.1f}", f"{100 * np.mean([m['A@5'] for m in a]):.1f}",
-                      paired_difference([y["A@5"] - x["A@5"] for x, y in zip(b, a, strict=True)]),
-                      f"{100 * np.mean([m['P@1'] for m in b]):.1f}", f"{100 * np.mean([m['P@1'] for m in a]):.1f}"]
+        scores = gold_columns(before, after, gold)
         rows.append([name, len(posts), sum(f[0] for f in fb), sum(f[1] for f in fb), sum(f[1] for f in fa),
                      sum(f[2] for f in fb), sum(f[2] for f in fa),
                      sum(x[:5] != y[:5] for x, y in zip(before, after, strict=True)), *scores])
         for post, x, y in zip(posts, before, after, strict=True):
             if x[:5] != y[:5] and len([e for e in examples if name[:12] in e]) < 3:
-                examples.append(f"- \"{post.text[:90]}\" ({name[:12]})\n  - before: `{' '.join('#' + k for k in x[:5])}`\n"
-                                f"  - after: `{' '.join('#' + k for k in y[:5])}`")
+                examples.append(changed_example(post.text, name[:12], x, y))
     body = (__doc__.split("\n\n", 2)[2].strip() + "\n\n"
             + markdown_table(["posts", "n", "naming a dog or a cat", "top 5 with an unnamed breed, before", "after",
-                              "top 5 with the caption's animal, before", "after", "top 5s changed",
-                              "A@5 before", "A@5 after", "change (paired 95 % CI)", "P@1 before", "P@1 after"], rows)
+                              "top 5 with the caption's animal, before", "after", "top 5s changed", *GOLD_COLUMNS], rows)
             + "\nChanged top 5s (first three per set):\n\n" + "\n".join(examples or ["- none"]) + "\n")
     return publish("caption_breeds", "Breeds the caption does not name (photo rule 7)", body)
 

@@ -30,11 +30,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE)]
 
-import numpy as np  # noqa: E402
 
-from _results import markdown_table, paired_difference, publish, shared_data  # noqa: E402
+from _results import GOLD_COLUMNS, changed_example, gold_columns, markdown_table, publish, shared_data  # noqa: E402
 
-from taglens.evaluate.metrics import post_metrics  # noqa: E402
 from taglens.evaluate.runner import rank_grounded, score_posts  # noqa: E402
 from taglens.hashtags import remove_hashtags  # noqa: E402
 from taglens.post import Post  # noqa: E402
@@ -101,25 +99,16 @@ def main() -> int:
             flags = [contradictions(p.text, t) for p, t in zip(posts, lists, strict=True)]
             counts[label] = (sum(b for b, _ in flags), sum(o for _, o in flags))
         timed = sum(any(w in set(re.findall(r"[a-z]+", p.text.lower())) for w in SIDES) for p in posts)
-        if gold is not None:
-            b = [post_metrics(t, g) for t, g in zip(before, gold, strict=True)]
-            a = [post_metrics(t, g) for t, g in zip(after, gold, strict=True)]
-            scores = [f"{100 * np.mean([m['A@5'] for m in b]):.1f}", f"{100 * np.mean([m['A@5'] for m in a]):.1f}",
-                      paired_difference([y["A@5"] - x["A@5"] for x, y in zip(b, a, strict=True)]),
-                      f"{100 * np.mean([m['P@1'] for m in b]):.1f}", f"{100 * np.mean([m['P@1'] for m in a]):.1f}"]
-        else:
-            scores = ["", "", "", "", ""]
+        scores = gold_columns(before, after, gold)
         changed = sum(x[:5] != y[:5] for x, y in zip(before, after, strict=True))
         rows.append([name, len(posts), timed, counts["before"][0], counts["after"][0], counts["before"][1],
                      counts["after"][1], changed, *scores])
         for post, x, y in zip(posts, before, after, strict=True):
             if x[:5] != y[:5] and len(examples) < 8:
-                examples.append(f"- \"{post.text[:90]}\" ({name.split(',')[0]})\n  - before: `{' '.join('#' + k for k in x[:5])}`\n"
-                                f"  - after: `{' '.join('#' + k for k in y[:5])}`")
+                examples.append(changed_example(post.text, name.split(',')[0], x, y))
     body = (__doc__.split("\n\n", 2)[2].strip() + "\n\n"
             + markdown_table(["posts", "n", "captions with a time word", "top 5 with the other side, before", "after",
-                              "top 5 with the caption's own time, before", "after", "top 5s changed",
-                              "A@5 before", "A@5 after", "change (paired 95 % CI)", "P@1 before", "P@1 after"], rows)
+                              "top 5 with the caption's own time, before", "after", "top 5s changed", *GOLD_COLUMNS], rows)
             + "\nChanged top 5s (first eight):\n\n" + "\n".join(examples or ["- none"]) + "\n")
     return publish("caption_times", "Times the caption excludes (photo rule 10)", body)
 
