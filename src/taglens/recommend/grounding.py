@@ -660,7 +660,7 @@ def _not_broader(table: ConceptTable, written: frozenset[str]) -> Callable[[str,
 @functools.lru_cache(maxsize=4096)
 def _named(key: str) -> frozenset[int]:
     """The concepts a tag names (most specific, as the photo rules read it)."""
-    return load_concepts().named_by(key, _tag_words(key))
+    return load_concepts().named_by(key, tag_segments(key))
 
 
 def _broader_than(table: ConceptTable, key: str, placed: list[str], written: frozenset[str]) -> bool:
@@ -728,11 +728,12 @@ class _TagWords:
         self.tags = tuple(tags)
 
     def __iter__(self):  # noqa: ANN204 - an iterator of words
-        return (w for t in self.tags for w in _tag_words(t))
+        return (w for t in self.tags for w in tag_segments(t))
 
 
 @functools.lru_cache(maxsize=65536)
-def _tag_words(key: str) -> tuple[str, ...]:
+def tag_segments(key: str) -> tuple[str, ...]:
+    """A tag's segmented words, once per process (grounding and the photo rules ask per candidate)."""
     return tuple(segment_tag(key))
 
 
@@ -741,7 +742,7 @@ def coined_phrase(key: str) -> bool:
     """A tag that reads as a phrase of three words or more, one of them an English function word
     ('meet me at the abbey', 'hair by connie', 'palace of fine arts'): how a venue, a shop, a
     show or a slogan is named, where a thing is named by a word or two (#pond, #beeftartare)."""
-    words = _tag_words(key)
+    words = tag_segments(key)
     return len(words) >= 3 and any(is_stopword(w, "en") for w in words)
 
 

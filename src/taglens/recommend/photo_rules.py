@@ -88,7 +88,6 @@ pictures some image scorer read; rules 7 and 10 alone to every post. In order:
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -99,7 +98,7 @@ import numpy as np
 from taglens.models.base import Query, Scorer, Scores
 from taglens.models.combiner import Ranked
 from taglens.query import PROFILE_SUPPORT
-from taglens.recommend.grounding import concept
+from taglens.recommend.grounding import concept, tag_segments
 from taglens.vision.concepts import BROAD_DEPTH, EXCLUSIVE_KINDS
 from taglens.vision.sensitive import is_sensitive
 from taglens.vision.topic import TOPICS
@@ -184,8 +183,9 @@ class PhotoRules:
         opposite = self._opposite_times(query)
         if not opposite:
             return kept
-        written = _caption_words(query) | set(query.given)
-        return (r for r in kept if r.key in written or not _tag_words(r.key) & opposite)
+        written = _user_words(query)
+        return (r for r in kept if r.key in written
+                or (r.key not in opposite and opposite.isdisjoint(tag_segments(r.key))))
 
     def _opposite_times(self, query: Query) -> frozenset[str]:
         """Rule 10: the words of the times the caption's time excludes ('sunrise' -> sunset, dusk;
@@ -212,6 +212,7 @@ class PhotoRules:
         animals = self._caption_animals(query)
         meat, listed_meat = self._sure_meat(image), False
         rivals = self._rival_labels(image)
+        breed_of = self._sure_species(image, evidence)
         if photo_only:
             ranked = self._names_first(image, ranked)
         for at, item in enumerate(ranked):
@@ -219,7 +220,7 @@ class PhotoRules:
             if key in user:
                 yield item
             elif is_sensitive(key) or (photo_only and key not in supported) or key in rivals \
-                    or self._rival_breed(key, image, evidence):
+                    or self._rival_breed(key, image, evidence, breed_of):
                 continue
             elif artwork and self._is_food(key):
                 continue
@@ -276,20 +277,31 @@ class PhotoRules:
         (#beefcarpaccio) is no such word, as above it: the claim may be right."""
         return any(r.key in MEAT_TAGS for r in ranked[at + 1:at + 1 + self.diet_lookahead])
 
-    def _rival_breed(self, key: str, image: Mapping[str, Scores], evidence: Mapping[int, float]) -> bool:
-        """Rule 9 for ImageNet's breeds: a labels head of animals sure of its label (a pets head sure
-        of a Sphynx) says the photo is not another breed, so a tag naming only breeds (concepts inside
-        a species the pictures are sure of: Egyptian cat inside cat) that ImageNet is not sure of and
-        the head gives less than `rival` goes: no #egyptiancat beside a sure #sphynx."""
+    def _sure_species(self, image: Mapping[str, Scores], evidence: Mapping[int, float]
+                      ) -> tuple[list[str], list[int]]:
+        """Rule 9's breed context, once a post: the labels heads of animals sure of their label,
+        and the animal concepts of one thing (at most `NAMED_CLASSES` classes) the pictures are sure
+        of. Empty when the rule is off or no such head is sure."""
         if not self.rival_breeds or self.concepts is None:
-            return False
+            return [], []
         heads = [name for name, scores in image.items() if self.head_kinds.get(name) == "animal"
                  and max(scores.values(), default=0.0) >= self.confident]
+        if not heads:
+            return [], []
+        table = self.concepts.table  # type: ignore[attr-defined]
+        return heads, [c for c, e in evidence.items() if e >= self.confident and table.kinds[c] == "animal"
+                       and len(table.classes[c]) <= NAMED_CLASSES]
+
+    def _rival_breed(self, key: str, image: Mapping[str, Scores], evidence: Mapping[int, float],
+                     breed_of: tuple[list[str], list[int]]) -> bool:
+        """Rule 9 for ImageNet's breeds: a labels head of animals sure of its label (a pets head sure
+        of a Sphynx) says the photo is not another breed, so a tag naming only breeds (concepts inside
+        a species the pictures are sure of, `_sure_species`: Egyptian cat inside cat) that ImageNet is
+        not sure of and the head gives less than `rival` goes: no #egyptiancat beside a sure #sphynx."""
+        heads, species = breed_of
         if not heads or any(image[name].get(key, 0.0) >= self.rival for name in heads):
             return False
         table = self.concepts.table  # type: ignore[attr-defined]
-        species = [c for c, e in evidence.items() if e >= self.confident and table.kinds[c] == "animal"
-                   and len(table.classes[c]) <= NAMED_CLASSES]
         named = self._named_exclusive(key)
         return bool(named) and all(
             table.kinds[c] == "animal" and evidence.get(c, 0.0) < self.confident
@@ -501,14 +513,6 @@ def _excludes_all(table, concept: int, others: Iterable[int]) -> bool:  # noqa: 
 def _with_pairs(words: Sequence[str | None]) -> frozenset[str]:
     """The words and each two adjacent ones joined ('hot dog' -> hotdog); a None breaks a pair."""
     return frozenset(w for w in words if w) | {a + b for a, b in zip(words, words[1:]) if a and b}
-
-
-@functools.lru_cache(maxsize=65536)
-def _tag_words(key: str) -> frozenset[str]:
-    """A tag's segmented words (#sunsetlovers -> sunset, lovers), and the key itself."""
-    from taglens.text.clean import segment_tag
-
-    return frozenset(segment_tag(key)) | {key}
 
 
 def _caption_words(query: Query) -> frozenset[str]:
