@@ -99,7 +99,7 @@ def other_sets(data: Path) -> dict[str, list[Path]]:
 
 def side_measures(rec: Recommender, data: Path) -> dict[str, float]:
     """The photo measures of benchmarks/image_text.py and photo_names.py on this model."""
-    from image_text import caption_words, flickr_photos, share_top5, topic8_val_posts
+    from image_text import caption_words, flickr_photos, imagenet_samples, share_top5, topic8_val_posts
 
     out = {}
     for split in ("val", "test"):
@@ -109,10 +109,10 @@ def side_measures(rec: Recommender, data: Path) -> dict[str, float]:
     posts, wanted = topic8_val_posts(data)
     tops = [[s.key for s in p.hashtags] for p in rec.suggest_many(posts, k=5)]
     out["topic8 val: a topic tag in the top 5"] = 100 * float(np.mean([bool(set(t) & w) for t, w in zip(tops, wanted)]))
-    inet = sorted((data / "imagenet-sample-images" / "images").glob("*.jpg"))[::5]
+    inet, names = imagenet_samples(data, every=5)
     tops = served(rec, inet)
     out["ImageNet samples (every 5th): class name in the top 5"] = 100 * float(np.mean(
-        ["".join(p.stem.split("_", 1)[1].lower().split("_")) in t for p, t in zip(inet, tops, strict=True)]))
+        [n in t for n, t in zip(names, tops, strict=True)]))
     return out
 
 

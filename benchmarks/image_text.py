@@ -259,6 +259,14 @@ def flickr_queries(rec, data: Path, split: str):
     return rec.score_batch(queries), [caption_words(c) for c in captions]
 
 
+def imagenet_samples(data: Path, every: int = 1) -> tuple[list[Path], list[str]]:
+    """The ImageNet sample photos (every `every`-th, in name order) and each one's class name as a
+    hashtag key, read from its file name ('n02085620_Chihuahua.jpg' -> chihuahua): the names the
+    photo measures look for in a photo's top 5."""
+    paths = sorted((data / "imagenet-sample-images" / "images").glob("*.jpg"))[::every]
+    return paths, ["".join(p.stem.split("_", 1)[1].lower().split("_")) for p in paths]
+
+
 def topic8_val_posts(data: Path) -> tuple[list, list[set[str]]]:
     """The topic8 *val* photos as photo-only posts, and each one's topic top-100 tags."""
     import vision

@@ -28,7 +28,8 @@ sys.path[:0] = [str(HERE)]
 
 import numpy as np  # noqa: E402
 from _results import markdown_table, publish, shared_data  # noqa: E402
-from image_text import caption_words, flickr_photos, labels_train, share_top5, topic8_val_posts  # noqa: E402
+from image_text import (caption_words, flickr_photos, imagenet_samples, labels_train, share_top5,  # noqa: E402
+                        topic8_val_posts)
 
 from taglens.post import Post  # noqa: E402
 from taglens.recommend import Recommender, photo_rules  # noqa: E402
@@ -91,8 +92,7 @@ def main() -> int:
     rows.append(["topic8 val photos: a topic top-100 tag in the top 5", len(posts),
                  pct([bool(set(r) & w) for r, w in zip(old, wanted, strict=True)]),
                  pct([bool(set(r) & w) for r, w in zip(new, wanted, strict=True)])])
-    imagenet = sorted((data / "imagenet-sample-images" / "images").glob("*.jpg"))[::5]
-    names = ["".join(p.stem.split("_", 1)[1].lower().split("_")) for p in imagenet]
+    imagenet, names = imagenet_samples(data, every=5)
     old, new = both(rec, imagenet)
     rows.append(["ImageNet samples (every 5th): class name in the top 5", len(imagenet),
                  pct([n in r for n, r in zip(names, old, strict=True)]), pct([n in r for n, r in zip(names, new, strict=True)])])

@@ -41,7 +41,7 @@ ART_TAGS = frozenset({"art", "painting", "artwork"})
 
 def photo_sets(data: Path) -> dict[str, tuple[list[Path], callable]]:
     """Each set: its photos and the per-photo measure of a top 5 (a share in 0..1)."""
-    from image_text import caption_words, flickr_photos, tag_hit, topic8_val_posts
+    from image_text import caption_words, flickr_photos, imagenet_samples, tag_hit, topic8_val_posts
 
     sets = {}
     for split in ("val", "test"):
@@ -52,8 +52,7 @@ def photo_sets(data: Path) -> dict[str, tuple[list[Path], callable]]:
     posts, wanted = topic8_val_posts(data)
     sets["topic8 val: a topic tag in the top 5"] = (
         [Path(p.images[0]) for p in posts], lambda i, top, w=wanted: float(bool(set(top[:5]) & w[i])))
-    inet = sorted((data / "imagenet-sample-images" / "images").glob("*.jpg"))
-    names = ["".join(p.stem.split("_", 1)[1].lower().split("_")) for p in inet]
+    inet, names = imagenet_samples(data)
     sets["ImageNet samples: the class name in the top 5"] = (
         inet, lambda i, top, n=names: float(n[i] in top[:5]))
     art = sorted((data / "art-museum-public-domain" / "images").glob("*.jpg"))
